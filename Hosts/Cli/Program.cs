@@ -1,0 +1,23 @@
+using System.CommandLine;
+using System.Text;
+using MptcpActors.Cli;
+using MptcpActors.Cli.Decode;
+
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+Console.SetOut(stdout);
+var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET")
+{
+    DecodeCommand.Create(),
+};
+var parse = root.Parse(args);
+int code;
+if (parse.Errors.Count > 0)
+{
+    code = CliErrors.Usage(Console.Error, parse.Errors[0].Message);
+}
+else
+{
+    code = parse.Invoke();
+}
+stdout.Flush();
+return code;

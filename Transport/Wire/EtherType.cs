@@ -1,0 +1,10 @@
+namespace MptcpActors.Transport.Wire;
+
+public enum EtherType : ushort
+{
+    Ipv4 = 0x0800,
+    Arp = 0x0806,
+    Vlan = 0x8100,
+    QinQ = 0x88A8,
+    Ipv6 = 0x86DD,
+}

@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MptcpActors.Transport.Wire;
+
+/// <summary>RFC 1071 one's-complement sum, accumulated in pieces so pseudo-headers need no copy.</summary>
+public struct InternetChecksum
+{
+    private ulong _sum;
+    private bool _odd;
+
+    public void Add(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty) return;
+        if (_odd)
+        {
+            _sum += data[0];
+            data = data[1..];
+            _odd = false;
+        }
+        while (data.Length >= 8)
+        {
+            _sum += BinaryPrimitives.ReadUInt16BigEndian(data);
+            _sum += BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
+            _sum += BinaryPrimitives.ReadUInt16BigEndian(data[4..]);
+            _sum += BinaryPrimitives.ReadUInt16BigEndian(data[6..]);
+            data = data[8..];
+        }
+        while (data.Length >= 2)
+        {
+            _sum += BinaryPrimitives.ReadUInt16BigEndian(data);
+            data = data[2..];
+        }
+        if (data.Length == 1)
+        {
+            _sum += (ulong)data[0] << 8;
+            _odd = true;
+        }
+    }
+
+    public void Add(ushort value)
+    {
+        Span<byte> b = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(b, value);
+        Add(b);
+    }
+
+    public void Add(uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(b, value);
+        Add(b);
+    }
+
+    public void Add(ulong value)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(b, value);
+        Add(b);
+    }
+
+    /// <summary>The folded one's-complement of the sum: the value to put in a checksum field.</summary>
+    public readonly ushort Finish()
+    {
+        var s = _sum;
+        while (s >> 16 != 0) s = (s & 0xFFFF) + (s >> 16);
+        return (ushort)~s;
+    }
+
+    public static ushort Compute(ReadOnlySpan<byte> data)
+    {
+        var c = new InternetChecksum();
+        c.Add(data);
+        return c.Finish();
+    }
+
+    /// <summary>TCP/UDP checksum over the IPv4 or IPv6 pseudo-header (RFC 9293 3.1, RFC 8200 8.1) and the segment.</summary>
+    public static ushort Transport(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, ReadOnlySpan<byte> segment)
+    {
+        var c = new InternetChecksum();
+        c.Add(source);
+        c.Add(destination);
+        if (source.Length == 4)
+        {
+            c.Add((ushort)protocol);
+            c.Add((ushort)segment.Length);
+        }
+        else
+        {
+            c.Add((uint)segment.Length);
+            c.Add((uint)protocol);
+        }
+        c.Add(segment);
+        return c.Finish();
+    }
+}
