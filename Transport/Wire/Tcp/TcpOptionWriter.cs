@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace MptcpActors.Transport.Wire.Tcp;
 
 /// <summary>
@@ -24,9 +22,7 @@ public ref struct TcpOptionWriter
     public bool TryWriteMss(ushort mss)
     {
         if (!Reserve(4, out var s)) return false;
-        s[0] = (byte)TcpOptionKind.MaximumSegmentSize;
-        s[1] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(s[2..], mss);
+        TcpOptions.WriteMss(s, mss);
         return true;
     }
 
@@ -34,16 +30,9 @@ public ref struct TcpOptionWriter
     public bool TryWriteTimestamps(uint value, uint echoReply, bool sackPermitted = false)
     {
         if (!Reserve(12, out var s)) return false;
-        if (sackPermitted)
-        {
-            s[0] = (byte)TcpOptionKind.SackPermitted;
-            s[1] = 2;
-        }
+        if (sackPermitted) TcpOptions.WriteSackPermitted(s);
         else s[0] = s[1] = (byte)TcpOptionKind.NoOperation;
-        s[2] = (byte)TcpOptionKind.Timestamps;
-        s[3] = 10;
-        BinaryPrimitives.WriteUInt32BigEndian(s[4..], value);
-        BinaryPrimitives.WriteUInt32BigEndian(s[8..], echoReply);
+        TcpOptions.WriteTimestamps(s[2..], value, echoReply);
         return true;
     }
 
@@ -52,8 +41,7 @@ public ref struct TcpOptionWriter
     {
         if (!Reserve(4, out var s)) return false;
         s[0] = s[1] = (byte)TcpOptionKind.NoOperation;
-        s[2] = (byte)TcpOptionKind.SackPermitted;
-        s[3] = 2;
+        TcpOptions.WriteSackPermitted(s[2..]);
         return true;
     }
 
@@ -61,31 +49,23 @@ public ref struct TcpOptionWriter
     {
         if (!Reserve(4, out var s)) return false;
         s[0] = (byte)TcpOptionKind.NoOperation;
-        s[1] = (byte)TcpOptionKind.WindowScale;
-        s[2] = 3;
-        s[3] = shift;
+        TcpOptions.WriteWindowScale(s[1..], shift);
         return true;
     }
 
     /// <summary>Writes as many SACK blocks as fit (at most 4); returns how many were written.</summary>
-    public int WriteSackBlocks(ReadOnlySpan<SackBlock> blocks)
+    public int WriteSackBlocks(scoped ReadOnlySpan<SackBlock> blocks)
     {
         var n = Math.Min(Math.Min(blocks.Length, 4), (Remaining - 4) / 8);
         if (n <= 0) return 0;
         Reserve(4 + n * 8, out var s);
         s[0] = s[1] = (byte)TcpOptionKind.NoOperation;
-        s[2] = (byte)TcpOptionKind.Sack;
-        s[3] = (byte)(2 + n * 8);
-        for (var i = 0; i < n; i++)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(s[(4 + i * 8)..], blocks[i].Left);
-            BinaryPrimitives.WriteUInt32BigEndian(s[(8 + i * 8)..], blocks[i].Right);
-        }
+        TcpOptions.WriteSackBlocks(s[2..], blocks[..n]);
         return n;
     }
 
     /// <summary>Any option, byte for byte (an unknown kind is carried unchanged), padded with NOPs to a word.</summary>
-    public bool TryWriteRaw(ReadOnlySpan<byte> option)
+    public bool TryWriteRaw(scoped ReadOnlySpan<byte> option)
     {
         if (!Reserve(Align(option.Length), out var s)) return false;
         option.CopyTo(s);
@@ -93,10 +73,17 @@ public ref struct TcpOptionWriter
         return true;
     }
 
-    /// <summary>An MPTCP option, padded with NOPs after it like mptcp_write_options.</summary>
-    public bool TryWrite<T>(in T option) where T : struct, Mptcp.IMptcpOption
+    /// <summary>An MPTCP option, padded with NOPs after it like mptcp_write_options (or left unaligned, to reproduce a received header).</summary>
+    public bool TryWrite<T>(in T option, bool pad = true) where T : struct, Mptcp.IMptcpOption
     {
         var len = option.Length;
+        if (!pad)
+        {
+            if (Remaining < len) return false;
+            option.WriteTo(_buffer[Length..]);
+            Length += len;
+            return true;
+        }
         if (!Reserve(Align(len), out var s)) return false;
         option.WriteTo(s);
         s[len..].Fill((byte)TcpOptionKind.NoOperation);
@@ -111,7 +98,7 @@ public ref struct TcpOptionWriter
         return true;
     }
 
-    public bool TryWriteUnaligned(ReadOnlySpan<byte> option)
+    public bool TryWriteUnaligned(scoped ReadOnlySpan<byte> option)
     {
         if (Remaining < option.Length) return false;
         option.CopyTo(_buffer[Length..]);

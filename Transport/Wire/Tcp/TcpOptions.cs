@@ -48,6 +48,50 @@ public static class TcpOptions
             blocks[i] = new SackBlock(BinaryPrimitives.ReadUInt32BigEndian(o.Data[(i * 8)..]), BinaryPrimitives.ReadUInt32BigEndian(o.Data[(i * 8 + 4)..]));
         return n;
     }
+
+    public static int WriteMss(Span<byte> d, ushort mss)
+    {
+        d[0] = (byte)TcpOptionKind.MaximumSegmentSize;
+        d[1] = MssLength;
+        BinaryPrimitives.WriteUInt16BigEndian(d[2..], mss);
+        return MssLength;
+    }
+
+    public static int WriteWindowScale(Span<byte> d, byte shift)
+    {
+        d[0] = (byte)TcpOptionKind.WindowScale;
+        d[1] = WindowScaleLength;
+        d[2] = shift;
+        return WindowScaleLength;
+    }
+
+    public static int WriteSackPermitted(Span<byte> d)
+    {
+        d[0] = (byte)TcpOptionKind.SackPermitted;
+        d[1] = SackPermittedLength;
+        return SackPermittedLength;
+    }
+
+    public static int WriteTimestamps(Span<byte> d, uint value, uint echoReply)
+    {
+        d[0] = (byte)TcpOptionKind.Timestamps;
+        d[1] = TimestampsLength;
+        BinaryPrimitives.WriteUInt32BigEndian(d[2..], value);
+        BinaryPrimitives.WriteUInt32BigEndian(d[6..], echoReply);
+        return TimestampsLength;
+    }
+
+    public static int WriteSackBlocks(Span<byte> d, ReadOnlySpan<SackBlock> blocks)
+    {
+        d[0] = (byte)TcpOptionKind.Sack;
+        d[1] = (byte)(2 + blocks.Length * 8);
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(d[(2 + i * 8)..], blocks[i].Left);
+            BinaryPrimitives.WriteUInt32BigEndian(d[(6 + i * 8)..], blocks[i].Right);
+        }
+        return 2 + blocks.Length * 8;
+    }
 }
 
 /// <summary>One SACK block: the sequence numbers of the first byte and the byte after the last (RFC 2018 3).</summary>
