@@ -30,6 +30,16 @@ public static class MptcpCrypto
         return (BinaryPrimitives.ReadUInt32BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[24..]));
     }
 
+    /// <summary>RFC 6824 (MPTCP v0) derives token and IDSN the same way from SHA-1; decoders of old captures need it.</summary>
+    public static (uint Token, ulong Idsn) TokenAndIdsnV0(ulong key)
+    {
+        Span<byte> k = stackalloc byte[8];
+        Span<byte> hash = stackalloc byte[20];
+        BinaryPrimitives.WriteUInt64BigEndian(k, key);
+        SHA1.HashData(k, hash);
+        return (BinaryPrimitives.ReadUInt32BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[12..]));
+    }
+
     private static void Sha(ulong key, Span<byte> hash)
     {
         Span<byte> k = stackalloc byte[8];

@@ -158,12 +158,12 @@ public sealed class CaptureDecoder
         if (o.SenderKey is not { } key) return e;
         f.Add("tcp.options.mptcp.sendkey", Num(key));
         var fwd = c.Forward(source);
-        _mptcp.SawKey(c, fwd, key);
+        _mptcp.SawKey(c, fwd, key, o.Version);
         if (o.ReceiverKey is { } recv)
         {
             f.Add("tcp.options.mptcp.recvkey", Num(recv));
             var rev = c.Reverse(source);
-            if (!rev.HasKey) _mptcp.SawKey(c, rev, recv);
+            if (!rev.HasKey) _mptcp.SawKey(c, rev, recv, o.Version);
         }
         if (o.DataLevelLength is { } dll) f.Add("tcp.options.mptcp.datalvllen", Num(dll));
         if (o.Checksum is { } sum) f.Add("tcp.options.mptcp.checksum", Hex4(sum));
@@ -282,7 +282,7 @@ public sealed class CaptureDecoder
         else if (version == 6 && Ipv6Packet.TryParse(ipBytes, out var v6))
         {
             f.Add("ipv6.hlim", Num(v6.HopLimit));
-            f.Add("ipv6.flow", $"0x{v6.FlowLabel:x5}");
+            f.Add("ipv6.flow", $"0x{v6.FlowLabel:x6}");
         }
     }
 

@@ -21,11 +21,11 @@ public sealed class MptcpStreamTracker
     /// <summary>MP_JOIN SYN/ACK or ACK (anything but the SYN) on a conversation with no connection creates one.</summary>
     public void SawJoinReply(TcpConversation conversation) => conversation.Mptcp ??= Allocate();
 
-    /// <summary>A key in MP_CAPABLE: registers the direction's token and IDSN, and the connection.</summary>
-    public void SawKey(TcpConversation conversation, FlowMeta flow, ulong key)
+    /// <summary>A key in MP_CAPABLE (SHA-1 derived for v0, SHA-256 for v1): registers the direction's token and IDSN, and the connection.</summary>
+    public void SawKey(TcpConversation conversation, FlowMeta flow, ulong key, byte version)
     {
         if (flow.HasKey) return;
-        var (token, idsn) = MptcpCrypto.TokenAndIdsn(key);
+        var (token, idsn) = version == 0 ? MptcpCrypto.TokenAndIdsnV0(key) : MptcpCrypto.TokenAndIdsn(key);
         SawToken(conversation, flow, token);
         flow.HasKey = true;
         flow.Idsn = idsn;
