@@ -63,14 +63,17 @@ internal static partial class HoconDuration
         return true;
     }
 
-    /// <summary>The shortest exact spelling (<c>120s</c>, <c>1500ms</c>), for messages naming a bound.</summary>
+    /// <summary>
+    /// The largest exact unit (<c>2h</c>, <c>1500ms</c>), for messages naming a bound; minutes are
+    /// skipped so that bounds read as the sysctls state them (120s, not 2m).
+    /// </summary>
     public static string Format(TimeSpan value)
     {
         if (value == TimeSpan.Zero)
             return "0ms";
         foreach (var (names, ticks) in Enumerable.Reverse(Units))
         {
-            if (ticks >= 1 && value.Ticks % (long)ticks == 0)
+            if (ticks >= 1 && ticks != TimeSpan.TicksPerMinute && value.Ticks % (long)ticks == 0)
                 return $"{value.Ticks / (long)ticks}{names[0]}";
         }
 
