@@ -13,7 +13,8 @@ internal sealed class ConfigReader
 {
     private readonly IReadOnlyDictionary<string, HoconValue> _items;
     private readonly List<MptcpConfigurationError> _errors;
-    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    // Ordered, so "known keys here" lists them as akka.hocon does.
+    private readonly List<string> _known = [];
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
 
     // A reader over a value that is not an object: it reports nothing more, one error per bad value is enough.
@@ -208,7 +209,8 @@ internal sealed class ConfigReader
 
     private HoconValue? Raw(string key)
     {
-        _known.Add(key);
+        if (!_known.Contains(key))
+            _known.Add(key);
         return _items.GetValueOrDefault(key);
     }
 
