@@ -143,3 +143,45 @@ public class MalformedInputTests
         }, iter: 100_000);
     }
 }
+
+public class TcpOptionRegistryTests
+{
+    [Theory]
+    [InlineData("020405b4", true)]
+    [InlineData("020305", false)]
+    [InlineData("0304070000", false)]
+    [InlineData("0402", true)]
+    [InlineData("080a0000000100000002", true)]
+    [InlineData("0508000000010000", false)]
+    [InlineData("050a0000000100000002", true)]
+    [InlineData("1e040101", true)]
+    [InlineData("1e039000", false)]
+    [InlineData("fe03aa", true)] // unknown kinds are carried, never rejected
+    public void Registered_kinds_check_their_rules(string hex, bool valid)
+    {
+        var bytes = Convert.FromHexString(hex.Length % 2 == 0 ? hex : hex + "0");
+        var r = new TcpOptionReader(bytes);
+        Assert.True(r.MoveNext());
+        Assert.Equal(valid, TcpOptionRegistry.Default.IsValid(r.Current));
+    }
+
+    private sealed class Experimental : ITcpOptionCodec
+    {
+        public TcpOptionKind Kind => TcpOptionKind.Experimental2;
+        public string Name => "experiment";
+        public bool IsValid(ReadOnlySpan<byte> raw) => raw.Length == 6;
+    }
+
+    [Fact]
+    public void A_new_kind_can_be_registered()
+    {
+        var registry = TcpOptionRegistry.CreateDefault();
+        registry.Register(new Experimental());
+        Assert.Equal("experiment", registry.NameOf(TcpOptionKind.Experimental2));
+        Assert.Equal("kind 253", registry.NameOf(TcpOptionKind.Experimental1));
+        var r = new TcpOptionReader(Convert.FromHexString("fe0401020000"));
+        Assert.True(r.MoveNext());
+        Assert.False(registry.IsValid(r.Current));
+        Assert.True(TcpOptionRegistry.Default.IsValid(r.Current));
+    }
+}
