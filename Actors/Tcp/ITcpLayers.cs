@@ -1,0 +1,48 @@
+using MptcpActors.Transport.Wire.Tcp;
+
+namespace MptcpActors.Actors.Tcp;
+
+/// <summary>Where the core's segments go: the shell lends a buffer, the core writes a whole TCP segment into it.</summary>
+public interface ITcpSegmentSink
+{
+    /// <summary>A buffer of at least <paramref name="maxLength"/> bytes for TCP header, options and payload.</summary>
+    Span<byte> Rent(int maxLength);
+    /// <summary>Sends the first <paramref name="length"/> bytes of the rented buffer (the sink adds checksum and IP header).</summary>
+    void Send(int length);
+}
+
+/// <summary>What the core tells the layer above (the SubflowActor, or the MPTCP connection through it).</summary>
+public interface ITcpEvents
+{
+    void OnEstablished();
+    /// <summary>New in-order data is readable.</summary>
+    void OnDataReadable();
+    /// <summary>Data was acknowledged: send-buffer space opened (and write acks can be answered).</summary>
+    void OnAcknowledged(long bytes);
+    /// <summary>The peer sent FIN: no more data will arrive.</summary>
+    void OnPeerClosed();
+    /// <summary>The connection is gone; <paramref name="reason"/> says why.</summary>
+    void OnClosed(TcpCloseReason reason);
+}
+
+/// <summary>Context of a segment being built, for an option hook.</summary>
+public readonly record struct OutgoingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, bool Retransmission);
+
+/// <summary>Context of a received segment, for an option hook.</summary>
+public readonly record struct IncomingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, TcpState State);
+
+/// <summary>
+/// Lets the layer above (MPTCP) put options on any outgoing segment and see those of every incoming one; the TCP core
+/// knows nothing of what they mean.
+/// </summary>
+public interface ITcpOptionHook
+{
+    /// <summary>Bytes of options (a multiple of 4) the hook will add to this segment, so the core can size the payload.</summary>
+    int OptionSpace(in OutgoingSegmentInfo segment);
+    /// <summary>Writes at most <c>destination.Length</c> bytes of options (a multiple of 4); returns how many.</summary>
+    int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment);
+    /// <summary>The options of a segment the core accepted (after sequence and PAWS checks).</summary>
+    void OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment);
+    /// <summary>Whether a SYN (or SYN/ACK) with these options may open this connection; refusing resets it.</summary>
+    bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck);
+}

@@ -1,0 +1,192 @@
+namespace MptcpActors.Actors.Tcp;
+
+/// <summary>
+/// The sender's scoreboard (RFC 6675 2): segments from SND.UNA to SND.NXT in order, in a ring that grows only when
+/// the flight outgrows it. Pipe and loss marking are kept incrementally, so each ACK costs O(1) amortized even with
+/// tens of thousands of segments in flight.
+/// </summary>
+public sealed class SentSegmentLog
+{
+    public const int DupThresh = 3;
+    private SentSegment[] _ring = new SentSegment[64];
+    private int _head;
+    // Sequence numbers of the DupThresh highest SACKed segments, highest first; every un-SACKed segment below the
+    // last of them has DupThresh SACKed segments above it and is lost (RFC 6675 IsLost).
+    private readonly uint[] _topSacked = new uint[DupThresh];
+    private int _topSackedCount;
+    // Loss marking and the lost-segment search resume where they stopped.
+    private uint _lossMarkedUpTo;
+    private uint _lostSearchFrom;
+
+    public int Count { get; private set; }
+    /// <summary>RFC 6675 pipe: bytes in flight not SACKed and not lost, plus every retransmission still outstanding.</summary>
+    public long Pipe { get; private set; }
+    public ref SentSegment this[int i] => ref _ring[(_head + i) % _ring.Length];
+
+    public void Add(in SentSegment s)
+    {
+        if (Count == _ring.Length)
+        {
+            var bigger = new SentSegment[_ring.Length * 2];
+            for (var i = 0; i < Count; i++) bigger[i] = this[i];
+            _ring = bigger;
+            _head = 0;
+        }
+        _ring[(_head + Count) % _ring.Length] = s;
+        Count++;
+        Pipe += s.PipeShare;
+    }
+
+    /// <summary>Drops segments wholly below <paramref name="ack"/>; trims one that it cuts (a partial ACK of a segment).</summary>
+    public void AckUpTo(uint ack)
+    {
+        while (Count > 0 && SeqMath.Le(this[0].End, ack))
+        {
+            Pipe -= this[0].PipeShare;
+            _head = (_head + 1) % _ring.Length;
+            Count--;
+        }
+        if (Count > 0 && SeqMath.Lt(this[0].Seq, ack))
+        {
+            ref var s = ref this[0];
+            Pipe -= s.PipeShare;
+            var cut = (int)(ack - s.Seq);
+            s.Seq = ack;
+            s.Length -= cut;
+            Pipe += s.PipeShare;
+        }
+    }
+
+    /// <summary>Marks segments inside [left, right) as SACKed; returns the bytes newly SACKed.</summary>
+    public long MarkSacked(uint left, uint right)
+    {
+        long newly = 0;
+        var i = FirstAtOrAbove(left);
+        for (; i < Count; i++)
+        {
+            ref var s = ref this[i];
+            if (!SeqMath.Le(s.End, right)) break;
+            if (s.Sacked) continue;
+            Pipe -= s.PipeShare;
+            s.Sacked = true;
+            s.Lost = false;
+            newly += s.Length;
+            NoteSacked(s.Seq);
+        }
+        return newly;
+    }
+
+    /// <summary>Marks every un-SACKed segment that RFC 6675 IsLost says is lost; returns whether any newly is.</summary>
+    public bool MarkLost()
+    {
+        if (_topSackedCount < DupThresh || Count == 0) return false;
+        var threshold = _topSacked[DupThresh - 1];
+        var any = false;
+        for (var i = FirstAtOrAbove(_lossMarkedUpTo); i < Count && SeqMath.Lt(this[i].Seq, threshold); i++)
+        {
+            ref var s = ref this[i];
+            if (s.Sacked || s.Lost || s.RetransmittedInRecovery) continue;
+            MarkLost(ref s);
+            any = true;
+        }
+        if (SeqMath.Gt(threshold, _lossMarkedUpTo)) _lossMarkedUpTo = threshold;
+        return any;
+    }
+
+    /// <summary>Marks the first outstanding segment lost (three duplicate ACKs, or a partial ACK in RFC 6582 recovery).</summary>
+    public void MarkFirstLost()
+    {
+        if (Count == 0) return;
+        ref var s = ref this[0];
+        if (!s.Sacked && !s.Lost && !s.RetransmittedInRecovery) MarkLost(ref s);
+    }
+
+    private void MarkLost(ref SentSegment s)
+    {
+        Pipe -= s.PipeShare;
+        s.Lost = true;
+        Pipe += s.PipeShare;
+        if (SeqMath.Lt(s.Seq, _lostSearchFrom)) _lostSearchFrom = s.Seq;
+    }
+
+    /// <summary>RFC 6675 NextSeg rule 1: the first lost, un-SACKed segment not yet retransmitted in this recovery; -1 if none.</summary>
+    public int FirstLostNotRetransmitted()
+    {
+        for (var i = FirstAtOrAbove(_lostSearchFrom); i < Count; i++)
+        {
+            ref var s = ref this[i];
+            if (s.Lost && !s.Sacked && !s.RetransmittedInRecovery)
+            {
+                _lostSearchFrom = s.Seq;
+                return i;
+            }
+        }
+        _lostSearchFrom = Count > 0 ? this[Count - 1].End : _lostSearchFrom;
+        return -1;
+    }
+
+    /// <summary>Records the retransmission of segment <paramref name="i"/>.</summary>
+    public void MarkRetransmitted(int i, long nowNs)
+    {
+        ref var s = ref this[i];
+        Pipe -= s.PipeShare;
+        s.Retransmitted = true;
+        s.RetransmittedInRecovery = true;
+        s.Lost = false;
+        s.SentNs = nowNs;
+        Pipe += s.PipeShare;
+    }
+
+    /// <summary>Recovery is over: retransmissions count once in the pipe again, and SACK state starts afresh.</summary>
+    public void EndRecovery()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            ref var s = ref this[i];
+            if (!s.RetransmittedInRecovery) continue;
+            Pipe -= s.PipeShare;
+            s.RetransmittedInRecovery = false;
+            Pipe += s.PipeShare;
+        }
+    }
+
+    /// <summary>After an RTO everything outstanding is presumed lost and the SACK information is discarded (RFC 6675 5.1).</summary>
+    public void MarkAllLost()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            ref var s = ref this[i];
+            s.Lost = true;
+            s.Sacked = false;
+            s.RetransmittedInRecovery = false;
+        }
+        Pipe = 0;
+        _topSackedCount = 0;
+        _lostSearchFrom = Count > 0 ? this[0].Seq : 0;
+        _lossMarkedUpTo = Count > 0 ? this[Count - 1].End : 0;
+    }
+
+    private void NoteSacked(uint seq)
+    {
+        var n = _topSackedCount;
+        var pos = n;
+        while (pos > 0 && SeqMath.Gt(seq, _topSacked[pos - 1])) pos--;
+        if (pos >= DupThresh) return;
+        for (var j = Math.Min(n, DupThresh - 1); j > pos; j--) _topSacked[j] = _topSacked[j - 1];
+        _topSacked[pos] = seq;
+        if (_topSackedCount < DupThresh) _topSackedCount++;
+    }
+
+    /// <summary>Index of the first segment starting at or after <paramref name="seq"/> (binary search: segments are in order).</summary>
+    private int FirstAtOrAbove(uint seq)
+    {
+        int lo = 0, hi = Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (SeqMath.Lt(this[mid].Seq, seq)) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,98 @@
+namespace MptcpActors.Actors.Tcp;
+
+public sealed partial class TcpConnection
+{
+    /// <summary>Runs every timer due at <paramref name="nowNs"/>: TIME-WAIT, delayed ACK, retransmission, persist, keepalive.</summary>
+    public void OnTimer(long nowNs)
+    {
+        if (nowNs >= _timeWaitAt)
+        {
+            _timeWaitAt = long.MaxValue;
+            State = TcpState.Closed;
+            return;
+        }
+        if (nowNs >= _delAckAt)
+        {
+            _delAckAt = long.MaxValue;
+            SendAck(nowNs);
+        }
+        if (nowNs >= _rtoAt) OnRetransmissionTimeout(nowNs);
+        if (State == TcpState.Closed) return;
+        if (nowNs >= _persistAt) OnPersist(nowNs);
+        if (nowNs >= _keepaliveAt) OnKeepalive(nowNs);
+    }
+
+    private void OnRetransmissionTimeout(long nowNs)
+    {
+        _rtoAt = long.MaxValue;
+        Statistics.Timeouts++;
+        _backoffs++;
+        _rtt.Backoff();
+        if (State is TcpState.SynSent or TcpState.SynReceived)
+        {
+            if (_backoffs > _o.SynRetries)
+            {
+                Close(TcpCloseReason.TimedOut);
+                return;
+            }
+            SendSyn(nowNs, ack: State == TcpState.SynReceived);
+            return;
+        }
+        if (_flight.Count == 0) return;
+        if (_backoffs > _o.MaxRetransmissions)
+        {
+            SendControl(_sndNxt, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
+            Close(TcpCloseReason.TimedOut);
+            return;
+        }
+        // RFC 6298 5.4–5.7 with RFC 6675 5.1: everything outstanding is presumed lost and resent as cwnd (now 1 MSS) allows.
+        _cc.OnRetransmissionTimeout(nowNs, _flight.Pipe);
+        _flight.MarkAllLost();
+        _inRecovery = false;
+        _afterRto = true;
+        _recoveryPoint = _sndMax;
+        _dupAcks = 0;
+        Output(nowNs);
+        _rtoAt = nowNs + _rtt.RtoNs;
+    }
+
+    /// <summary>Zero-window probe (RFC 9293 3.8.6.1): one byte beyond the window, resent with backoff until the window opens.</summary>
+    private void OnPersist(long nowNs)
+    {
+        _persistAt = long.MaxValue;
+        if (_sndWnd > 0 || !State.IsSynchronized()) return;
+        var sent = SeqMath.Distance(_sndUna, _sndNxt) - (_finSent ? 1 : 0);
+        if (_send.Count - sent <= 0 || _flight.Count > 0)
+        {
+            SendAck(nowNs);
+        }
+        else
+        {
+            var seq = _sndNxt;
+            EmitData(seq, 1, false, nowNs, retransmission: false);
+            _flight.Add(new SentSegment { Seq = seq, Length = 1, SentNs = nowNs });
+            _sndNxt += 1;
+            if (SeqMath.Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
+            Statistics.BytesSent++;
+        }
+        Statistics.WindowProbes++;
+        _backoffs++;
+        _persistAt = nowNs + Math.Min(_rtt.RtoNs << Math.Min(_backoffs, 10), _o.MaxRtoNs);
+    }
+
+    /// <summary>Keepalive (RFC 9293 3.8.4): an ACK with SEG.SEQ = SND.NXT − 1 after idle time; the connection dies after enough unanswered probes.</summary>
+    private void OnKeepalive(long nowNs)
+    {
+        _keepaliveAt = long.MaxValue;
+        if (!_o.Keepalive || !State.IsSynchronized() || State == TcpState.TimeWait) return;
+        if (_keepaliveProbesSent >= _o.KeepaliveProbes)
+        {
+            SendControl(_sndNxt, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
+            Close(TcpCloseReason.TimedOut);
+            return;
+        }
+        _keepaliveProbesSent++;
+        SendControl(_sndNxt - 1, _rcvNxt, Transport.Wire.Tcp.TcpFlags.Ack, nowNs);
+        _keepaliveAt = nowNs + _o.KeepaliveIntervalNs;
+    }
+}
