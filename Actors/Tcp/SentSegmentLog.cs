@@ -32,6 +32,7 @@ public sealed class SentSegmentLog
             _ring = bigger;
             _head = 0;
         }
+        if (Count == 0) _lossMarkedUpTo = _lostSearchFrom = s.Seq; // cursors live in the current window's sequence space
         _ring[(_head + Count) % _ring.Length] = s;
         Count++;
         Pipe += s.PipeShare;
@@ -82,7 +83,7 @@ public sealed class SentSegmentLog
         if (_topSackedCount < DupThresh || Count == 0) return false;
         var threshold = _topSacked[DupThresh - 1];
         var any = false;
-        for (var i = FirstAtOrAbove(_lossMarkedUpTo); i < Count && SeqMath.Lt(this[i].Seq, threshold); i++)
+        for (var i = FirstAtOrAbove(SeqMath.Max(_lossMarkedUpTo, this[0].Seq)); i < Count && SeqMath.Lt(this[i].Seq, threshold); i++)
         {
             ref var s = ref this[i];
             if (s.Sacked || s.Lost || s.RetransmittedInRecovery) continue;
@@ -112,7 +113,8 @@ public sealed class SentSegmentLog
     /// <summary>RFC 6675 NextSeg rule 1: the first lost, un-SACKed segment not yet retransmitted in this recovery; -1 if none.</summary>
     public int FirstLostNotRetransmitted()
     {
-        for (var i = FirstAtOrAbove(_lostSearchFrom); i < Count; i++)
+        if (Count == 0) return -1;
+        for (var i = FirstAtOrAbove(SeqMath.Max(_lostSearchFrom, this[0].Seq)); i < Count; i++)
         {
             ref var s = ref this[i];
             if (s.Lost && !s.Sacked && !s.RetransmittedInRecovery)

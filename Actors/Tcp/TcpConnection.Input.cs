@@ -270,6 +270,7 @@ public sealed partial class TcpConnection
             _dupAcks = 0;
             Statistics.BytesAcked += dataAcked;
             _rtoAt = _flight.Count > 0 ? nowNs + _rtt.RtoNs : long.MaxValue;
+            _tlpOutstanding = false;
 
             if (_afterRto && SeqMath.Ge(ack, _recoveryPoint)) _afterRto = false;
             if (_inRecovery && SeqMath.Ge(ack, _recoveryPoint))
@@ -285,6 +286,7 @@ public sealed partial class TcpConnection
             var appLimited = _send.Count - (int)SeqMath.Distance(_sndUna, _sndNxt) <= 0;
             _cc.OnAck(new Congestion.AckSample(nowNs, dataAcked + newlySacked, _flight.Pipe, rttNs, _rtt.MinRttNs, EffectiveMss, _inRecovery, appLimited));
             if (finAcked) OnOurFinAcked(nowNs);
+            ArmTailLossProbe(nowNs);
             if (dataAcked > 0) _events.OnAcknowledged(dataAcked);
         }
         else if (ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Fin) && !windowChanged && _flight.Count > 0)
@@ -301,6 +303,7 @@ public sealed partial class TcpConnection
     private void DetectLoss(long nowNs)
     {
         if (_flight.Count == 0) return;
+        var flightSize = SeqMath.Distance(_sndUna, _sndMax);
         var lost = _sack && _flight.MarkLost();
         if (_inRecovery) return;
         if (!lost && _dupAcks < SentSegmentLog.DupThresh) return;
@@ -308,9 +311,11 @@ public sealed partial class TcpConnection
         if (_afterRto && SeqMath.Lt(_sndUna, _recoveryPoint)) return;
         _flight.MarkFirstLost();
         _inRecovery = true;
+        _tlpAt = long.MaxValue;
         _recoveryPoint = _sndMax;
         Statistics.FastRecoveries++;
-        _cc.OnLossDetected(nowNs, _flight.Pipe);
+        // RFC 5681 3.2 eq. 4 halves FlightSize (data outstanding), not the RFC 6675 pipe that already excludes losses.
+        _cc.OnLossDetected(nowNs, flightSize);
     }
 
     private void OnOurFinAcked(long nowNs)
@@ -353,7 +358,7 @@ public sealed partial class TcpConnection
     private void EnterTimeWait(long nowNs)
     {
         State = TcpState.TimeWait;
-        _rtoAt = _persistAt = _keepaliveAt = _delAckAt = long.MaxValue;
+        _rtoAt = _persistAt = _keepaliveAt = _delAckAt = _tlpAt = long.MaxValue;
         _timeWaitAt = nowNs + _o.TimeWaitNs;
         if (!_closedReported)
         {

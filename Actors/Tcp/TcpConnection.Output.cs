@@ -38,6 +38,12 @@ public sealed partial class TcpConnection
             return true;
         }
 
+        return SendNew(nowNs, ignoreCwnd: false);
+    }
+
+    /// <summary>Sends the next new segment (and the FIN when due); a tail loss probe may ignore cwnd.</summary>
+    private bool SendNew(long nowNs, bool ignoreCwnd)
+    {
         var sent = SeqMath.Distance(_sndUna, _sndNxt) - (_finSent ? 1 : 0);
         var available = _send.Count - sent;
         var finDue = _finQueued && !_finSent && available == 0;
@@ -47,11 +53,12 @@ public sealed partial class TcpConnection
         var mss = PayloadRoom(_sndNxt);
         var len = (int)Math.Min(Math.Min(available, mss), Math.Max(0, rwndRoom));
         if (available > 0 && len <= 0) return false;
-        if (pipe > 0 && pipe + Math.Max(len, 1) > cwnd) return false;
+        var pipe = _flight.Pipe;
+        if (!ignoreCwnd && pipe > 0 && pipe + Math.Max(len, 1) > _cc.CongestionWindow) return false;
         var lastData = len == available;
-        if (len > 0 && len < mss && !lastData && rwndRoom < _maxSndWnd / 2) return false; // sender SWS avoidance (RFC 9293 3.8.6.2.1)
+        if (!ignoreCwnd && len > 0 && len < mss && !lastData && rwndRoom < _maxSndWnd / 2) return false; // sender SWS avoidance (RFC 9293 3.8.6.2.1)
         // Nagle (RFC 896): a small segment waits while data is unacknowledged, unless it ends the stream.
-        if (len > 0 && len < mss && _o.Nagle && _flight.Count > 0 && !(_finQueued && lastData)) return false;
+        if (!ignoreCwnd && len > 0 && len < mss && _o.Nagle && _flight.Count > 0 && !(_finQueued && lastData)) return false;
         var fin = _finQueued && lastData && !_finSent;
         var seq = _sndNxt;
         EmitData(seq, len, fin, nowNs, retransmission: false);
@@ -60,6 +67,7 @@ public sealed partial class TcpConnection
         if (SeqMath.Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
         Statistics.BytesSent += len;
         if (fin) OnFinSent();
+        ArmTailLossProbe(nowNs);
         return true;
     }
 

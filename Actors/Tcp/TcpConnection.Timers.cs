@@ -16,15 +16,57 @@ public sealed partial class TcpConnection
             _delAckAt = long.MaxValue;
             SendAck(nowNs);
         }
+        if (nowNs >= _tlpAt) OnTailLossProbe(nowNs);
         if (nowNs >= _rtoAt) OnRetransmissionTimeout(nowNs);
         if (State == TcpState.Closed) return;
         if (nowNs >= _persistAt) OnPersist(nowNs);
         if (nowNs >= _keepaliveAt) OnKeepalive(nowNs);
     }
 
+    /// <summary>
+    /// RFC 8985 7: when ACKs stop while data is in flight, probe with new data (or the last segment) after about two
+    /// RTTs, so a lost tail is repaired by SACK recovery instead of an RTO.
+    /// </summary>
+    private void ArmTailLossProbe(long nowNs)
+    {
+        if (_tlpOutstanding || _inRecovery || _afterRto || _flight.Count == 0 || !_rtt.HasSample || !State.IsSynchronized())
+        {
+            _tlpAt = long.MaxValue;
+            return;
+        }
+        var pto = 2 * _rtt.SmoothedRttNs;
+        if (_flight.Count == 1) pto += WorstCaseDelayedAckNs;
+        pto = Math.Max(pto, MinProbeTimeoutNs);
+        _tlpAt = nowNs + pto;
+        if (_tlpAt >= _rtoAt) _tlpAt = long.MaxValue;
+    }
+
+    private const long WorstCaseDelayedAckNs = 200_000_000;
+    private const long MinProbeTimeoutNs = 10_000_000;
+
+    private void OnTailLossProbe(long nowNs)
+    {
+        _tlpAt = long.MaxValue;
+        if (_flight.Count == 0 || _inRecovery) return;
+        _tlpOutstanding = true;
+        Statistics.TailLossProbes++;
+        if (!SendNew(nowNs, ignoreCwnd: true))
+        {
+            var last = _flight.Count - 1;
+            ref var s = ref _flight[last];
+            s.Retransmitted = true;
+            s.SentNs = nowNs;
+            Statistics.BytesRetransmitted += s.Length;
+            Statistics.SegmentsRetransmitted++;
+            EmitData(s.Seq, s.Length, s.Fin, nowNs, retransmission: true);
+        }
+        _rtoAt = nowNs + _rtt.RtoNs;
+    }
+
     private void OnRetransmissionTimeout(long nowNs)
     {
         _rtoAt = long.MaxValue;
+        _tlpAt = long.MaxValue;
         Statistics.Timeouts++;
         _backoffs++;
         _rtt.Backoff();
@@ -46,7 +88,7 @@ public sealed partial class TcpConnection
             return;
         }
         // RFC 6298 5.4–5.7 with RFC 6675 5.1: everything outstanding is presumed lost and resent as cwnd (now 1 MSS) allows.
-        _cc.OnRetransmissionTimeout(nowNs, _flight.Pipe);
+        _cc.OnRetransmissionTimeout(nowNs, SeqMath.Distance(_sndUna, _sndMax));
         _flight.MarkAllLost();
         _inRecovery = false;
         _afterRto = true;

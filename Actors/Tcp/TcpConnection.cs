@@ -52,6 +52,8 @@ public sealed partial class TcpConnection
     private uint _lastAckSent;
     // Timers: absolute deadlines, long.MaxValue when off.
     private long _rtoAt = long.MaxValue;
+    private long _tlpAt = long.MaxValue;
+    private bool _tlpOutstanding;
     private long _delAckAt = long.MaxValue;
     private long _persistAt = long.MaxValue;
     private long _keepaliveAt = long.MaxValue;
@@ -115,7 +117,7 @@ public sealed partial class TcpConnection
     public int EffectiveMss => Math.Min(_peerMss, _o.Mss) - (_ts ? TimestampSpace : 0);
 
     /// <summary>The earliest time <see cref="OnTimer"/> must be called (smoltcp's poll_at); long.MaxValue when no timer runs.</summary>
-    public long NextDeadlineNs => Math.Min(Math.Min(Math.Min(_rtoAt, _delAckAt), Math.Min(_persistAt, _keepaliveAt)), _timeWaitAt);
+    public long NextDeadlineNs => Math.Min(Math.Min(Math.Min(_rtoAt, _delAckAt), Math.Min(_persistAt, _keepaliveAt)), Math.Min(_timeWaitAt, _tlpAt));
 
     /// <summary>Active open (RFC 9293 3.10.1): sends the SYN.</summary>
     public static TcpConnection Connect(TcpCoreOptions options, ITcpSegmentSink sink, ITcpEvents events, ITcpOptionHook? hook, ushort localPort,
@@ -226,7 +228,7 @@ public sealed partial class TcpConnection
     private void Close(TcpCloseReason reason)
     {
         State = TcpState.Closed;
-        _rtoAt = _delAckAt = _persistAt = _keepaliveAt = _timeWaitAt = long.MaxValue;
+        _rtoAt = _delAckAt = _persistAt = _keepaliveAt = _timeWaitAt = _tlpAt = long.MaxValue;
         if (_closedReported) return;
         _closedReported = true;
         _events.OnClosed(reason);

@@ -19,4 +19,6 @@ public sealed class TcpStatistics
     public long PawsDrops { get; internal set; }
     public long OutOfWindowDrops { get; internal set; }
     public long WindowProbes { get; internal set; }
+    /// <summary>RFC 8985 tail loss probes sent.</summary>
+    public long TailLossProbes { get; internal set; }
 }
