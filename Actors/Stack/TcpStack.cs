@@ -90,14 +90,13 @@ public sealed class TcpStack : IFrameReceiver
 
     public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
     {
-        if (!EthernetFrame.TryParse(frame, out var eth) || !IpPacket.TryParse(eth.Payload, out var ip) || ip.Protocol != IpProtocol.Tcp
-            || ip.IsFragment || !ip.Destination.SequenceEqual(_address))
-            return;
-        if (!TcpSegment.TryParse(ip.Payload, out var seg)) return;
-        if (!seg.ChecksumValid(ip.Source, ip.Destination))
+        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
         {
-            DroppedBadChecksum++;
-            return;
+            case TcpFraming.Verdict.BadChecksum:
+                DroppedBadChecksum++;
+                return;
+            case not TcpFraming.Verdict.Segment:
+                return;
         }
         var key = new TcpFlowKey(Address, seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
         if (_sockets.TryGetValue(key, out var socket))
@@ -131,23 +130,16 @@ public sealed class TcpStack : IFrameReceiver
     }
 
     /// <summary>The segment buffer of the frame being built, after room for Ethernet and IP headers.</summary>
-    internal Span<byte> Rent(int maxLength) => _frame.AsSpan(EthernetHeader + IpHeaderLength, maxLength);
+    internal Span<byte> Rent(int maxLength) => _frame.AsSpan(TcpFraming.HeaderRoom(Address.IsIpv6), maxLength);
 
     /// <summary>Frames the segment just written into the rented buffer and transmits it to <paramref name="remoteAddress"/>.</summary>
     internal void Send(IpAddressBytes remoteAddress, ReadOnlySpan<byte> remote, int length)
     {
-        var segment = _frame.AsSpan(EthernetHeader + IpHeaderLength, length);
-        TcpSegment.WriteChecksum(segment, _address, remote);
-        var ip = _frame.AsSpan(EthernetHeader);
-        if (Address.IsIpv6) Ipv6Packet.WriteHeader(ip, _address, remote, IpProtocol.Tcp, length);
-        else Ipv4Packet.WriteHeader(ip, _address, remote, IpProtocol.Tcp, length, _ipId++);
         var nextHop = _neighbor(remoteAddress);
         if (nextHop is null) return; // unresolved neighbour: the segment is lost like on a wire, and TCP retransmits
-        EthernetFrame.Write(_frame, nextHop, _mac, Address.IsIpv6 ? EtherType.Ipv6 : EtherType.Ipv4);
-        _device.Transmit(_frame.AsSpan(0, EthernetHeader + IpHeaderLength + length));
+        var n = TcpFraming.Wrap(_frame, _mac, nextHop, _address, remote, length, _ipId++);
+        _device.Transmit(_frame.AsSpan(0, n));
     }
-
-    private int IpHeaderLength => Address.IsIpv6 ? Ipv6Packet.FixedHeaderLength : Ipv4Packet.MinHeaderLength;
 
     private ushort EphemeralPort(IpAddressBytes remote, ushort remotePort)
     {

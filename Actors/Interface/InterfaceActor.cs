@@ -1,0 +1,173 @@
+using System.Net;
+using Akka.Actor;
+using Akka.IO;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Transport.Wire;
+using MptcpActors.Transport.Wire.Mptcp;
+using MptcpActors.Transport.Wire.Tcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Interface;
+
+/// <summary>
+/// One network interface: owns its address and link framing, demultiplexes arriving segments to subflow actors by
+/// 4-tuple, hands SYNs to the listener bound to their port (a new subflow actor each), answers the rest with RST,
+/// and frames what subflows send. Applications talk to it as to Akka.IO's TCP manager: Connect and Bind.
+/// </summary>
+public sealed class InterfaceActor : UntypedActor
+{
+    private readonly InterfaceSetup _setup;
+    private readonly byte[] _address;
+    private readonly Dictionary<TcpFlowKey, IActorRef> _subflows = [];
+    private readonly Dictionary<IActorRef, TcpFlowKey> _keys = [];
+    private readonly Dictionary<ushort, IActorRef> _listeners = [];
+    private readonly byte[] _frame = new byte[TcpFraming.HeaderRoom(true) + 70_000];
+    private readonly TcpCoreOptions _options;
+    private ushort _ipId;
+    private ushort _nextEphemeral = 32768;
+
+    public InterfaceActor(InterfaceSetup setup)
+    {
+        _setup = setup;
+        _address = new byte[setup.Address.Length];
+        setup.Address.CopyTo(_address);
+        _options = setup.Options;
+    }
+
+    public static Props Props(InterfaceSetup setup) => Akka.Actor.Props.Create(() => new InterfaceActor(setup));
+
+    public long DroppedBadChecksum { get; private set; }
+
+    protected override void PreStart() => _setup.Device.Actor.Tell(new AttachInterface(_setup.Device.Port, Self));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case FrameIn f:
+                OnFrame(f.Frame);
+                break;
+            case SegmentOut s:
+                Transmit(s.Key.RemoteAddress, s.Segment);
+                break;
+            case SubflowStopped stopped:
+                if (_subflows.Remove(stopped.Key, out var actor)) _keys.Remove(actor);
+                break;
+            case TcpMsg.Connect c:
+                Connect(c);
+                break;
+            case TcpMsg.Bind b:
+                Bind(b);
+                break;
+            case TcpMsg.Unbind:
+                foreach (var port in _listeners.Where(l => l.Value.Equals(Sender)).Select(l => l.Key).ToList()) _listeners.Remove(port);
+                Sender.Tell(TcpMsg.Unbound.Instance);
+                break;
+            case Terminated t:
+                if (_keys.Remove(t.ActorRef, out var key)) _subflows.Remove(key);
+                foreach (var port in _listeners.Where(l => l.Value.Equals(t.ActorRef)).Select(l => l.Key).ToList()) _listeners.Remove(port);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Connect(TcpMsg.Connect c)
+    {
+        if (c.RemoteAddress is not IPEndPoint remote || remote.AddressFamily != (_setup.Address.IsIpv6 ? System.Net.Sockets.AddressFamily.InterNetworkV6 : System.Net.Sockets.AddressFamily.InterNetwork))
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(c));
+            return;
+        }
+        var remoteAddress = IpAddressBytes.From(remote.Address);
+        var localPort = c.LocalAddress is IPEndPoint l && l.Port != 0 ? (ushort)l.Port : EphemeralPort(remoteAddress, (ushort)remote.Port);
+        var key = new TcpFlowKey(_setup.Address, localPort, remoteAddress, (ushort)remote.Port);
+        if (_subflows.ContainsKey(key))
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(c));
+            return;
+        }
+        var now = MonotonicClock.NowNs;
+        Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
+            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c });
+    }
+
+    private void Bind(TcpMsg.Bind b)
+    {
+        var port = b.LocalAddress is IPEndPoint ep ? (ushort)ep.Port : (ushort)0;
+        if (port == 0 || _listeners.ContainsKey(port))
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(b));
+            return;
+        }
+        _listeners[port] = b.Handler;
+        Context.Watch(b.Handler);
+        Sender.Tell(new TcpMsg.Bound(new IPEndPoint(_setup.Address.ToIPAddress(), port)));
+    }
+
+    private void Start(TcpFlowKey key, SubflowStart start)
+    {
+        var actor = Context.ActorOf(SubflowActor.Props(start), $"subflow-{key.LocalPort}-{key.RemotePort}-{Guid.NewGuid():N}");
+        _subflows[key] = actor;
+        _keys[actor] = key;
+        Context.Watch(actor);
+    }
+
+    private void OnFrame(byte[] frame)
+    {
+        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
+        {
+            case TcpFraming.Verdict.BadChecksum:
+                DroppedBadChecksum++;
+                return;
+            case not TcpFraming.Verdict.Segment:
+                return;
+        }
+        var key = new TcpFlowKey(_setup.Address, seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
+        if (_subflows.TryGetValue(key, out var subflow))
+        {
+            subflow.Tell(new SegmentIn(seg.Bytes.ToArray()));
+            return;
+        }
+        if (seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && !seg.Has(TcpFlags.Rst) && _listeners.TryGetValue(seg.DestinationPort, out var listener))
+        {
+            var now = MonotonicClock.NowNs;
+            Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
+                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener });
+            return;
+        }
+        var room = TcpFraming.HeaderRoom(_setup.Address.IsIpv6);
+        var n = TcpConnection.WriteResetFor(seg, _frame.AsSpan(room));
+        if (n > 0) Send(key.RemoteAddress, ip.Source, n);
+    }
+
+    private void Transmit(IpAddressBytes remote, byte[] segment)
+    {
+        segment.CopyTo(_frame.AsSpan(TcpFraming.HeaderRoom(_setup.Address.IsIpv6)));
+        Span<byte> remoteBytes = stackalloc byte[16];
+        var len = remote.CopyTo(remoteBytes);
+        Send(remote, remoteBytes[..len], segment.Length);
+    }
+
+    private void Send(IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength)
+    {
+        var mac = _setup.Neighbor(remote);
+        if (mac is null) return;
+        var n = TcpFraming.Wrap(_frame, _setup.Mac, mac, _address, remoteBytes, segmentLength, _ipId++);
+        _setup.Device.Actor.Tell(new FrameOut(_setup.Device.Port, _frame.AsSpan(0, n).ToArray()));
+    }
+
+    private ushort EphemeralPort(IpAddressBytes remote, ushort remotePort)
+    {
+        for (var i = 0; i < 28232; i++)
+        {
+            var port = _nextEphemeral;
+            _nextEphemeral = (ushort)(_nextEphemeral >= 60999 ? 32768 : _nextEphemeral + 1);
+            if (!_subflows.ContainsKey(new TcpFlowKey(_setup.Address, port, remote, remotePort))) return port;
+        }
+        throw new InvalidOperationException("no ephemeral port left");
+    }
+}

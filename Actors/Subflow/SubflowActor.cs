@@ -1,0 +1,233 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Wire.Tcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Subflow;
+
+/// <summary>
+/// One TCP connection as an actor: owns the sans-I/O <see cref="TcpConnection"/>, keeps one timer at the core's next
+/// deadline, passes segments to and from its interface, and speaks Akka.IO's TCP protocol to its handler
+/// (Connected, Register, Write with ack, Received, Close / ConfirmedClose / Abort and the ConnectionClosed events).
+/// </summary>
+public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSegmentSink
+{
+    private const string TimerKey = "tcp";
+    private readonly SubflowStart _start;
+    private readonly byte[] _segment = new byte[70_000];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private TcpConnection _core = null!;
+    private IActorRef? _handler;
+    private bool _keepOpenOnPeerClosed;
+    private PendingWrite? _pending;
+    private IActorRef? _closeCommander;
+    private TcpMsg.CloseCommand? _closeCommand;
+    private bool _closedReported;
+    private long _timerAt = long.MaxValue;
+
+    public SubflowActor(SubflowStart start) => _start = start;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SubflowStart start) => Akka.Actor.Props.Create(() => new SubflowActor(start));
+
+    private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
+
+    private sealed class TimerFired
+    {
+        public static readonly TimerFired Instance = new();
+    }
+
+    private EndPoint Local => new IPEndPoint(_start.Key.LocalAddress.ToIPAddress(), _start.Key.LocalPort);
+    private EndPoint Remote => new IPEndPoint(_start.Key.RemoteAddress.ToIPAddress(), _start.Key.RemotePort);
+
+    protected override void PreStart()
+    {
+        var now = MonotonicClock.NowNs;
+        var k = _start.Key;
+        if (_start.Syn is { } syn)
+        {
+            _core = TcpSegment.TryParse(syn, out var seg)
+                ? TcpConnection.Accept(_start.Options, this, this, null, _start.Iss, _start.TimestampOffset, seg, now)!
+                : null!;
+            if (_core is null)
+            {
+                Context.Stop(Self);
+                return;
+            }
+        }
+        else
+        {
+            _core = TcpConnection.Connect(_start.Options, this, this, null, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now);
+        }
+        Context.Watch(_start.Interface);
+        Rearm();
+    }
+
+    protected override void PostStop()
+    {
+        if (_core is not null && _core.State != TcpState.Closed) _core.Abort(MonotonicClock.NowNs);
+        _start.Interface.Tell(new SubflowStopped(_start.Key));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        var now = MonotonicClock.NowNs;
+        switch (message)
+        {
+            case SegmentIn s:
+                if (TcpSegment.TryParse(s.Segment, out var seg)) _core.OnSegment(seg, now);
+                break;
+            case TimerFired:
+                _timerAt = long.MaxValue;
+                _core.OnTimer(now);
+                break;
+            case TcpMsg.Register r:
+                _handler = r.Handler;
+                _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
+                Context.Watch(r.Handler);
+                Deliver(now);
+                break;
+            case TcpMsg.Write w:
+                if (_pending is not null || _closeCommand is not null)
+                {
+                    Sender.Tell(new TcpMsg.CommandFailed(w));
+                    break;
+                }
+                _pending = new PendingWrite(w.Data, 0, w.Ack, Sender);
+                PushWrites(now);
+                break;
+            case TcpMsg.Abort:
+                _closeCommander = Sender;
+                _closeCommand = TcpMsg.Abort.Instance;
+                _core.Abort(now);
+                break;
+            case TcpMsg.CloseCommand close:
+                _closeCommander = Sender;
+                _closeCommand = close;
+                if (_pending is null) _core.Shutdown(now);
+                break;
+            case Terminated t when t.ActorRef.Equals(_handler) || t.ActorRef.Equals(_start.Interface):
+                _core.Abort(now);
+                Context.Stop(Self);
+                return;
+            default:
+                Unhandled(message);
+                return;
+        }
+        CheckClosed();
+        Rearm();
+    }
+
+    private void PushWrites(long now)
+    {
+        while (_pending is { } p)
+        {
+            var chunk = p.Data.Count - p.Offset;
+            var n = chunk == 0 ? 0 : _core.Write(p.Data.Slice(p.Offset).ToArray(), now);
+            if (n < chunk)
+            {
+                _pending = p with { Offset = p.Offset + n };
+                return;
+            }
+            _pending = null;
+            if (p.Ack is not TcpMsg.NoAck) p.Sender.Tell(p.Ack);
+            if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose) _core.Shutdown(now);
+        }
+    }
+
+    private void Deliver(long now)
+    {
+        if (_handler is null || _core.Readable == 0) return;
+        var data = new byte[_core.Readable];
+        var n = _core.Read(data, now);
+        _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
+    }
+
+    private void CheckClosed()
+    {
+        if (_closedReported) return;
+        // Akka.IO's Close does not wait for the peer: once our FIN is acknowledged the handler is told Closed.
+        if (_closeCommand is TcpMsg.Close && _core.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed)
+            ReportClosed(TcpMsg.Closed.Instance);
+    }
+
+    private void ReportClosed(TcpMsg.ConnectionClosed closed)
+    {
+        if (_closedReported) return;
+        _closedReported = true;
+        _handler?.Tell(closed);
+        if (_closeCommander is not null && !_closeCommander.Equals(_handler)) _closeCommander.Tell(closed);
+    }
+
+    private void Rearm()
+    {
+        if (_core.State == TcpState.Closed)
+        {
+            Timers.Cancel(TimerKey);
+            Context.Stop(Self);
+            return;
+        }
+        var at = _core.NextDeadlineNs;
+        if (at == _timerAt) return;
+        _timerAt = at;
+        if (at == long.MaxValue) Timers.Cancel(TimerKey);
+        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+    }
+
+    Span<byte> ITcpSegmentSink.Rent(int maxLength) => _segment.AsSpan(0, maxLength);
+
+    void ITcpSegmentSink.Send(int length) => _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(0, length).ToArray()));
+
+    void ITcpEvents.OnEstablished()
+    {
+        var connected = new TcpMsg.Connected(Remote, Local);
+        if (_start.Commander is { } commander) commander.Tell(connected, Self);
+        else _start.Listener?.Tell(connected, Self);
+    }
+
+    void ITcpEvents.OnDataReadable() => Deliver(MonotonicClock.NowNs);
+
+    void ITcpEvents.OnAcknowledged(long bytes) => PushWrites(MonotonicClock.NowNs);
+
+    void ITcpEvents.OnPeerClosed()
+    {
+        Deliver(MonotonicClock.NowNs);
+        if (_keepOpenOnPeerClosed)
+        {
+            _handler?.Tell(TcpMsg.PeerClosed.Instance);
+            return;
+        }
+        _core.Shutdown(MonotonicClock.NowNs);
+        ReportClosed(TcpMsg.PeerClosed.Instance);
+    }
+
+    void ITcpEvents.OnClosed(TcpCloseReason reason)
+    {
+        switch (reason)
+        {
+            case TcpCloseReason.Refused:
+                if (_start.Connect is { } connect) _start.Commander?.Tell(new TcpMsg.CommandFailed(connect));
+                _closedReported = true;
+                break;
+            case TcpCloseReason.Reset:
+                ReportClosed(new TcpMsg.ErrorClosed("Connection reset by peer"));
+                break;
+            case TcpCloseReason.TimedOut:
+                if (_handler is null && _start.Connect is { } c) _start.Commander?.Tell(new TcpMsg.CommandFailed(c));
+                ReportClosed(new TcpMsg.ErrorClosed("Connection timed out"));
+                break;
+            case TcpCloseReason.Aborted:
+                ReportClosed(TcpMsg.Aborted.Instance);
+                break;
+            default:
+                ReportClosed(_closeCommand is TcpMsg.Close ? TcpMsg.Closed.Instance : _closeCommand is TcpMsg.ConfirmedClose
+                    ? TcpMsg.ConfirmedClosed.Instance : TcpMsg.PeerClosed.Instance);
+                break;
+        }
+        _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
+    }
+}
