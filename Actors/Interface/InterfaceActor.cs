@@ -16,7 +16,7 @@ namespace MptcpActors.Actors.Interface;
 /// 4-tuple, hands SYNs to the listener bound to their port (a new subflow actor each), answers the rest with RST,
 /// and frames what subflows send. Applications talk to it as to Akka.IO's TCP manager: Connect and Bind.
 /// </summary>
-public sealed class InterfaceActor : UntypedActor
+public sealed class InterfaceActor : UntypedActor, IWithTimers
 {
     private readonly InterfaceSetup _setup;
     private readonly byte[] _address;
@@ -25,6 +25,8 @@ public sealed class InterfaceActor : UntypedActor
     private readonly Dictionary<ushort, IActorRef> _listeners = [];
     private readonly byte[] _frame = new byte[TcpFraming.HeaderRoom(true) + 70_000];
     private readonly TcpCoreOptions _options;
+    private readonly LinkResponder _responder;
+    private readonly NeighborTable _neighbors = new();
     private ushort _ipId;
     private ushort _nextEphemeral = 32768;
 
@@ -34,13 +36,25 @@ public sealed class InterfaceActor : UntypedActor
         _address = new byte[setup.Address.Length];
         setup.Address.CopyTo(_address);
         _options = setup.Options;
+        _responder = new LinkResponder(setup.Mac, setup.Address);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed class RetryNeighbors
+    {
+        public static readonly RetryNeighbors Instance = new();
     }
 
     public static Props Props(InterfaceSetup setup) => Akka.Actor.Props.Create(() => new InterfaceActor(setup));
 
     public long DroppedBadChecksum { get; private set; }
 
-    protected override void PreStart() => _setup.Device.Actor.Tell(new AttachInterface(_setup.Device.Port, Self));
+    protected override void PreStart()
+    {
+        _setup.Device.Actor.Tell(new AttachInterface(_setup.Device.Port, Self));
+        Timers.StartPeriodicTimer("neighbors", RetryNeighbors.Instance, TimeSpan.FromMilliseconds(250));
+    }
 
     protected override void OnReceive(object message)
     {
@@ -51,6 +65,9 @@ public sealed class InterfaceActor : UntypedActor
                 break;
             case SegmentOut s:
                 Transmit(s.Key.RemoteAddress, s.Segment);
+                break;
+            case RetryNeighbors:
+                foreach (var hop in _neighbors.DueRetries(MonotonicClock.NowNs).ToList()) Emit(_responder.Request(hop));
                 break;
             case SubflowStopped stopped:
                 if (_subflows.Remove(stopped.Key, out var actor)) _keys.Remove(actor);
@@ -123,6 +140,9 @@ public sealed class InterfaceActor : UntypedActor
             case TcpFraming.Verdict.BadChecksum:
                 DroppedBadChecksum++;
                 return;
+            case TcpFraming.Verdict.NotForUs:
+                if (_responder.Handle(frame, Learn) is { } reply) Emit(reply);
+                return;
             case not TcpFraming.Verdict.Segment:
                 return;
         }
@@ -154,11 +174,25 @@ public sealed class InterfaceActor : UntypedActor
 
     private void Send(IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength)
     {
-        var mac = _setup.Neighbor(remote);
-        if (mac is null) return;
-        var n = TcpFraming.Wrap(_frame, _setup.Mac, mac, _address, remoteBytes, segmentLength, _ipId++);
-        _setup.Device.Actor.Tell(new FrameOut(_setup.Device.Port, _frame.AsSpan(0, n).ToArray()));
+        if (_setup.NextHop(remote) is not { } hop) return; // no route: lost like on a wire
+        var now = MonotonicClock.NowNs;
+        var mac = _setup.StaticNeighbor?.Invoke(hop) ?? _neighbors.Lookup(hop, now);
+        var n = TcpFraming.Wrap(_frame, _setup.Mac, mac ?? new byte[6], _address, remoteBytes, segmentLength, _ipId++);
+        var frame = _frame.AsSpan(0, n).ToArray();
+        if (mac is not null) Emit(frame);
+        else if (_neighbors.Enqueue(hop, frame, now)) Emit(_responder.Request(hop));
     }
+
+    private void Learn(IpAddressBytes ip, byte[] mac)
+    {
+        foreach (var waiting in _neighbors.Learn(ip, mac, MonotonicClock.NowNs))
+        {
+            mac.CopyTo(waiting, 0);
+            Emit(waiting);
+        }
+    }
+
+    private void Emit(byte[] frame) => _setup.Device.Actor.Tell(new FrameOut(_setup.Device.Port, frame));
 
     private ushort EphemeralPort(IpAddressBytes remote, ushort remotePort)
     {

@@ -4,6 +4,31 @@ using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Actors.Interface;
 
-/// <summary>What an interface actor needs: its device, its MAC and address, how to find a neighbour's MAC, TCP options and ISNs.</summary>
-public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, IpAddressBytes Address, Func<IpAddressBytes, byte[]?> Neighbor,
-    TcpCoreOptions Options, IsnGenerator Isn);
+/// <summary>
+/// What an interface actor needs: its device, its MAC, the address and prefix it owns (CLI.md's --iface
+/// NAME=ADDR/PREFIX[,gw=GW]), TCP options and ISNs. <paramref name="StaticNeighbor"/> answers MACs without ARP/NDP
+/// (the simulator's point-to-point links); otherwise neighbours are resolved on the wire.
+/// </summary>
+public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, IpAddressBytes Address, int PrefixLength, IpAddressBytes? Gateway,
+    TcpCoreOptions Options, IsnGenerator Isn, Func<IpAddressBytes, byte[]?>? StaticNeighbor = null)
+{
+    /// <summary>The next hop for <paramref name="destination"/>: itself on our subnet, else the gateway, else none.</summary>
+    public IpAddressBytes? NextHop(IpAddressBytes destination) =>
+        InSubnet(destination) ? destination : Gateway;
+
+    public bool InSubnet(IpAddressBytes destination)
+    {
+        if (destination.Length != Address.Length) return false;
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> d = stackalloc byte[16];
+        Address.CopyTo(a);
+        destination.CopyTo(d);
+        var bits = PrefixLength;
+        for (var i = 0; i < Address.Length && bits > 0; i++, bits -= 8)
+        {
+            var mask = bits >= 8 ? 0xFF : (byte)(0xFF << (8 - bits));
+            if ((a[i] & mask) != (d[i] & mask)) return false;
+        }
+        return true;
+    }
+}

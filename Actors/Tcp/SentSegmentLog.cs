@@ -56,6 +56,11 @@ public sealed class SentSegmentLog
             s.Length -= cut;
             Pipe += s.PipeShare;
         }
+        // Forget SACK records and cursors below the new SND.UNA (they mark nothing there): left behind while the window
+        // moves 2^31 bytes on, they would compare as ahead of it, ignoring new SACKs and marking the wrong segments lost.
+        while (_topSackedCount > 0 && SeqMath.Lt(_topSacked[_topSackedCount - 1], ack)) _topSackedCount--;
+        if (SeqMath.Lt(_lossMarkedUpTo, ack)) _lossMarkedUpTo = ack;
+        if (SeqMath.Lt(_lostSearchFrom, ack)) _lostSearchFrom = ack;
     }
 
     /// <summary>Marks segments inside [left, right) as SACKed; returns the bytes newly SACKed.</summary>

@@ -15,7 +15,8 @@ public sealed class SimActors
     public static readonly IPAddress ClientIp = IPAddress.Parse("10.9.0.1");
     public static readonly IPAddress ServerIp = IPAddress.Parse("10.9.0.2");
 
-    public SimActors(ActorSystem system, LinkParameters? link = null, TcpCoreOptions? options = null)
+    /// <param name="staticNeighbors">false: the interfaces resolve each other with ARP over the simulated link.</param>
+    public SimActors(ActorSystem system, LinkParameters? link = null, TcpCoreOptions? options = null, bool staticNeighbors = true)
     {
         Net = new SimNetwork(7);
         Net.Link("path", "client", "server", link ?? new LinkParameters(RateBps: 100e6, Delay: TimeSpan.FromMilliseconds(2), QueueLimitPackets: 1000));
@@ -23,10 +24,11 @@ public sealed class SimActors
         var clientMac = Net.Host("client").Port("path").MacAddress.ToArray();
         var serverMac = Net.Host("server").Port("path").MacAddress.ToArray();
         var o = options ?? new TcpCoreOptions { TimeWaitNs = 100_000_000 };
+        Func<IpAddressBytes, byte[]?>? StaticNeighbor = staticNeighbors ? ip => ip == IpAddressBytes.From(ServerIp) ? serverMac : clientMac : null;
         Client = system.ActorOf(InterfaceActor.Props(new InterfaceSetup("client", new DeviceRef(sim, "client/path"), clientMac,
-            IpAddressBytes.From(ClientIp), _ => serverMac, o, IsnGenerator.CreateRandom())));
+            IpAddressBytes.From(ClientIp), 24, null, o, IsnGenerator.CreateRandom(), StaticNeighbor)));
         Server = system.ActorOf(InterfaceActor.Props(new InterfaceSetup("server", new DeviceRef(sim, "server/path"), serverMac,
-            IpAddressBytes.From(ServerIp), _ => clientMac, o, IsnGenerator.CreateRandom())));
+            IpAddressBytes.From(ServerIp), 24, null, o, IsnGenerator.CreateRandom(), StaticNeighbor)));
     }
 
     public SimNetwork Net { get; }

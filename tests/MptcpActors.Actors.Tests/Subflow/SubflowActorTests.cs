@@ -144,3 +144,18 @@ public class SubflowActorTests : TestKit
         ExpectMsg<TcpMsg.ConfirmedClosed>(Wait);
     }
 }
+
+public class SubflowOverArpTests : TestKit
+{
+    [Fact]
+    public void Interfaces_resolve_each_other_with_arp_before_the_handshake()
+    {
+        var net = new SimActors(Sys, staticNeighbors: false);
+        var serverSide = CreateTestProbe();
+        net.Server.Tell(new TcpMsg.Bind(serverSide.Ref, new IPEndPoint(SimActors.ServerIp, 80)));
+        ExpectMsg<TcpMsg.Bound>();
+        net.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimActors.ServerIp, 80)));
+        ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(10));
+        serverSide.ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(10));
+    }
+}
