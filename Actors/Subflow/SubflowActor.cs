@@ -228,6 +228,9 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
                     ? TcpMsg.ConfirmedClosed.Instance : TcpMsg.PeerClosed.Instance);
                 break;
         }
+        var st = _core.Statistics;
+        _handler?.Tell(new SubflowFinished(_start.Key, st.BytesSent, st.BytesReceived, st.BytesRetransmitted,
+            _core.Rtt.SmoothedRttNs < 0 ? 0 : _core.Rtt.SmoothedRttNs / 1e6, reason));
         _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
     }
 }

@@ -2,12 +2,15 @@ using System.CommandLine;
 using System.Text;
 using MptcpActors.Cli;
 using MptcpActors.Cli.Decode;
+using MptcpActors.Cli.Netcat;
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 Console.SetOut(stdout);
 var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET")
 {
     DecodeCommand.Create(),
+    NetcatCommands.Listen(),
+    NetcatCommands.Connect(),
 };
 var parse = root.Parse(args);
 int code;

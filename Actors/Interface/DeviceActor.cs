@@ -1,0 +1,40 @@
+using Akka.Actor;
+using MptcpActors.Transport.Devices;
+
+namespace MptcpActors.Actors.Interface;
+
+/// <summary>
+/// Owns real frame devices (raw sockets, TUN) by port name: frames to send come as <see cref="FrameOut"/>, frames
+/// received on a device's own I/O thread go to the attached interface as <see cref="FrameIn"/>. Devices are
+/// disposed when the actor stops.
+/// </summary>
+public sealed class DeviceActor(IReadOnlyDictionary<string, IFrameDevice> devices) : UntypedActor
+{
+    public static Props Props(IReadOnlyDictionary<string, IFrameDevice> devices) => Akka.Actor.Props.Create(() => new DeviceActor(devices));
+
+    private sealed class Forwarder(IActorRef target) : IFrameReceiver
+    {
+        public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs) => target.Tell(new FrameIn(frame.ToArray()));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case FrameOut f when devices.TryGetValue(f.Port, out var d):
+                d.Transmit(f.Frame);
+                break;
+            case AttachInterface a when devices.TryGetValue(a.Port, out var d):
+                d.Attach(new Forwarder(a.Interface));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var d in devices.Values) (d as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Tcp;
+
+namespace MptcpActors.Actors.Subflow;
+
+/// <summary>
+/// Sent to the handler after a connection's ConnectionClosed event: what the subflow carried, for reports such as
+/// <c>--stats</c> (Akka.IO has no such event; handlers that do not care ignore it).
+/// </summary>
+public sealed record SubflowFinished(TcpFlowKey Key, long BytesSent, long BytesReceived, long BytesRetransmitted, double SmoothedRttMs,
+    TcpCloseReason Reason);

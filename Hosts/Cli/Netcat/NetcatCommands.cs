@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Transport.Devices;
+using MptcpActors.Transport.Wire.Mptcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Cli.Netcat;
+
+/// <summary><c>mptcp listen</c> and <c>mptcp connect</c>: netcat-style transfers over the engine (CLI.md).</summary>
+public static class NetcatCommands
+{
+    /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
+    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => throw new NotSupportedException("no raw-socket backend");
+
+    public static Command Listen()
+    {
+        var o = new NetcatOptions();
+        var port = new Option<int>("--port") { Description = "TCP port to listen on", DefaultValueFactory = _ => 5000 };
+        var c = new Command("listen", "Accept a connection (or many, with --keep-open) and pass data between it and stdin/stdout") { port };
+        o.AddTo(c);
+        c.SetAction(p => Run(p, o, listenPort: p.GetValue(port), host: null, remotePort: 0));
+        return c;
+    }
+
+    public static Command Connect()
+    {
+        var o = new NetcatOptions();
+        var host = new Argument<string>("HOST") { Description = "address to connect to" };
+        var port = new Argument<int>("PORT") { Description = "TCP port" };
+        var c = new Command("connect", "Open a connection and pass data between it and stdin/stdout") { host, port };
+        o.AddTo(c);
+        c.SetAction(p => Run(p, o, listenPort: 0, host: p.GetValue(host), remotePort: p.GetValue(port)));
+        return c;
+    }
+
+    private static int Run(ParseResult p, NetcatOptions o, int listenPort, string? host, int remotePort)
+    {
+        var stderr = Console.Error;
+        var listening = host is null;
+        if (listening && listenPort is < 1 or > 65535) return CliErrors.Usage(stderr, $"--port: {listenPort} is not a TCP port (1-65535)");
+        if (!listening && remotePort is < 1 or > 65535) return CliErrors.Usage(stderr, $"PORT: {remotePort} is not a TCP port (1-65535)");
+        IPAddress? remote = null;
+        if (!listening && !IPAddress.TryParse(host, out remote)) return CliErrors.Usage(stderr, $"HOST: '{host}' is not an IP address");
+        if (p.GetValue(o.Sim)) return CliErrors.Usage(stderr, "--sim: listen and connect need real interfaces (--iface); the simulated network runs demo and failover");
+        var ifaces = new List<InterfaceSpec>();
+        foreach (var text in p.GetValue(o.Iface) ?? [])
+        {
+            try { ifaces.Add(InterfaceSpec.Parse(text)); }
+            catch (FormatException e) { return CliErrors.Usage(stderr, $"--iface: {e.Message}"); }
+        }
+        if (ifaces.Count == 0) return CliErrors.Usage(stderr, "--iface: at least one NAME=ADDR/PREFIX is needed");
+        Config config;
+        MptcpSettings settings;
+        try
+        {
+            config = BuildConfig(p, o);
+            settings = MptcpSettings.Create(config);
+        }
+        catch (MptcpConfigurationException e) { return CliErrors.Usage(stderr, e.Message); }
+        catch (Exception e) when (e is ConfigurationException or FormatException or IOException) { return CliErrors.Usage(stderr, $"--config: {e.Message}"); }
+        if (!p.GetValue(o.Plain) && settings.Enabled)
+            stderr.WriteLine("mptcp: warning: MPTCP connections are not implemented yet; speaking plain TCP (as with a peer without MPTCP)");
+
+        Engine engine;
+        try
+        {
+            engine = Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException
+                                       || e.GetType().Name == "RawSocketException")
+        {
+            return CliErrors.Failure(stderr, e.Message);
+        }
+        using (engine)
+        {
+            var session = new NetcatSession(engine, p.GetValue(o.Echo), p.GetValue(o.KeepOpen), p.GetValue(o.Stats)?.FullName);
+            return listening ? session.Listen(listenPort) : session.Connect(new IPEndPoint(remote!, remotePort));
+        }
+    }
+
+    /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>
+    private static Config BuildConfig(ParseResult p, NetcatOptions o)
+    {
+        var lines = new List<string>
+        {
+            "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
+        };
+        if (p.GetValue(o.Plain)) lines.Add("mptcp.enabled = false");
+        if (p.GetValue(o.Checksum)) lines.Add("mptcp.checksum = true");
+        if (p.GetValue(o.Scheduler) is { } s) lines.Add($"mptcp.scheduler = \"{s}\"");
+        if (p.GetValue(o.Limits) is { } limits)
+        {
+            foreach (var part in limits.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var kv = part.Split('=');
+                if (kv.Length != 2 || kv[0] is not ("subflows" or "add-addr-accepted"))
+                    throw new MptcpConfigurationException("--limits", $"'{part}': expected subflows=N or add-addr-accepted=M");
+                lines.Add($"mptcp.path-manager.limits.{kv[0]} = {kv[1]}");
+            }
+        }
+        var flags = ConfigurationFactory.ParseString(string.Join("\n", lines));
+        var file = p.GetValue(o.Config) is { } f ? ConfigurationFactory.ParseString(File.ReadAllText(f.FullName)) : Config.Empty;
+        return MptcpConfig.WithFallback(flags.WithFallback(file));
+    }
+}
