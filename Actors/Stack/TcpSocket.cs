@@ -10,6 +10,7 @@ public sealed class TcpSocket : ITcpEvents, ITcpSegmentSink
 {
     private readonly TcpStack _stack;
     private readonly ITcpEvents _upper;
+    private readonly Action _onTimer;
     private IDisposable? _timer;
     private long _timerAt = long.MaxValue;
 
@@ -22,6 +23,7 @@ public sealed class TcpSocket : ITcpEvents, ITcpSegmentSink
         _upper = upper;
         _remote = new byte[key.RemoteAddress.Length];
         key.RemoteAddress.CopyTo(_remote);
+        _onTimer = OnTimer; // one delegate for the socket's life, not one per re-arm
     }
 
     Span<byte> ITcpSegmentSink.Rent(int maxLength) => _stack.Rent(maxLength);
@@ -68,10 +70,12 @@ public sealed class TcpSocket : ITcpEvents, ITcpSegmentSink
             return;
         }
         var at = Core.NextDeadlineNs;
-        if (at == _timerAt) return;
+        // A timer armed for no later than the new deadline stays: firing early, it finds nothing due and arms the real
+        // deadline then. So the common case, every ACK pushing the RTO (or TLP) back, costs no cancel and no new timer.
+        if (_timer is not null && _timerAt <= at) return;
         _timer?.Dispose();
         _timerAt = at;
-        _timer = at == long.MaxValue ? null : _stack.Timers.Schedule(at, OnTimer);
+        _timer = at == long.MaxValue ? null : _stack.Timers.Schedule(at, _onTimer);
     }
 
     private void OnTimer()

@@ -196,6 +196,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     void ITcpEvents.OnPeerClosed()
     {
         Deliver(MonotonicClock.NowNs);
+        // After our own Close / ConfirmedClose the peer's FIN completes that close: it is reported as Closed / ConfirmedClosed.
+        if (_closeCommand is not null) return;
         if (_keepOpenOnPeerClosed)
         {
             _handler?.Tell(TcpMsg.PeerClosed.Instance);

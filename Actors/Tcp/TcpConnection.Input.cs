@@ -32,7 +32,7 @@ public sealed partial class TcpConnection
         if (_ts && hasTs && !seg.Has(TcpFlags.Rst) && SeqMath.Lt(tsVal, _tsRecent))
         {
             Statistics.PawsDrops++;
-            SendAck(nowNs);
+            SendInvalidSegmentAck(segLen, seg.Has(TcpFlags.Syn), nowNs);
             return;
         }
 
@@ -40,7 +40,7 @@ public sealed partial class TcpConnection
         if (!Acceptable(seq, segLen))
         {
             Statistics.OutOfWindowDrops++;
-            if (!seg.Has(TcpFlags.Rst)) SendAck(nowNs);
+            if (!seg.Has(TcpFlags.Rst)) SendInvalidSegmentAck(segLen, seg.Has(TcpFlags.Syn), nowNs);
             return;
         }
 
@@ -77,7 +77,7 @@ public sealed partial class TcpConnection
         // RFC 5961 5.2: an ACK for data never sent is answered and dropped; one far behind SND.UNA is dropped.
         if (SeqMath.Gt(ack, _sndMax))
         {
-            SendAck(nowNs);
+            SendInvalidSegmentAck(segLen, false, nowNs);
             return;
         }
         if (SeqMath.Lt(ack, _sndUna - (uint)Math.Min(_maxSndWnd, int.MaxValue)))
@@ -108,6 +108,9 @@ public sealed partial class TcpConnection
             _ackNow = true;
         }
 
+        // The layer above sees data before it hears of the FIN that follows it, and before any close.
+        if (delivered) _events.OnDataReadable();
+
         // Eighth: FIN, processed once all data before it has arrived.
         if (seg.Has(TcpFlags.Fin)) _peerFinSeq = seq + (uint)seg.Payload.Length;
         if (_peerFinSeq is { } fin && fin == _rcvNxt && !_peerFin) OnPeerFin(nowNs);
@@ -117,7 +120,6 @@ public sealed partial class TcpConnection
             _timeWaitAt = nowNs + _o.TimeWaitNs;
         }
 
-        if (delivered) _events.OnDataReadable();
         Output(nowNs);
     }
 
@@ -339,20 +341,23 @@ public sealed partial class TcpConnection
         _peerFin = true;
         _rcvNxt++;
         _ackNow = true;
+        var timeWait = false;
         switch (State)
         {
             case TcpState.Established or TcpState.SynReceived:
                 State = TcpState.CloseWait;
                 break;
             case TcpState.FinWait1:
-                if (_finSent && _sndUna == _sndMax) EnterTimeWait(nowNs);
+                if (_finSent && _sndUna == _sndMax) timeWait = true;
                 else State = TcpState.Closing;
                 break;
             case TcpState.FinWait2:
-                EnterTimeWait(nowNs);
+                timeWait = true;
                 break;
         }
+        // The layer above hears of the FIN before the connection reports closed; it may answer with its own FIN or abort.
         _events.OnPeerClosed();
+        if (timeWait && State != TcpState.Closed) EnterTimeWait(nowNs);
     }
 
     private void EnterTimeWait(long nowNs)

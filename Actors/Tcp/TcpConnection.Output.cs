@@ -126,8 +126,35 @@ public sealed partial class TcpConnection
 
     private void SendChallengeAck(long nowNs)
     {
+        if (InvalidAckRateLimited(nowNs)) return;
         Statistics.ChallengeAcks++;
         SendAck(nowNs);
+    }
+
+    /// <summary>
+    /// The ACK that answers a dropped segment (out of window, PAWS, ACK of unsent data). When that segment carries no
+    /// data (or is a SYN) it is rate-limited like Linux's tcp_oow_rate_limited: two ends desynchronized by a forged
+    /// segment would otherwise answer each other's ACKs forever (an ACK storm, RFC 5961 10). Data segments are always
+    /// answered, so a spurious retransmission still gets its duplicate ACK at once.
+    /// </summary>
+    private void SendInvalidSegmentAck(uint segLen, bool syn, long nowNs)
+    {
+        if ((segLen == 0 || syn) && InvalidAckRateLimited(nowNs)) return;
+        SendAck(nowNs);
+    }
+
+    private long _lastInvalidAckNs = long.MinValue;
+
+    /// <summary>At most one ACK per <see cref="TcpCoreOptions.InvalidAckIntervalNs"/> answers invalid segments (Linux: net.ipv4.tcp_invalid_ratelimit).</summary>
+    private bool InvalidAckRateLimited(long nowNs)
+    {
+        if (_lastInvalidAckNs != long.MinValue && nowNs >= _lastInvalidAckNs && nowNs - _lastInvalidAckNs < _o.InvalidAckIntervalNs)
+        {
+            Statistics.InvalidAcksSuppressed++;
+            return true;
+        }
+        _lastInvalidAckNs = nowNs;
+        return false;
     }
 
     private void SendControl(uint seq, uint ack, TcpFlags flags, long nowNs)

@@ -27,5 +27,7 @@ public sealed record TcpCoreOptions
     public long KeepaliveIdleNs { get; init; } = 7_200_000_000_000;
     public long KeepaliveIntervalNs { get; init; } = 75_000_000_000;
     public int KeepaliveProbes { get; init; } = 9;
+    /// <summary>Least time between two ACKs answering invalid segments (Linux's net.ipv4.tcp_invalid_ratelimit, 500 ms); 0 disables the limit.</summary>
+    public long InvalidAckIntervalNs { get; init; } = 500_000_000;
     public Congestion.CongestionControlKind CongestionControl { get; init; } = Congestion.CongestionControlKind.Cubic;
 }

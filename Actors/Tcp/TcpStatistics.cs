@@ -16,6 +16,8 @@ public sealed class TcpStatistics
     public long Timeouts { get; internal set; }
     public long DuplicateAcks { get; internal set; }
     public long ChallengeAcks { get; internal set; }
+    /// <summary>ACKs to invalid segments (challenge ACKs, out-of-window and PAWS duplicate ACKs) not sent because of the rate limit.</summary>
+    public long InvalidAcksSuppressed { get; internal set; }
     public long PawsDrops { get; internal set; }
     public long OutOfWindowDrops { get; internal set; }
     public long WindowProbes { get; internal set; }

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Transport.Devices;
+using MptcpActors.Transport.Devices.Linux;
 using MptcpActors.Transport.Wire.Mptcp;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -13,7 +14,7 @@ namespace MptcpActors.Cli.Netcat;
 public static class NetcatCommands
 {
     /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => throw new NotSupportedException("no raw-socket backend");
+    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => new AfPacketDevice(name);
 
     public static Command Listen()
     {
@@ -69,8 +70,7 @@ public static class NetcatCommands
         {
             engine = Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException
-                                       || e.GetType().Name == "RawSocketException")
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or RawSocketException)
         {
             return CliErrors.Failure(stderr, e.Message);
         }

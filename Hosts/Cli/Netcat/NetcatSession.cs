@@ -105,9 +105,9 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         w.WriteEndObject();
     }
 
-    private sealed class Completion(TaskCompletionSource<ConnectionHandler.Done> done) : ReceiveActor
+    private sealed class Completion : ReceiveActor
     {
-        protected override void PreStart() => Receive<ConnectionHandler.Done>(d => done.TrySetResult(d));
+        public Completion(TaskCompletionSource<ConnectionHandler.Done> done) => Receive<ConnectionHandler.Done>(d => done.TrySetResult(d));
     }
 
     /// <summary>Takes incoming connections: one (then stops listening) or, with --keep-open, all of them.</summary>

