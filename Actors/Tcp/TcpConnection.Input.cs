@@ -41,6 +41,8 @@ public sealed partial class TcpConnection
         {
             Statistics.OutOfWindowDrops++;
             if (!seg.Has(TcpFlags.Rst)) SendInvalidSegmentAck(segLen, seg.Has(TcpFlags.Syn), nowNs);
+            // RFC 9293 3.10.7.4: in TIME-WAIT a retransmitted FIN is acknowledged and restarts the 2 MSL wait.
+            if (State == TcpState.TimeWait && seg.Has(TcpFlags.Fin)) _timeWaitAt = nowNs + _o.TimeWaitNs;
             return;
         }
 
