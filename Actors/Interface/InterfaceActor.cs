@@ -109,7 +109,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         }
         var now = MonotonicClock.NowNs;
         Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c });
+            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp });
     }
 
     private void Bind(TcpMsg.Bind b)
@@ -156,7 +156,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         {
             var now = MonotonicClock.NowNs;
             Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener });
+                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp });
             return;
         }
         var room = TcpFraming.HeaderRoom(_setup.Address.IsIpv6);

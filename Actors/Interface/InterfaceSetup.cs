@@ -12,6 +12,9 @@ namespace MptcpActors.Actors.Interface;
 public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, IpAddressBytes Address, int PrefixLength, IpAddressBytes? Gateway,
     TcpCoreOptions Options, IsnGenerator Isn, Func<IpAddressBytes, byte[]?>? StaticNeighbor = null)
 {
+    /// <summary>Offer MPTCP on connections opened here and accept it on connections arriving (mptcp.enabled, not --plain).</summary>
+    public bool Mptcp { get; init; }
+
     /// <summary>The next hop for <paramref name="destination"/>: itself on our subnet, else the gateway, else none.</summary>
     public IpAddressBytes? NextHop(IpAddressBytes destination) =>
         InSubnet(destination) ? destination : Gateway;

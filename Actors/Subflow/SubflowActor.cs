@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Net;
+using System.Security.Cryptography;
+using MptcpActors.Actors.Mptcp;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -27,6 +30,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     private TcpMsg.CloseCommand? _closeCommand;
     private bool _closedReported;
     private long _timerAt = long.MaxValue;
+    private MptcpInitialSubflow? _mptcp;
 
     public SubflowActor(SubflowStart start) => _start = start;
 
@@ -48,10 +52,11 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     {
         var now = MonotonicClock.NowNs;
         var k = _start.Key;
+        if (_start.Mptcp) _mptcp = new MptcpInitialSubflow(client: _start.Syn is null, BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8)));
         if (_start.Syn is { } syn)
         {
             _core = TcpSegment.TryParse(syn, out var seg)
-                ? TcpConnection.Accept(_start.Options, this, this, null, _start.Iss, _start.TimestampOffset, seg, now)!
+                ? TcpConnection.Accept(_start.Options, this, this, _mptcp, _start.Iss, _start.TimestampOffset, seg, now)!
                 : null!;
             if (_core is null)
             {
@@ -61,7 +66,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         }
         else
         {
-            _core = TcpConnection.Connect(_start.Options, this, this, null, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now);
+            _core = TcpConnection.Connect(_start.Options, this, this, _mptcp, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now);
         }
         Context.Watch(_start.Interface);
         Rearm();
@@ -232,7 +237,12 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         }
         var st = _core.Statistics;
         _handler?.Tell(new SubflowFinished(_start.Key, st.BytesSent, st.BytesReceived, st.BytesRetransmitted,
-            _core.Rtt.SmoothedRttNs < 0 ? 0 : _core.Rtt.SmoothedRttNs / 1e6, reason));
+            _core.Rtt.SmoothedRttNs < 0 ? 0 : _core.Rtt.SmoothedRttNs / 1e6, reason)
+        {
+            Fallback = _mptcp?.State != MptcpNegotiation.Mptcp,
+            LocalToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.LocalToken : null,
+            RemoteToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.RemoteToken : null,
+        });
         _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
     }
 }

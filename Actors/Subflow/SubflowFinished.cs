@@ -8,4 +8,10 @@ namespace MptcpActors.Actors.Subflow;
 /// <c>--stats</c> (Akka.IO has no such event; handlers that do not care ignore it).
 /// </summary>
 public sealed record SubflowFinished(TcpFlowKey Key, long BytesSent, long BytesReceived, long BytesRetransmitted, double SmoothedRttMs,
-    TcpCloseReason Reason);
+    TcpCloseReason Reason)
+{
+    /// <summary>True when the connection ran as plain TCP (no MPTCP asked, or the peer fell back).</summary>
+    public bool Fallback { get; init; } = true;
+    public uint? LocalToken { get; init; }
+    public uint? RemoteToken { get; init; }
+}

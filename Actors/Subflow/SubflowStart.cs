@@ -14,4 +14,6 @@ public sealed record SubflowStart(TcpFlowKey Key, IActorRef Interface, TcpCoreOp
     /// <summary>Passive open: the SYN that reached the listener, and the Bind handler that gets Connected.</summary>
     public byte[]? Syn { get; init; }
     public IActorRef? Listener { get; init; }
+    /// <summary>Offer (or accept) MPTCP v1 on this connection's first subflow; false is plain TCP with no MPTCP option.</summary>
+    public bool Mptcp { get; init; }
 }

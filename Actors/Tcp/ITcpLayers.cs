@@ -41,8 +41,11 @@ public interface ITcpOptionHook
     int OptionSpace(in OutgoingSegmentInfo segment);
     /// <summary>Writes at most <c>destination.Length</c> bytes of options (a multiple of 4); returns how many.</summary>
     int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment);
-    /// <summary>The options of a segment the core accepted (after sequence and PAWS checks).</summary>
-    void OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment);
+    /// <summary>
+    /// The options of a segment the core accepted (after sequence and PAWS checks). Returns true when the layer above
+    /// needs an acknowledgement sent now even if TCP would not send one (e.g. to answer MPTCP's DATA_FIN with a DATA_ACK).
+    /// </summary>
+    bool OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment);
     /// <summary>Whether a SYN (or SYN/ACK) with these options may open this connection; refusing resets it.</summary>
     bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck);
 }

@@ -88,7 +88,7 @@ public sealed partial class TcpConnection
             return;
         }
         if (hasTs && SeqMath.Le(seq, _lastAckSent) && SeqMath.Ge(tsVal, _tsRecent)) _tsRecent = tsVal;
-        _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seq, ack, seg.Flags, seg.Payload.Length, State));
+        if (_hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seq, ack, seg.Flags, seg.Payload.Length, State)) == true) _ackNow = true;
         ProcessAck(seg, seq, ack, nowNs);
         if (State == TcpState.Closed) return;
 

@@ -180,6 +180,7 @@ public sealed partial class TcpConnection
     private int WriteOptions(Span<byte> area, bool syn, in OutgoingSegmentInfo info, long nowNs)
     {
         var w = new TcpOptionWriter(area);
+        var hookSpace = _hook?.OptionSpace(info) ?? 0;
         if (syn)
         {
             w.TryWriteMss((ushort)Math.Min(_o.Mss, ushort.MaxValue));
@@ -198,7 +199,9 @@ public sealed partial class TcpConnection
             {
                 Span<SackBlock> blocks = stackalloc SackBlock[4];
                 var n = _recv.SackBlocks(_rcvNxt, blocks);
-                w.WriteSackBlocks(blocks[..n]);
+                // SACK blocks give way to the hook's options (MPTCP's DSS must never be crowded out).
+                var fit = Math.Max(0, (w.Remaining - hookSpace - 4) / 8);
+                w.WriteSackBlocks(blocks[..Math.Min(n, fit)]);
             }
         }
         var length = w.Finish();

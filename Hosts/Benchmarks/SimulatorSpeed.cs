@@ -116,7 +116,8 @@ public static class SimulatorSpeed
 
     public sealed class Drain : ITcpEvents
     {
-        private readonly byte[] _buffer = new byte[256 * 1024];
+        // Shared by every drain: a simulation runs on one thread, and what is read is thrown away.
+        [ThreadStatic] private static byte[]? s_buffer;
         public TcpSocket? Socket { get; set; }
         public long Received { get; private set; }
         public bool Done { get; private set; }
@@ -126,8 +127,9 @@ public static class SimulatorSpeed
 
         public void OnDataReadable()
         {
+            var buffer = s_buffer ??= new byte[256 * 1024];
             int n;
-            while ((n = Socket!.Read(_buffer)) > 0) Received += n;
+            while ((n = Socket!.Read(buffer)) > 0) Received += n;
         }
 
         public void OnPeerClosed()

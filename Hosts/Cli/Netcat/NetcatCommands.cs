@@ -14,7 +14,8 @@ namespace MptcpActors.Cli.Netcat;
 public static class NetcatCommands
 {
     /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => new AfPacketDevice(name);
+    // A kernel peer on a veth sends GSO frames up to 64 KiB whatever the MTU: receive slots take them from the start.
+    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => new AfPacketDevice(name, new AfPacketDeviceOptions { ReceiveFrameSize = 65554 });
 
     public static Command Listen()
     {
@@ -62,8 +63,8 @@ public static class NetcatCommands
         }
         catch (MptcpConfigurationException e) { return CliErrors.Usage(stderr, e.Message); }
         catch (Exception e) when (e is ConfigurationException or FormatException or IOException) { return CliErrors.Usage(stderr, $"--config: {e.Message}"); }
-        if (!p.GetValue(o.Plain) && settings.Enabled)
-            stderr.WriteLine("mptcp: warning: MPTCP connections are not implemented yet; speaking plain TCP (as with a peer without MPTCP)");
+        if (!p.GetValue(o.Plain) && settings.Enabled && ifaces.Count > 1)
+            stderr.WriteLine("mptcp: warning: joining further subflows is not implemented yet: MPTCP runs on the first interface's subflow only");
 
         Engine engine;
         try

@@ -80,7 +80,11 @@ public class TcpTimersAndHookTests
             return w.Finish();
         }
 
-        public void OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment) => Seen.Add((segment.State, options.Length));
+        public bool OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment)
+        {
+            Seen.Add((segment.State, options.Length));
+            return options.Length > 0 && options[0] == 30 && (options[3] & DssOption.FlagDataFin) != 0;
+        }
 
         public bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck) => !Refuse;
     }
@@ -99,6 +103,12 @@ public class TcpTimersAndHookTests
         c.OnSegment(Seg.View(Seg.Make(PeerIss + 1, Iss + 1 + 1448, Ack, options: b => b.Raw([30, 4, 0x20, 0]))), 3_000_000);
         Assert.Equal(2, hook.Seen.Count);
         Assert.Equal(TcpState.Established, hook.Seen[^1].State);
+        // A pure ACK is not acknowledged by TCP, but the hook can ask for one (MPTCP answers DATA_FIN so).
+        s.Take();
+        c.OnSegment(Seg.View(Seg.Make(PeerIss + 1, Iss + 1 + 1448, Ack, options: b => b.Raw([30, 4, 0x20, 0]))), 4_000_000);
+        Assert.DoesNotContain(s.Sent, b => Seg.Fields(b).Len == 0);
+        c.OnSegment(Seg.View(Seg.Make(PeerIss + 1, Iss + 1 + 1448, Ack, options: b => b.Raw([30, 4, 0x20, DssOption.FlagDataFin]))), 5_000_000);
+        Assert.Contains(s.Sent, b => Seg.Fields(b).Len == 0);
     }
 
     [Fact]

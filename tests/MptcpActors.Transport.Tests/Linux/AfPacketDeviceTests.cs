@@ -315,13 +315,13 @@ public sealed partial class AfPacketDeviceTests(ITestOutputHelper output)
     public void A_frame_larger_than_the_slots_is_counted_and_the_slots_grow_for_the_next()
     {
         using var net = VethNamespace.Create();
-        using var device = new AfPacketDevice(net.HostInterface, new AfPacketDeviceOptions { ReceiveFrameSize = 200 });
+        using var device = new AfPacketDevice(net.HostInterface, new AfPacketDeviceOptions { ReceiveFrameSize = 400 });
         var receiver = new CollectingReceiver();
         device.Attach(receiver);
         net.AddStaticNeighbor(net.EngineIp4);
 
         device.Transmit(LinuxTestFrames.Icmp4Echo(net.HostMac, net.PeerMac, net.EngineIp4, net.PeerIp4, 9, 1, dataLength: 1000));
-        VethNamespace.WaitUntil(() => device.Statistics.ReceiveTruncated == 1, Wait, "the 1042-byte reply should not fit a 200-byte slot");
+        VethNamespace.WaitUntil(() => device.Statistics.ReceiveTruncated == 1, Wait, "the 1042-byte reply should not fit a 400-byte slot");
         Assert.False(receiver.Any(f => LinuxTestFrames.IsEchoReply(f, net.EngineIp4, 9, 1)), "a truncated frame is never delivered");
 
         device.Transmit(LinuxTestFrames.Icmp4Echo(net.HostMac, net.PeerMac, net.EngineIp4, net.PeerIp4, 9, 2, dataLength: 1000));
@@ -457,11 +457,21 @@ public sealed partial class AfPacketDeviceTests(ITestOutputHelper output)
     {
         using var net = VethNamespace.Create();
         var device = new AfPacketDevice(net.HostInterface);
-        var receiver = new CollectingReceiver((d, _) => ((AfPacketDevice)d).Dispose());
+        var disposed = false;
+        var afterDispose = 0;
+        var receiver = new CollectingReceiver((d, frame) =>
+        {
+            if (disposed) afterDispose++;
+            if (!LinuxTestFrames.IsArpReply(frame, net.PeerIp4, net.EngineIp4)) return; // the peer's IPv6 chatter, say
+            ((AfPacketDevice)d).Dispose();
+            disposed = true;
+        });
         device.Attach(receiver);
         device.Transmit(LinuxTestFrames.ArpRequest(net.HostMac, net.EngineIp4, net.PeerIp4));
         VethNamespace.WaitUntil(() => !device.IsReceiving, Wait, "the thread should end after disposing itself");
-        Assert.Equal(1, receiver.Count);
+        Assert.True(disposed);
+        Assert.Equal(0, afterDispose);
+        Assert.Throws<ObjectDisposedException>(() => device.Transmit(new byte[60]));
     }
 
     [Fact]
