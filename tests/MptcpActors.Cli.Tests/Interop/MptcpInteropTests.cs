@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace MptcpActors.Cli.Tests.Interop;
+
+/// <summary>MPTCP v1 between the engine and the Linux kernel's MPTCP, both roles, and fallback both ways (namespaces, root).</summary>
+[Collection("netns")]
+public class MptcpInteropTests
+{
+    private const long Bytes = 20_000_000;
+
+    private static Process Engine(VethPair net, string args)
+    {
+        var mptcp = Path.Combine(AppContext.BaseDirectory, "mptcp.dll");
+        var psi = new ProcessStartInfo("ip", $"netns exec {net.EngineNs} dotnet {mptcp} {args} --iface {net.EngineIf}={net.EngineIp}/24")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>The kernel namespace's MPTCP counters (nstat MPTcpExt*).</summary>
+    private static Dictionary<string, long> KernelCounters(VethPair net) =>
+        VethPair.Sh($"ip netns exec {net.KernelNs} nstat -az 'MPTcpExt*'").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2 && p[0].StartsWith("MPTcpExt"))
+            .ToDictionary(p => p[0], p => long.Parse(p[1]));
+
+    private static void WaitOrKill(Process p, string what, int seconds = 120)
+    {
+        if (p.WaitForExit(seconds * 1000)) return;
+        p.Kill(true);
+        Assert.Fail($"{what} did not finish in {seconds} s: {p.StandardError.ReadToEnd()}");
+    }
+
+    private static async Task<(string Sha, long Bytes)> HashStdout(Process p)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = await p.StandardOutput.BaseStream.ReadAsync(buffer)) > 0)
+        {
+            sha.AppendData(buffer, 0, n);
+            total += n;
+        }
+        return (Convert.ToHexStringLower(sha.GetHashAndReset()), total);
+    }
+
+    private static JsonElement Stats(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("connection");
+
+    [Fact]
+    public async Task Engine_connect_sends_to_a_kernel_mptcp_server()
+    {
+        using var net = new VethPair();
+        var stats = Path.GetTempFileName();
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6001, 0, 0, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = Engine(net, $"connect {net.KernelIp} 6001 --stats {stats}");
+        var data = RandomNumberGenerator.GetBytes((int)Bytes);
+        var writer = Task.Run(() =>
+        {
+            engine.StandardInput.BaseStream.Write(data);
+            engine.StandardInput.Close();
+        });
+        WaitOrKill(kernel, "kernel MPTCP server");
+        WaitOrKill(engine, "engine connect");
+        await writer;
+        var kernelSays = kernel.StandardOutput.ReadToEnd().Trim().Split(' ');
+        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), kernelSays[0]);
+        var c = KernelCounters(net);
+        Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, "the kernel saw no MP_CAPABLE SYN");
+        Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableACKRX") >= 1, "the kernel saw no MP_CAPABLE third ACK");
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPCapableFallbackACK"));
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtDSSNotMatching"));
+        var s = Stats(stats);
+        Assert.False(s.GetProperty("fallback").GetBoolean());
+        Assert.Equal(JsonValueKind.Number, s.GetProperty("token").ValueKind);
+        File.Delete(stats);
+    }
+
+    [Fact]
+    public async Task Kernel_mptcp_client_sends_to_engine_listen()
+    {
+        using var net = new VethPair();
+        var stats = Path.GetTempFileName();
+        using var engine = Engine(net, $"listen --port 6002 --stats {stats}");
+        engine.StandardInput.Close();
+        var received = HashStdout(engine);
+        using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 6002, Bytes, 5, mptcp: true);
+        WaitOrKill(kernel, "kernel MPTCP client");
+        WaitOrKill(engine, "engine listen");
+        var kernelSays = kernel.StandardOutput.ReadToEnd().Trim().Split(' ');
+        var (sha, total) = await received;
+        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        Assert.Equal(Bytes, total);
+        Assert.Equal(kernelSays[0], sha);
+        var c = KernelCounters(net);
+        Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableSYNACKRX") >= 1, "the kernel saw no MP_CAPABLE SYN/ACK");
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPCapableFallbackSYNACK"));
+        Assert.False(Stats(stats).GetProperty("fallback").GetBoolean());
+        File.Delete(stats);
+    }
+
+    [Fact]
+    public async Task Engine_mptcp_client_falls_back_against_a_plain_tcp_server()
+    {
+        using var net = new VethPair();
+        var stats = Path.GetTempFileName();
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.KernelIp, 6003, 2_000_000, 3, mptcp: false);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = Engine(net, $"connect {net.KernelIp} 6003 --stats {stats}");
+        engine.StandardInput.Close();
+        var received = HashStdout(engine);
+        WaitOrKill(kernel, "kernel TCP server");
+        WaitOrKill(engine, "engine connect");
+        var (sha, total) = await received;
+        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        Assert.Equal(2_000_000, total);
+        Assert.Equal(KernelPeer.Expected(2_000_000, 3).Sha256, sha);
+        Assert.True(Stats(stats).GetProperty("fallback").GetBoolean());
+        File.Delete(stats);
+    }
+
+    [Fact]
+    public async Task Kernel_mptcp_client_falls_back_against_engine_plain()
+    {
+        using var net = new VethPair();
+        using var engine = Engine(net, "listen --port 6004 --plain");
+        engine.StandardInput.Close();
+        var received = HashStdout(engine);
+        using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 6004, 2_000_000, 9, mptcp: true);
+        WaitOrKill(kernel, "kernel MPTCP client");
+        WaitOrKill(engine, "engine listen");
+        var (sha, _) = await received;
+        Assert.Equal(kernel.StandardOutput.ReadToEnd().Trim().Split(' ')[0], sha);
+        Assert.True(KernelCounters(net).GetValueOrDefault("MPTcpExtMPCapableFallbackSYNACK") >= 1, "the kernel did not record falling back");
+    }
+}
