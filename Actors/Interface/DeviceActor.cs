@@ -4,18 +4,13 @@ using MptcpActors.Transport.Devices;
 namespace MptcpActors.Actors.Interface;
 
 /// <summary>
-/// Owns real frame devices (raw sockets, TUN) by port name: frames to send come as <see cref="FrameOut"/>, frames
-/// received on a device's own I/O thread go to the attached interface as <see cref="FrameIn"/>. Devices are
-/// disposed when the actor stops.
+/// Owns real frame devices (raw sockets, TUN) by port name: frames to send come as <see cref="FrameOut"/>; frames
+/// received go, on the device's own I/O thread, to the receiver an interface attached. Devices are disposed when
+/// the actor stops.
 /// </summary>
 public sealed class DeviceActor(IReadOnlyDictionary<string, IFrameDevice> devices) : UntypedActor
 {
     public static Props Props(IReadOnlyDictionary<string, IFrameDevice> devices) => Akka.Actor.Props.Create(() => new DeviceActor(devices));
-
-    private sealed class Forwarder(IActorRef target) : IFrameReceiver
-    {
-        public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs) => target.Tell(new FrameIn(frame.ToArray()));
-    }
 
     protected override void OnReceive(object message)
     {
@@ -25,7 +20,7 @@ public sealed class DeviceActor(IReadOnlyDictionary<string, IFrameDevice> device
                 d.Transmit(f.Frame);
                 break;
             case AttachInterface a when devices.TryGetValue(a.Port, out var d):
-                d.Attach(new Forwarder(a.Interface));
+                d.Attach(a.Receiver);
                 break;
             default:
                 Unhandled(message);

@@ -11,5 +11,5 @@ public sealed record FrameOut(string Port, byte[] Frame);
 /// <summary>Where an interface sends its frames: the actor that owns the device (simulator, raw socket) and the port name.</summary>
 public sealed record DeviceRef(IActorRef Actor, string Port);
 
-/// <summary>Asks a device owner to send the frames arriving on <paramref name="Port"/> to <paramref name="Interface"/>.</summary>
-public sealed record AttachInterface(string Port, IActorRef Interface);
+/// <summary>Asks a device owner to hand the frames arriving on <paramref name="Port"/> to <paramref name="Receiver"/>, on the device's thread.</summary>
+public sealed record AttachInterface(string Port, Transport.Devices.IFrameReceiver Receiver);

@@ -27,6 +27,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     private readonly TcpCoreOptions _options;
     private readonly LinkResponder _responder;
     private readonly NeighborTable _neighbors = new();
+    private readonly FrameDispatcher _dispatcher;
     private ushort _ipId;
     private ushort _nextEphemeral = 32768;
 
@@ -37,6 +38,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         setup.Address.CopyTo(_address);
         _options = setup.Options;
         _responder = new LinkResponder(setup.Mac, setup.Address);
+        _dispatcher = new FrameDispatcher(setup.Address, Self);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -48,11 +50,10 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
 
     public static Props Props(InterfaceSetup setup) => Akka.Actor.Props.Create(() => new InterfaceActor(setup));
 
-    public long DroppedBadChecksum { get; private set; }
 
     protected override void PreStart()
     {
-        _setup.Device.Actor.Tell(new AttachInterface(_setup.Device.Port, Self));
+        _setup.Device.Actor.Tell(new AttachInterface(_setup.Device.Port, _dispatcher));
         Timers.StartPeriodicTimer("neighbors", RetryNeighbors.Instance, TimeSpan.FromMilliseconds(250));
     }
 
@@ -71,6 +72,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 break;
             case SubflowStopped stopped:
                 if (_subflows.Remove(stopped.Key, out var actor)) _keys.Remove(actor);
+                _dispatcher.Table = _dispatcher.Table.Remove(stopped.Key);
                 break;
             case TcpMsg.Connect c:
                 Connect(c);
@@ -83,7 +85,11 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 Sender.Tell(TcpMsg.Unbound.Instance);
                 break;
             case Terminated t:
-                if (_keys.Remove(t.ActorRef, out var key)) _subflows.Remove(key);
+                if (_keys.Remove(t.ActorRef, out var key))
+                {
+                    _subflows.Remove(key);
+                    _dispatcher.Table = _dispatcher.Table.Remove(key);
+                }
                 foreach (var port in _listeners.Where(l => l.Value.Equals(t.ActorRef)).Select(l => l.Key).ToList()) _listeners.Remove(port);
                 break;
             default:
@@ -130,6 +136,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         var actor = Context.ActorOf(SubflowActor.Props(start), $"subflow-{key.LocalPort}-{key.RemotePort}-{Guid.NewGuid():N}");
         _subflows[key] = actor;
         _keys[actor] = key;
+        _dispatcher.Table = _dispatcher.Table.SetItem(key, actor);
         Context.Watch(actor);
     }
 
@@ -137,9 +144,6 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     {
         switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
         {
-            case TcpFraming.Verdict.BadChecksum:
-                DroppedBadChecksum++;
-                return;
             case TcpFraming.Verdict.NotForUs:
                 if (_responder.Handle(frame, Learn) is { } reply) Emit(reply);
                 return;

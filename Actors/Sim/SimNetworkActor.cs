@@ -35,12 +35,6 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    /// <summary>Forwards a port's arriving frames to its interface actor (a copy each: the span lives only during the call).</summary>
-    private sealed class Forwarder(IActorRef target) : IFrameReceiver
-    {
-        public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs) => target.Tell(new FrameIn(frame.ToArray()));
-    }
-
     protected override void PreStart()
     {
         _clock.Start();
@@ -58,7 +52,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
                 Port(f.Port).Transmit(f.Frame);
                 break;
             case AttachInterface a:
-                Port(a.Port).Attach(new Forwarder(a.Interface));
+                Port(a.Port).Attach(a.Receiver);
                 break;
             default:
                 Unhandled(message);

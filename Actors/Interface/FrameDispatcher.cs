@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Transport.Devices;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Actors.Interface;
+
+/// <summary>
+/// Runs on the device's own thread (raw-socket I/O thread, simulator): checks each arriving frame and sends segments
+/// of known connections straight to their subflow actor, by a 4-tuple table the interface actor publishes as an
+/// immutable snapshot swapped atomically (read-copy-update: no lock on the packet path). Everything else (SYNs,
+/// ARP, neighbour discovery, ICMP, strays to answer with RST) goes to the interface actor.
+/// </summary>
+public sealed class FrameDispatcher(IpAddressBytes address, IActorRef interfaceActor) : IFrameReceiver
+{
+    private readonly byte[] _address = Bytes(address);
+    private ImmutableDictionary<TcpFlowKey, IActorRef> _table = ImmutableDictionary<TcpFlowKey, IActorRef>.Empty;
+    private long _badChecksums;
+
+    /// <summary>The current table; set only by the interface actor.</summary>
+    public ImmutableDictionary<TcpFlowKey, IActorRef> Table
+    {
+        get => Volatile.Read(ref _table);
+        set => Volatile.Write(ref _table, value);
+    }
+
+    public long BadChecksums => Interlocked.Read(ref _badChecksums);
+
+    public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
+    {
+        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
+        {
+            case TcpFraming.Verdict.Segment:
+                var key = new TcpFlowKey(address, seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
+                if (Table.TryGetValue(key, out var subflow))
+                {
+                    subflow.Tell(new SegmentIn(seg.Bytes.ToArray()));
+                    return;
+                }
+                break;
+            case TcpFraming.Verdict.BadChecksum:
+                Interlocked.Increment(ref _badChecksums);
+                return;
+            case TcpFraming.Verdict.Malformed:
+                return;
+        }
+        interfaceActor.Tell(new FrameIn(frame.ToArray()));
+    }
+
+    private static byte[] Bytes(IpAddressBytes a)
+    {
+        var b = new byte[a.Length];
+        a.CopyTo(b);
+        return b;
+    }
+}
