@@ -145,6 +145,11 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
         {
             case TcpFraming.Verdict.NotForUs:
+                if (IcmpTooBig.TryParse(frame, _setup.Address, out var tooBig, out var mtu, out var ipHeader))
+                {
+                    if (_subflows.TryGetValue(tooBig, out var target)) target.Tell(new PathMtu(mtu, ipHeader));
+                    return;
+                }
                 if (_responder.Handle(frame, Learn) is { } reply) Emit(reply);
                 return;
             case not TcpFraming.Verdict.Segment:

@@ -86,6 +86,9 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
             case SegmentIn s:
                 if (TcpSegment.TryParse(s.Segment, out var seg)) _core.OnSegment(seg, now);
                 break;
+            case PathMtu m:
+                _core.OnPathMtu(m.Mtu, m.IpHeaderLength, now);
+                break;
             case TimerFired:
                 _timerAt = long.MaxValue;
                 _core.OnTimer(now);

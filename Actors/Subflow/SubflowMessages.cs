@@ -10,3 +10,6 @@ public sealed record SegmentOut(TcpFlowKey Key, byte[] Segment);
 
 /// <summary>A subflow actor has stopped: its 4-tuple is free again.</summary>
 public sealed record SubflowStopped(TcpFlowKey Key);
+
+/// <summary>ICMP reported a smaller path MTU for this subflow's packets.</summary>
+public sealed record PathMtu(int Mtu, int IpHeaderLength);

@@ -38,6 +38,35 @@ public sealed class SentSegmentLog
         Pipe += s.PipeShare;
     }
 
+    /// <summary>
+    /// The path MTU shrank: every outstanding segment larger than <paramref name="mss"/> is split and marked lost, so
+    /// recovery resends it in pieces that fit (the old size would be dropped again).
+    /// </summary>
+    public void Resegment(int mss)
+    {
+        var old = new SentSegment[Count];
+        for (var i = 0; i < Count; i++) old[i] = this[i];
+        _head = 0;
+        Count = 0;
+        Pipe = 0;
+        foreach (var s in old)
+        {
+            if (s.Length <= mss || s.Sacked)
+            {
+                Add(s);
+                continue;
+            }
+            for (var offset = 0; offset < s.Length; offset += mss)
+            {
+                var piece = s with { Seq = s.Seq + (uint)offset, Length = Math.Min(mss, s.Length - offset), Fin = s.Fin && offset + mss >= s.Length };
+                piece.Lost = true;
+                piece.RetransmittedInRecovery = false;
+                Add(piece);
+                if (SeqMath.Lt(piece.Seq, _lostSearchFrom)) _lostSearchFrom = piece.Seq;
+            }
+        }
+    }
+
     /// <summary>Drops segments wholly below <paramref name="ack"/>; trims one that it cuts (a partial ACK of a segment).</summary>
     public void AckUpTo(uint ack)
     {

@@ -43,6 +43,7 @@ public sealed partial class TcpConnection
     private bool _peerFin;
     // Negotiated options.
     private int _peerMss = 536;
+    private int _pathMss = int.MaxValue;
     private int _sndShift;
     private int _rcvShift;
     private bool _ts;
@@ -114,7 +115,25 @@ public sealed partial class TcpConnection
     public bool InRecovery => _inRecovery;
     public long BytesInFlight => _flight.Pipe;
     /// <summary>The MSS for payload once per-segment options are accounted for.</summary>
-    public int EffectiveMss => Math.Min(_peerMss, _o.Mss) - (_ts ? TimestampSpace : 0);
+    public int EffectiveMss => Math.Min(Math.Min(_peerMss, _o.Mss), _pathMss) - (_ts ? TimestampSpace : 0);
+
+    /// <summary>
+    /// An ICMP "fragmentation needed" / "packet too big" for this connection reported <paramref name="pathMtu"/>
+    /// (RFC 1191, RFC 8201): segments shrink to fit, and what is in flight is resent in the new size.
+    /// <paramref name="ipHeaderLength"/> is 20 for IPv4, 40 for IPv6.
+    /// </summary>
+    public void OnPathMtu(int pathMtu, int ipHeaderLength, long nowNs)
+    {
+        // Linux's net.ipv4.route.min_pmtu (552) and RFC 8200's 1280 for IPv6: lower reports are forged or broken.
+        var floor = ipHeaderLength == 20 ? 552 : 1280;
+        var mss = Math.Max(pathMtu, floor) - ipHeaderLength - Transport.Wire.Tcp.TcpSegment.MinHeaderLength;
+        if (mss >= _pathMss || !State.IsSynchronized()) return;
+        _pathMss = mss;
+        Statistics.PathMtuReductions++;
+        _cc.OnMssChanged(EffectiveMss);
+        _flight.Resegment(EffectiveMss);
+        Output(nowNs);
+    }
 
     /// <summary>The earliest time <see cref="OnTimer"/> must be called (smoltcp's poll_at); long.MaxValue when no timer runs.</summary>
     public long NextDeadlineNs => Math.Min(Math.Min(Math.Min(_rtoAt, _delAckAt), Math.Min(_persistAt, _keepaliveAt)), Math.Min(_timeWaitAt, _tlpAt));

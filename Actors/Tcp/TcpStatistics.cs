@@ -23,4 +23,5 @@ public sealed class TcpStatistics
     public long WindowProbes { get; internal set; }
     /// <summary>RFC 8985 tail loss probes sent.</summary>
     public long TailLossProbes { get; internal set; }
+    public long PathMtuReductions { get; internal set; }
 }
