@@ -115,7 +115,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         }
         var now = MonotonicClock.NowNs;
         Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp });
+            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum });
     }
 
     private void Bind(TcpMsg.Bind b)
@@ -165,7 +165,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         {
             var now = MonotonicClock.NowNs;
             Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp });
+                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum });
             return;
         }
         var room = TcpFraming.HeaderRoom(_setup.Address.IsIpv6);

@@ -14,6 +14,8 @@ public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, I
 {
     /// <summary>Offer MPTCP on connections opened here and accept it on connections arriving (mptcp.enabled, not --plain).</summary>
     public bool Mptcp { get; init; }
+    /// <summary>Ask for DSS checksums on MPTCP connections (mptcp.checksum).</summary>
+    public bool Checksum { get; init; }
 
     /// <summary>The next hop for <paramref name="destination"/>: itself on our subnet, else the gateway, else none.</summary>
     public IpAddressBytes? NextHop(IpAddressBytes destination) =>

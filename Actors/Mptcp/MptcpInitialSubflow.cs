@@ -24,8 +24,8 @@ public enum MptcpNegotiation
 /// </summary>
 public sealed class MptcpInitialSubflow : ITcpOptionHook
 {
-    private const byte Flags = MpCapableOption.FlagHmacSha256;
     private readonly bool _client;
+    private readonly byte _flags;
     private uint _iss;
     private uint _irs;
     private bool _thirdAckSent;
@@ -36,9 +36,12 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
     private bool _peerDataFin;
     private ulong _peerDataFinDsn;
 
-    public MptcpInitialSubflow(bool client, ulong localKey)
+    /// <param name="requestChecksum">Set the A bit (net.mptcp.checksum_enabled): DSS checksums are then used.</param>
+    public MptcpInitialSubflow(bool client, ulong localKey, bool requestChecksum = false)
     {
         _client = client;
+        _flags = (byte)(MpCapableOption.FlagHmacSha256 | (requestChecksum ? MpCapableOption.FlagChecksumRequired : 0));
+        Checksums = requestChecksum;
         LocalKey = localKey;
         (LocalToken, LocalIdsn) = MptcpCrypto.TokenAndIdsn(localKey);
     }
@@ -53,6 +56,8 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
     /// <summary>The peer closed the data stream (DATA_FIN received).</summary>
     public bool PeerDataFin => _peerDataFin;
     public long InvalidOptions { get; private set; }
+    /// <summary>DSS checksums are in use: either side asked for them (RFC 8684 3.1, the A bit).</summary>
+    public bool Checksums { get; private set; }
 
     public bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck)
     {
@@ -62,6 +67,7 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
             State = MptcpNegotiation.Fallback;
             return true;
         }
+        Checksums |= c.ChecksumRequired;
         if (synAck)
         {
             if (c.SenderKey is not { } key)
@@ -127,10 +133,10 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
         if ((segment.Flags & TcpFlags.Syn) != 0) return State == MptcpNegotiation.Fallback ? 0 : 12;
         if (State != MptcpNegotiation.Mptcp) return 0;
         if (_client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
-        return 28;
+        return 28; // DSS with 8-byte DATA_ACK and DSN: 26 bytes padded, or 28 with a checksum
     }
 
-    public int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment)
+    public int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment, ReadOnlySpan<byte> payload)
     {
         var w = new TcpOptionWriter(destination);
         if ((segment.Flags & TcpFlags.Syn) != 0)
@@ -138,7 +144,7 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
             _iss = segment.Seq;
             if (State == MptcpNegotiation.Fallback) return 0;
             var synAck = (segment.Flags & TcpFlags.Ack) != 0;
-            w.TryWrite(synAck ? new MpCapableOption(1, Flags, LocalKey) : new MpCapableOption(1, Flags));
+            w.TryWrite(synAck ? new MpCapableOption(1, _flags, LocalKey) : new MpCapableOption(1, _flags));
             return w.Finish();
         }
         if (State != MptcpNegotiation.Mptcp || (segment.Flags & TcpFlags.Rst) != 0) return 0;
@@ -148,13 +154,15 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
             if (!_thirdAckSent && segment.PayloadLength == 0)
             {
                 _thirdAckSent = true;
-                w.TryWrite(new MpCapableOption(1, Flags, LocalKey, RemoteKey));
+                w.TryWrite(new MpCapableOption(1, _flags, LocalKey, RemoteKey));
                 return w.Finish();
             }
             if (IsFirstData(segment))
             {
                 _thirdAckSent = true;
-                w.TryWrite(new MpCapableOption(1, Flags, LocalKey, RemoteKey, (ushort)segment.PayloadLength));
+                var length = (ushort)segment.PayloadLength;
+                w.TryWrite(new MpCapableOption(1, _flags, LocalKey, RemoteKey, length,
+                    Checksums ? MptcpCrypto.DssChecksum(LocalIdsn + 1, 1, length, 0, payload) : null));
                 return w.Finish();
             }
         }
@@ -165,17 +173,22 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
         if (segment.PayloadLength > 0)
         {
             var dsn = LocalIdsn + relative;
-            dss = DssOption.Create(dataAck, dsn, relative, (ushort)(segment.PayloadLength + (fin ? 1 : 0)), dataFin: fin);
+            var length = (ushort)(segment.PayloadLength + (fin ? 1 : 0));
+            dss = DssOption.Create(dataAck, dsn, relative, length, Checksum(dsn, relative, length, payload), dataFin: fin);
         }
         else if (fin)
         {
             // A DATA_FIN alone: subflow sequence 0 and length 1 (RFC 8684 3.3.3), at the DSN after all data.
-            dss = DssOption.Create(dataAck, LocalIdsn + relative, 0, 1, dataFin: true);
+            dss = DssOption.Create(dataAck, LocalIdsn + relative, 0, 1, Checksum(LocalIdsn + relative, 0, 1, default), dataFin: true);
         }
         else dss = DssOption.Create(dataAck);
         w.TryWrite(dss);
         return w.Finish();
     }
+
+    /// <summary>RFC 8684 3.3.1: over the 64-bit DSN, relative subflow sequence, data-level length and the mapped payload.</summary>
+    private ushort? Checksum(ulong dsn, uint subflowSequence, ushort length, ReadOnlySpan<byte> payload) =>
+        Checksums ? MptcpCrypto.DssChecksum(dsn, subflowSequence, length, 0, payload) : null;
 
     private bool IsFirstData(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _iss + 1;
 

@@ -52,7 +52,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     {
         var now = MonotonicClock.NowNs;
         var k = _start.Key;
-        if (_start.Mptcp) _mptcp = new MptcpInitialSubflow(client: _start.Syn is null, BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8)));
+        if (_start.Mptcp)
+            _mptcp = new MptcpInitialSubflow(client: _start.Syn is null, BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8)), _start.Checksum);
         if (_start.Syn is { } syn)
         {
             _core = TcpSegment.TryParse(syn, out var seg)
@@ -245,6 +246,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
             Fallback = _mptcp?.State != MptcpNegotiation.Mptcp,
             LocalToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.LocalToken : null,
             RemoteToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.RemoteToken : null,
+            Checksums = _mptcp is { State: MptcpNegotiation.Mptcp, Checksums: true },
         });
         _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
     }

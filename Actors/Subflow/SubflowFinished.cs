@@ -14,4 +14,5 @@ public sealed record SubflowFinished(TcpFlowKey Key, long BytesSent, long BytesR
     public bool Fallback { get; init; } = true;
     public uint? LocalToken { get; init; }
     public uint? RemoteToken { get; init; }
+    public bool Checksums { get; init; }
 }

@@ -16,4 +16,6 @@ public sealed record SubflowStart(TcpFlowKey Key, IActorRef Interface, TcpCoreOp
     public IActorRef? Listener { get; init; }
     /// <summary>Offer (or accept) MPTCP v1 on this connection's first subflow; false is plain TCP with no MPTCP option.</summary>
     public bool Mptcp { get; init; }
+    /// <summary>Ask for DSS checksums (mptcp.checksum, --checksum); a peer asking for them gets them either way.</summary>
+    public bool Checksum { get; init; }
 }

@@ -39,8 +39,8 @@ public interface ITcpOptionHook
 {
     /// <summary>Bytes of options (a multiple of 4) the hook will add to this segment, so the core can size the payload.</summary>
     int OptionSpace(in OutgoingSegmentInfo segment);
-    /// <summary>Writes at most <c>destination.Length</c> bytes of options (a multiple of 4); returns how many.</summary>
-    int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment);
+    /// <summary>Writes at most <c>destination.Length</c> bytes of options (a multiple of 4); returns how many. <paramref name="payload"/> is the segment's data.</summary>
+    int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment, ReadOnlySpan<byte> payload);
     /// <summary>
     /// The options of a segment the core accepted (after sequence and PAWS checks). Returns true when the layer above
     /// needs an acknowledgement sent now even if TCP would not send one (e.g. to answer MPTCP's DATA_FIN with a DATA_ACK).

@@ -116,8 +116,12 @@ public sealed partial class TcpConnection
         if (len > 0 && seq + (uint)len == _sndUna + (uint)_send.Count) flags |= TcpFlags.Psh;
         if (fin) flags |= TcpFlags.Fin;
         var buffer = _sink.Rent(MaxHeader + len);
-        var optLen = WriteOptions(buffer[TcpSegment.MinHeaderLength..MaxHeader], syn: false, new OutgoingSegmentInfo(seq, _rcvNxt, flags, len, retransmission), nowNs);
-        if (len > 0) _send.Peek(SeqMath.Distance(_sndUna, seq), buffer.Slice(TcpSegment.MinHeaderLength + optLen, len));
+        // The payload goes in first, after the largest options area, so the hook can see it (MPTCP's DSS checksum);
+        // it then moves up behind the options actually written.
+        var payload = buffer.Slice(MaxHeader, len);
+        if (len > 0) _send.Peek(SeqMath.Distance(_sndUna, seq), payload);
+        var optLen = WriteOptions(buffer[TcpSegment.MinHeaderLength..MaxHeader], syn: false, new OutgoingSegmentInfo(seq, _rcvNxt, flags, len, retransmission), nowNs, payload);
+        if (len > 0 && optLen < TcpSegment.MaxOptionsLength) payload.CopyTo(buffer[(TcpSegment.MinHeaderLength + optLen)..]);
         FinishSegment(buffer, seq, flags, optLen, len);
         if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rtt.RtoNs;
     }
@@ -177,7 +181,7 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>Linux's option order: MSS, SACK-permitted+timestamps, window scale (SYN); timestamps, SACK blocks; then the hook's (MPTCP).</summary>
-    private int WriteOptions(Span<byte> area, bool syn, in OutgoingSegmentInfo info, long nowNs)
+    private int WriteOptions(Span<byte> area, bool syn, in OutgoingSegmentInfo info, long nowNs, ReadOnlySpan<byte> payload = default)
     {
         var w = new TcpOptionWriter(area);
         var hookSpace = _hook?.OptionSpace(info) ?? 0;
@@ -205,7 +209,7 @@ public sealed partial class TcpConnection
             }
         }
         var length = w.Finish();
-        if (_hook is not null) length += _hook.WriteOptions(area[length..], info);
+        if (_hook is not null) length += _hook.WriteOptions(area[length..], info, payload);
         return length;
     }
 

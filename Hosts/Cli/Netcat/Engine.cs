@@ -49,7 +49,7 @@ public sealed class Engine : IDisposable
         var options = TcpOptionsFrom(settings);
         var isn = IsnGenerator.CreateRandom();
         var interfaces = specs.Select(s => (s, system.ActorOf(InterfaceActor.Props(new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name),
-            LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options, isn) { Mptcp = settings.Enabled }), $"iface-{s.Name}"))).ToList();
+            LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options, isn) { Mptcp = settings.Enabled, Checksum = settings.Checksum }), $"iface-{s.Name}"))).ToList();
         return new Engine(system, interfaces);
     }
 

@@ -87,7 +87,7 @@ public static class NetcatCommands
     {
         var lines = new List<string>
         {
-            "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
+            "akka.loglevel = WARNING", "akka.stdout-loglevel = WARNING", "akka.log-dead-letters = 3", "akka.log-dead-letters-during-shutdown = off",
         };
         if (p.GetValue(o.Plain)) lines.Add("mptcp.enabled = false");
         if (p.GetValue(o.Checksum)) lines.Add("mptcp.checksum = true");

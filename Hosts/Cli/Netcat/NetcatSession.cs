@@ -86,7 +86,7 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         w.WriteNumber("bytes_sent", done.BytesOut);
         w.WriteNumber("bytes_received", done.BytesIn);
         w.WriteBoolean("fallback", s?.Fallback ?? true);
-        w.WriteBoolean("checksum", false);
+        w.WriteBoolean("checksum", s?.Checksums ?? false);
         w.WriteEndObject();
         w.WriteStartArray("subflows");
         if (s is not null)

@@ -73,7 +73,7 @@ public class TcpTimersAndHookTests
 
         public int OptionSpace(in OutgoingSegmentInfo segment) => 12;
 
-        public int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment)
+        public int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment, ReadOnlySpan<byte> payload)
         {
             var w = new TcpOptionWriter(destination);
             w.TryWrite(DssOption.Create(dataAck: segment.Ack));

@@ -105,6 +105,39 @@ public class MptcpInteropTests
         File.Delete(stats);
     }
 
+    /// <summary>DSS checksums: asked by the engine (--checksum) or by the kernel (net.mptcp.checksum_enabled=1); the kernel verifies ours.</summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task Checksummed_mptcp_both_directions(bool engineAsks, bool kernelAsks)
+    {
+        using var net = new VethPair();
+        if (kernelAsks) VethPair.Sh($"ip netns exec {net.KernelNs} sysctl -qw net.mptcp.checksum_enabled=1");
+        var stats = Path.GetTempFileName();
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6005, 0, 0, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = Engine(net, $"connect {net.KernelIp} 6005 --stats {stats}" + (engineAsks ? " --checksum" : ""));
+        var data = RandomNumberGenerator.GetBytes(5_000_000);
+        var writer = Task.Run(() =>
+        {
+            engine.StandardInput.BaseStream.Write(data);
+            engine.StandardInput.Close();
+        });
+        WaitOrKill(kernel, "kernel MPTCP server");
+        WaitOrKill(engine, "engine connect");
+        await writer;
+        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), kernel.StandardOutput.ReadToEnd().Trim().Split(' ')[0]);
+        var c = KernelCounters(net);
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtDataCsumErr"));
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPFailTx"));
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtInfiniteMapRx"));
+        var s = Stats(stats);
+        Assert.False(s.GetProperty("fallback").GetBoolean());
+        Assert.True(s.GetProperty("checksum").GetBoolean());
+        File.Delete(stats);
+    }
+
     [Fact]
     public async Task Engine_mptcp_client_falls_back_against_a_plain_tcp_server()
     {

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+
+namespace MptcpActors.Benchmarks.Interop;
+
+/// <summary>
+/// The benchmark's topology: two fresh network namespaces joined by one veth pair. The kernel's end has
+/// <see cref="KernelIp"/>; the engine's end has no address (the engine owns <see cref="EngineIp"/> itself), except while
+/// <see cref="KernelOwnsEngineSide"/> lends it to the kernel for the kernel→kernel baseline on the very same veth.
+/// Names are unique per process and instance; Dispose (also run on Ctrl-C and process exit) kills what runs inside
+/// and deletes both namespaces.
+/// </summary>
+internal sealed class InteropNetwork : IDisposable
+{
+    private static int _counter;
+    private static readonly List<InteropNetwork> Live = [];
+    private int _disposed;
+
+    static InteropNetwork()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
+        Console.CancelKeyPress += (_, _) => DisposeAll();
+    }
+
+    public InteropNetwork(int mtu)
+    {
+        var id = $"{Environment.ProcessId % 100000}{Interlocked.Increment(ref _counter)}";
+        KernelNs = $"mpbk{id}";
+        EngineNs = $"mpbe{id}";
+        KernelIf = $"bk{id}";
+        EngineIf = $"be{id}";
+        var subnet = Random.Shared.Next(1, 250);
+        KernelIp = $"10.214.{subnet}.1";
+        EngineIp = $"10.214.{subnet}.2";
+        Mtu = mtu;
+        lock (Live) Live.Add(this);
+        try
+        {
+            Sh($"ip netns add {KernelNs}");
+            Sh($"ip netns add {EngineNs}");
+            Sh($"ip link add {KernelIf} netns {KernelNs} mtu {mtu} type veth peer name {EngineIf} netns {EngineNs} mtu {mtu}");
+            Sh($"ip -n {KernelNs} addr add {KernelIp}/24 dev {KernelIf}");
+            Sh($"ip -n {KernelNs} link set {KernelIf} up");
+            Sh($"ip -n {KernelNs} link set lo up");
+            Sh($"ip -n {EngineNs} link set {EngineIf} up");
+            Sh($"ip -n {EngineNs} link set lo up");
+            // Quiet links: no IPv6 chatter on the engine's wire.
+            Sh($"ip netns exec {EngineNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+            Sh($"ip netns exec {KernelNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+            KernelMac = Sh($"ip netns exec {KernelNs} cat /sys/class/net/{KernelIf}/address").Trim();
+            EngineMac = Sh($"ip netns exec {EngineNs} cat /sys/class/net/{EngineIf}/address").Trim();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string KernelNs { get; }
+    public string EngineNs { get; }
+    public string KernelIf { get; }
+    public string EngineIf { get; }
+    public string KernelIp { get; }
+    public string EngineIp { get; }
+    public string KernelMac { get; }
+    public string EngineMac { get; }
+    public int Mtu { get; }
+
+    /// <summary>How the shaping of scenario (c) was placed (null when unshaped).</summary>
+    public string? Shaping { get; private set; }
+
+    /// <summary>
+    /// A token bucket of <paramref name="rate"/> on the kernel's side, both directions: on its veth's egress (kernel →
+    /// engine) and, through an ifb device fed by the veth's ingress, on what arrives from the engine's side (engine →
+    /// kernel), so a sender on the engine's side (the engine, or the kernel baseline there) meets a real bottleneck that
+    /// drops, not a local qdisc that pushes back. Without the ifb module the bucket of engine → kernel goes on the
+    /// engine's veth egress instead (the engine's raw socket sends through that qdisc too).
+    /// </summary>
+    public void AddTokenBucket(string rate, string burst, string latency)
+    {
+        var tbf = $"tbf rate {rate} burst {burst} latency {latency}";
+        Sh($"ip netns exec {KernelNs} tc qdisc add dev {KernelIf} root {tbf}");
+        var ifb = $"ib{KernelIf[2..]}";
+        try
+        {
+            Sh($"ip -n {KernelNs} link add {ifb} type ifb && ip -n {KernelNs} link set {ifb} up");
+            Sh($"ip netns exec {KernelNs} tc qdisc add dev {ifb} root {tbf}");
+            Sh($"ip netns exec {KernelNs} tc qdisc add dev {KernelIf} handle ffff: ingress");
+            Sh($"ip netns exec {KernelNs} tc filter add dev {KernelIf} parent ffff: protocol all matchall action mirred egress redirect dev {ifb}");
+            Shaping = $"{tbf} on the kernel side: {KernelIf} egress and {KernelIf} ingress (via {ifb})";
+        }
+        catch (InvalidOperationException)
+        {
+            Sh($"ip netns exec {EngineNs} tc qdisc add dev {EngineIf} root {tbf}");
+            Shaping = $"{tbf} on {KernelIf} egress and (no ifb module) on the engine's {EngineIf} egress";
+        }
+    }
+
+    /// <summary>The qdisc counters of the kernel's side (to show the bucket really acted).</summary>
+    public string QdiscStats() => Sh($"ip netns exec {KernelNs} tc -s qdisc show");
+
+    /// <summary>Gives <see cref="EngineIp"/> to the engine namespace's kernel until disposed (then removes it and forgets neighbours).</summary>
+    public IDisposable KernelOwnsEngineSide()
+    {
+        Sh($"ip -n {EngineNs} addr add {EngineIp}/24 dev {EngineIf}");
+        return new Undo(() =>
+        {
+            Sh($"ip -n {EngineNs} addr flush dev {EngineIf}");
+            Sh($"ip -n {EngineNs} neigh flush dev {EngineIf}");
+            Sh($"ip -n {KernelNs} neigh flush dev {KernelIf}");
+        });
+    }
+
+    /// <summary>Frames the kernel's veth end has received (rx_packets).</summary>
+    public long KernelReceivedFrames() => long.Parse(Sh($"ip netns exec {KernelNs} cat /sys/class/net/{KernelIf}/statistics/rx_packets").Trim());
+
+    public static string Sh(string command, int timeoutMs = 30_000)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"'{command}' did not finish in {timeoutMs / 1000} s");
+        }
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed ({p.ExitCode}): {error.Result.Trim()}");
+        return output.Result;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var ns in new[] { KernelNs, EngineNs })
+        {
+            try { Sh($"if ip netns list | grep -qw {ns}; then ip netns pids {ns} | xargs -r kill -9; ip netns del {ns}; fi"); }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                Console.Error.WriteLine($"mptcp-bench: warning: could not remove namespace {ns}: {e.Message}");
+            }
+        }
+        lock (Live) Live.Remove(this);
+    }
+
+    private static void DisposeAll()
+    {
+        InteropNetwork[] all;
+        lock (Live) all = [.. Live];
+        foreach (var n in all) n.Dispose();
+    }
+
+    private sealed class Undo(Action action) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) action();
+        }
+    }
+}
