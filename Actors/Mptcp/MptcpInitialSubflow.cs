@@ -56,6 +56,10 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
     /// <summary>The peer closed the data stream (DATA_FIN received).</summary>
     public bool PeerDataFin => _peerDataFin;
     public long InvalidOptions { get; private set; }
+    /// <summary>The peer closed the whole connection with MP_FASTCLOSE carrying our key.</summary>
+    public bool FastClosed { get; private set; }
+    /// <summary>The reason an MP_TCPRST from the peer gave, if any.</summary>
+    public MpTcpRstReason? PeerResetReason { get; private set; }
     /// <summary>DSS checksums are in use: either side asked for them (RFC 8684 3.1, the A bit).</summary>
     public bool Checksums { get; private set; }
 
@@ -117,7 +121,15 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
                         ackNow = true;
                     }
                     break;
-                case MptcpSubtype.MpCapable or MptcpSubtype.Dss:
+                case MptcpSubtype.MpFastClose when MpFastCloseOption.Read(o.Raw, out var f) == MptcpOptionError.None:
+                    // Only the holder of our key may close the connection this way (RFC 8684 3.5).
+                    if (f.ReceiverKey == LocalKey) FastClosed = true;
+                    else InvalidOptions++;
+                    break;
+                case MptcpSubtype.MpTcpRst when MpTcpRstOption.Read(o.Raw, out var r) == MptcpOptionError.None:
+                    PeerResetReason = r.Reason;
+                    break;
+                case MptcpSubtype.MpCapable or MptcpSubtype.Dss or MptcpSubtype.MpFastClose or MptcpSubtype.MpTcpRst:
                     InvalidOptions++; // RFC 8684 3: an invalid option is treated as absent
                     break;
             }
@@ -132,6 +144,7 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
     {
         if ((segment.Flags & TcpFlags.Syn) != 0) return State == MptcpNegotiation.Fallback ? 0 : 12;
         if (State != MptcpNegotiation.Mptcp) return 0;
+        if ((segment.Flags & TcpFlags.Rst) != 0) return 16;
         if (_client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
         return 28; // DSS with 8-byte DATA_ACK and DSN: 26 bytes padded, or 28 with a checksum
     }
@@ -147,7 +160,15 @@ public sealed class MptcpInitialSubflow : ITcpOptionHook
             w.TryWrite(synAck ? new MpCapableOption(1, _flags, LocalKey) : new MpCapableOption(1, _flags));
             return w.Finish();
         }
-        if (State != MptcpNegotiation.Mptcp || (segment.Flags & TcpFlags.Rst) != 0) return 0;
+        if (State != MptcpNegotiation.Mptcp) return 0;
+        if ((segment.Flags & TcpFlags.Rst) != 0)
+        {
+            // An abort of the only subflow ends the connection: MP_FASTCLOSE with the peer's key (RFC 8684 3.5, option B),
+            // and MP_TCPRST to say why this subflow went (3.6).
+            w.TryWrite(new MpFastCloseOption(RemoteKey!.Value));
+            w.TryWrite(new MpTcpRstOption(0, MpTcpRstReason.Unspecified));
+            return w.Finish();
+        }
         if (_client && !_peerAckedData)
         {
             // The third ACK repeats both keys; the first data carries them too, with its data-level length (RFC 8684 3.1).
