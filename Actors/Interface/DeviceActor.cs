@@ -17,7 +17,16 @@ public sealed class DeviceActor(IReadOnlyDictionary<string, IFrameDevice> device
         switch (message)
         {
             case FrameOut f when devices.TryGetValue(f.Port, out var d):
-                d.Transmit(f.Frame);
+                try
+                {
+                    d.Transmit(f.Frame);
+                }
+                catch (ArgumentException)
+                {
+                    // A frame the link cannot carry (larger than its MTU) is lost like on a wire; the device counts it.
+                    // Letting it fail this actor would restart it, and a restart disposes every device: the engine would
+                    // go deaf and mute for good over one bad frame.
+                }
                 break;
             case AttachInterface a when devices.TryGetValue(a.Port, out var d):
                 d.Attach(a.Receiver);
@@ -26,6 +35,11 @@ public sealed class DeviceActor(IReadOnlyDictionary<string, IFrameDevice> device
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>A restart (after an unexpected failure) keeps the devices: they are the same ones the new instance gets.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
     }
 
     protected override void PostStop()

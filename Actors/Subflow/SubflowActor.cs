@@ -25,6 +25,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
+    private bool _peerClosedBeforeRegister;
     private PendingWrite? _pending;
     private IActorRef? _closeCommander;
     private TcpMsg.CloseCommand? _closeCommand;
@@ -99,6 +100,11 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
                 Context.Watch(r.Handler);
                 Deliver(now);
+                if (_peerClosedBeforeRegister)
+                {
+                    _peerClosedBeforeRegister = false;
+                    PeerClosed();
+                }
                 break;
             case TcpMsg.Write w:
                 if (_pending is not null || _closeCommand is not null)
@@ -205,6 +211,18 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     void ITcpEvents.OnPeerClosed()
     {
         Deliver(MonotonicClock.NowNs);
+        // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
+        // connection half open (closing at once would send our FIN before anything the handler still has to write).
+        if (_handler is null && _closeCommand is null)
+        {
+            _peerClosedBeforeRegister = true;
+            return;
+        }
+        PeerClosed();
+    }
+
+    private void PeerClosed()
+    {
         // After our own Close / ConfirmedClose the peer's FIN completes that close: it is reported as Closed / ConfirmedClosed.
         if (_closeCommand is not null) return;
         if (_keepOpenOnPeerClosed)

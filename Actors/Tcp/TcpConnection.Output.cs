@@ -203,8 +203,12 @@ public sealed partial class TcpConnection
             {
                 Span<SackBlock> blocks = stackalloc SackBlock[4];
                 var n = _recv.SackBlocks(_rcvNxt, blocks);
-                // SACK blocks give way to the hook's options (MPTCP's DSS must never be crowded out).
-                var fit = Math.Max(0, (w.Remaining - hookSpace - 4) / 8);
+                // SACK blocks give way to the hook's options (MPTCP's DSS must never be crowded out), and on a data
+                // segment to its payload: options and payload together stay within the MSS, or the frame outgrows the
+                // MTU. A retransmission keeps the size it was first sent with, when fewer blocks were owed.
+                var room = w.Remaining - hookSpace;
+                if (info.PayloadLength > 0) room = Math.Min(room, EffectiveMss - hookSpace - info.PayloadLength);
+                var fit = Math.Max(0, (room - 4) / 8);
                 w.WriteSackBlocks(blocks[..Math.Min(n, fit)]);
             }
         }

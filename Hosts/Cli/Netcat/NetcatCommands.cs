@@ -54,6 +54,9 @@ public static class NetcatCommands
             catch (FormatException e) { return CliErrors.Usage(stderr, $"--iface: {e.Message}"); }
         }
         if (ifaces.Count == 0) return CliErrors.Usage(stderr, "--iface: at least one NAME=ADDR/PREFIX is needed");
+        // One device and one interface actor per name: a second address on the same interface is not supported yet.
+        if (ifaces.GroupBy(i => i.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            return CliErrors.Usage(stderr, $"--iface: interface '{twice.Key}' is given more than once (one address per interface for now)");
         Config config;
         MptcpSettings settings;
         try
@@ -87,7 +90,7 @@ public static class NetcatCommands
     {
         var lines = new List<string>
         {
-            "akka.loglevel = WARNING", "akka.stdout-loglevel = WARNING", "akka.log-dead-letters = 3", "akka.log-dead-letters-during-shutdown = off",
+            "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
         };
         if (p.GetValue(o.Plain)) lines.Add("mptcp.enabled = false");
         if (p.GetValue(o.Checksum)) lines.Add("mptcp.checksum = true");

@@ -10,7 +10,13 @@ public sealed class VethPair : IDisposable
 {
     private static int _counter;
 
-    public VethPair(int mtu = 1500)
+    /// <param name="mtu">MTU of both veth ends.</param>
+    /// <param name="ipv6">
+    /// Also give the kernel's side an IPv6 address (<see cref="KernelIp6"/>, added with nodad so it is usable at once) with
+    /// IPv6 enabled in the kernel's namespace only; the engine's namespace keeps IPv6 disabled, so neighbour discovery for
+    /// <see cref="EngineIp6"/> is answered by the engine alone.
+    /// </param>
+    public VethPair(int mtu = 1500, bool ipv6 = false)
     {
         if (Environment.UserName != "root" && geteuid() != 0)
             throw new InvalidOperationException("namespace interop tests need root (CI runs them as root): run ./test.sh as root");
@@ -22,6 +28,8 @@ public sealed class VethPair : IDisposable
         var subnet = Random.Shared.Next(1, 250);
         KernelIp = $"10.213.{subnet}.1";
         EngineIp = $"10.213.{subnet}.2";
+        KernelIp6 = ipv6 ? $"fd00:213:{subnet:x}::1" : null;
+        EngineIp6 = ipv6 ? $"fd00:213:{subnet:x}::2" : null;
         try
         {
             Sh($"ip netns add {KernelNs}");
@@ -35,6 +43,13 @@ public sealed class VethPair : IDisposable
             // The engine's namespace must stay quiet on the engine's link: no IPv6 autoconfiguration chatter.
             Sh($"ip netns exec {EngineNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
             Sh($"ip netns exec {KernelNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+            if (ipv6)
+            {
+                // Quiet but working IPv6 on the kernel's link: no router solicitations, no autoconfiguration.
+                Sh($"ip netns exec {KernelNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.{KernelIf}.disable_ipv6=0 " +
+                   $"net.ipv6.conf.{KernelIf}.accept_ra=0 net.ipv6.conf.{KernelIf}.autoconf=0 net.ipv6.conf.{KernelIf}.router_solicitations=0");
+                Sh($"ip -n {KernelNs} -6 addr add {KernelIp6}/64 dev {KernelIf} nodad");
+            }
         }
         catch
         {
@@ -49,6 +64,17 @@ public sealed class VethPair : IDisposable
     public string EngineIf { get; }
     public string KernelIp { get; }
     public string EngineIp { get; }
+
+    /// <summary>The kernel's IPv6 address (fd00:213:N::1/64), when made with ipv6: true.</summary>
+    public string? KernelIp6 { get; }
+
+    /// <summary>The address the engine owns on the IPv6 subnet (fd00:213:N::2/64), when made with ipv6: true.</summary>
+    public string? EngineIp6 { get; }
+
+    /// <summary>Runs <paramref name="command"/> (a shell command line) inside the kernel's namespace.</summary>
+    public string InKernelNs(string command, int timeoutMs = 30_000) => Sh($"ip netns exec {KernelNs} bash -c {Quote(command)}", timeoutMs);
+
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
     public static string Sh(string command, int timeoutMs = 30_000)
     {
