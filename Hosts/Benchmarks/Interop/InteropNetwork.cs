@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace MptcpActors.Benchmarks.Interop;
 
@@ -13,12 +14,15 @@ internal sealed class InteropNetwork : IDisposable
 {
     private static int _counter;
     private static readonly List<InteropNetwork> Live = [];
+    private static readonly PosixSignalRegistration[] Signals =
+        [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, _ => DisposeAll()))];
     private int _disposed;
 
     static InteropNetwork()
     {
+        // Interrupted (Ctrl-C, kill): remove the namespaces first, then the signal's default action ends the process.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
-        Console.CancelKeyPress += (_, _) => DisposeAll();
+        GC.KeepAlive(Signals);
     }
 
     public InteropNetwork(int mtu)
@@ -86,18 +90,40 @@ internal sealed class InteropNetwork : IDisposable
             Sh($"ip -n {KernelNs} link add {ifb} type ifb && ip -n {KernelNs} link set {ifb} up");
             Sh($"ip netns exec {KernelNs} tc qdisc add dev {ifb} root {tbf}");
             Sh($"ip netns exec {KernelNs} tc qdisc add dev {KernelIf} handle ffff: ingress");
-            Sh($"ip netns exec {KernelNs} tc filter add dev {KernelIf} parent ffff: protocol all matchall action mirred egress redirect dev {ifb}");
+            // Every frame: matchall where the kernel has it, else the classic u32 catch-all.
+            Sh($"ip netns exec {KernelNs} tc filter add dev {KernelIf} parent ffff: protocol all matchall action mirred egress redirect dev {ifb} 2>/dev/null " +
+               $"|| ip netns exec {KernelNs} tc filter add dev {KernelIf} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev {ifb}");
             Shaping = $"{tbf} on the kernel side: {KernelIf} egress and {KernelIf} ingress (via {ifb})";
         }
         catch (InvalidOperationException)
         {
+            Sh($"ip netns exec {KernelNs} tc qdisc del dev {KernelIf} ingress 2>/dev/null; ip -n {KernelNs} link del {ifb} 2>/dev/null; true");
             Sh($"ip netns exec {EngineNs} tc qdisc add dev {EngineIf} root {tbf}");
             Shaping = $"{tbf} on {KernelIf} egress and (no ifb module) on the engine's {EngineIf} egress";
         }
     }
 
     /// <summary>The qdisc counters of the kernel's side (to show the bucket really acted).</summary>
-    public string QdiscStats() => Sh($"ip netns exec {KernelNs} tc -s qdisc show");
+    public string QdiscStats()
+    {
+        var parts = new List<string>();
+        string? current = null;
+        foreach (var raw in Sh($"ip netns exec {KernelNs} tc -s qdisc show").Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("qdisc ", StringComparison.Ordinal))
+            {
+                var words = line.Split(' ');
+                current = line.StartsWith("qdisc tbf", StringComparison.Ordinal) ? words[Array.IndexOf(words, "dev") + 1] : null;
+            }
+            else if (current is not null && line.StartsWith("Sent", StringComparison.Ordinal))
+            {
+                parts.Add($"tbf on {current}: {line}");
+                current = null;
+            }
+        }
+        return string.Join("; ", parts);
+    }
 
     /// <summary>Gives <see cref="EngineIp"/> to the engine namespace's kernel until disposed (then removes it and forgets neighbours).</summary>
     public IDisposable KernelOwnsEngineSide()

@@ -10,44 +10,14 @@ public class MptcpInteropTests
 {
     private const long Bytes = 20_000_000;
 
-    private static Process Engine(VethPair net, string args)
-    {
-        var mptcp = Path.Combine(AppContext.BaseDirectory, "mptcp.dll");
-        var psi = new ProcessStartInfo("ip", $"netns exec {net.EngineNs} dotnet {mptcp} {args} --iface {net.EngineIf}={net.EngineIp}/24")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        return Process.Start(psi)!;
-    }
+    private static EngineProcess Engine(VethPair net, string args, bool feedStdin = false) =>
+        EngineProcess.Start(net.EngineNs, $"{args} --iface {net.EngineIf}={net.EngineIp}/24", feedStdin);
 
     /// <summary>The kernel namespace's MPTCP counters (nstat MPTcpExt*).</summary>
     private static Dictionary<string, long> KernelCounters(VethPair net) =>
         VethPair.Sh($"ip netns exec {net.KernelNs} nstat -az 'MPTcpExt*'").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2 && p[0].StartsWith("MPTcpExt"))
             .ToDictionary(p => p[0], p => long.Parse(p[1]));
-
-    private static void WaitOrKill(Process p, string what, int seconds = 120)
-    {
-        if (p.WaitForExit(seconds * 1000)) return;
-        p.Kill(true);
-        Assert.Fail($"{what} did not finish in {seconds} s: {p.StandardError.ReadToEnd()}");
-    }
-
-    private static async Task<(string Sha, long Bytes)> HashStdout(Process p)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        long total = 0;
-        int n;
-        while ((n = await p.StandardOutput.BaseStream.ReadAsync(buffer)) > 0)
-        {
-            sha.AppendData(buffer, 0, n);
-            total += n;
-        }
-        return (Convert.ToHexStringLower(sha.GetHashAndReset()), total);
-    }
 
     private static JsonElement Stats(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("connection");
 
@@ -58,18 +28,13 @@ public class MptcpInteropTests
         var stats = Path.GetTempFileName();
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6001, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
-        using var engine = Engine(net, $"connect {net.KernelIp} 6001 --stats {stats}");
+        using var engine = Engine(net, $"connect {net.KernelIp} 6001 --stats {stats}", feedStdin: true);
         var data = RandomNumberGenerator.GetBytes((int)Bytes);
-        var writer = Task.Run(() =>
-        {
-            engine.StandardInput.BaseStream.Write(data);
-            engine.StandardInput.Close();
-        });
-        WaitOrKill(kernel, "kernel MPTCP server");
-        WaitOrKill(engine, "engine connect");
+        var writer = engine.Feed(data);
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 120).Split(' ');
+        engine.WaitForExit(120);
         await writer;
-        var kernelSays = kernel.StandardOutput.ReadToEnd().Trim().Split(' ');
-        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), kernelSays[0]);
         var c = KernelCounters(net);
         Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, "the kernel saw no MP_CAPABLE SYN");
@@ -88,14 +53,11 @@ public class MptcpInteropTests
         using var net = new VethPair();
         var stats = Path.GetTempFileName();
         using var engine = Engine(net, $"listen --port 6002 --stats {stats}");
-        engine.StandardInput.Close();
-        var received = HashStdout(engine);
         using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 6002, Bytes, 5, mptcp: true);
-        WaitOrKill(kernel, "kernel MPTCP client");
-        WaitOrKill(engine, "engine listen");
-        var kernelSays = kernel.StandardOutput.ReadToEnd().Trim().Split(' ');
-        var (sha, total) = await received;
-        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 120).Split(' ');
+        engine.WaitForExit(120);
+        var (sha, total) = await engine.Stdout;
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
         Assert.Equal(Bytes, total);
         Assert.Equal(kernelSays[0], sha);
         var c = KernelCounters(net);
@@ -116,18 +78,14 @@ public class MptcpInteropTests
         var stats = Path.GetTempFileName();
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6005, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
-        using var engine = Engine(net, $"connect {net.KernelIp} 6005 --stats {stats}" + (engineAsks ? " --checksum" : ""));
+        using var engine = Engine(net, $"connect {net.KernelIp} 6005 --stats {stats}" + (engineAsks ? " --checksum" : ""), feedStdin: true);
         var data = RandomNumberGenerator.GetBytes(5_000_000);
-        var writer = Task.Run(() =>
-        {
-            engine.StandardInput.BaseStream.Write(data);
-            engine.StandardInput.Close();
-        });
-        WaitOrKill(kernel, "kernel MPTCP server");
-        WaitOrKill(engine, "engine connect");
+        var writer = engine.Feed(data);
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 120);
+        engine.WaitForExit(120);
         await writer;
-        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), kernel.StandardOutput.ReadToEnd().Trim().Split(' ')[0]);
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
+        Assert.Equal(InteropHelpers.Sha256(data), kernelSays.Split(' ')[0]);
         var c = KernelCounters(net);
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtDataCsumErr"));
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPFailTx"));
@@ -146,12 +104,10 @@ public class MptcpInteropTests
         using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.KernelIp, 6003, 2_000_000, 3, mptcp: false);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = Engine(net, $"connect {net.KernelIp} 6003 --stats {stats}");
-        engine.StandardInput.Close();
-        var received = HashStdout(engine);
-        WaitOrKill(kernel, "kernel TCP server");
-        WaitOrKill(engine, "engine connect");
-        var (sha, total) = await received;
-        Assert.True(engine.ExitCode == 0, engine.StandardError.ReadToEnd());
+        InteropHelpers.WaitKernel(kernel, "kernel TCP server", 120);
+        engine.WaitForExit(120);
+        var (sha, total) = await engine.Stdout;
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
         Assert.Equal(2_000_000, total);
         Assert.Equal(KernelPeer.Expected(2_000_000, 3).Sha256, sha);
         Assert.True(Stats(stats).GetProperty("fallback").GetBoolean());
@@ -163,13 +119,11 @@ public class MptcpInteropTests
     {
         using var net = new VethPair();
         using var engine = Engine(net, "listen --port 6004 --plain");
-        engine.StandardInput.Close();
-        var received = HashStdout(engine);
         using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 6004, 2_000_000, 9, mptcp: true);
-        WaitOrKill(kernel, "kernel MPTCP client");
-        WaitOrKill(engine, "engine listen");
-        var (sha, _) = await received;
-        Assert.Equal(kernel.StandardOutput.ReadToEnd().Trim().Split(' ')[0], sha);
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 120);
+        engine.WaitForExit(120);
+        var (sha, _) = await engine.Stdout;
+        Assert.Equal(kernelSays.Split(' ')[0], sha);
         Assert.True(KernelCounters(net).GetValueOrDefault("MPTcpExtMPCapableFallbackSYNACK") >= 1, "the kernel did not record falling back");
     }
 }
