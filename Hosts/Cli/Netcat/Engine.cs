@@ -49,9 +49,14 @@ public sealed class Engine : IDisposable
         var options = TcpOptionsFrom(settings);
         var isn = IsnGenerator.CreateRandom();
         var interfaces = specs.Select(s => (s, system.ActorOf(InterfaceActor.Props(new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name),
-            LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options, isn) { Mptcp = settings.Enabled, Checksum = settings.Checksum }), $"iface-{s.Name}"))).ToList();
+            LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options with { Mss = MssFor(options.Mss, devices[s.Name].Mtu, s) }, isn)
+            { Mptcp = settings.Enabled, Checksum = settings.Checksum }), $"iface-{s.Name}"))).ToList();
         return new Engine(system, interfaces);
     }
+
+    /// <summary>The MSS to announce on a link: the configured one, capped by what the link's MTU carries for the address family (1460 / 1440 at 1500).</summary>
+    public static int MssFor(int configured, int mtu, InterfaceSpec spec) =>
+        Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
 
     /// <summary>The interface a connection to <paramref name="destination"/> leaves through: the one whose subnet holds it, else one with a gateway.</summary>
     public IActorRef? Route(IpAddressBytes destination)
