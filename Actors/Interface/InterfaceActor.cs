@@ -187,9 +187,12 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         var now = MonotonicClock.NowNs;
         var mac = _setup.StaticNeighbor?.Invoke(hop) ?? _neighbors.Lookup(hop, now);
         var n = TcpFraming.Wrap(_frame, _setup.Mac, mac ?? new byte[6], _address, remoteBytes, segmentLength, _ipId++);
-        var frame = _frame.AsSpan(0, n).ToArray();
-        if (mac is not null) Emit(frame);
-        else if (_neighbors.Enqueue(hop, frame, now)) Emit(_responder.Request(hop));
+        if (mac is not null)
+        {
+            Emit(_frame.AsSpan(0, n));
+            return;
+        }
+        if (_neighbors.Enqueue(hop, _frame.AsSpan(0, n).ToArray(), now)) Emit(_responder.Request(hop));
     }
 
     private void Learn(IpAddressBytes ip, byte[] mac)
@@ -201,7 +204,26 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         }
     }
 
-    private void Emit(byte[] frame) => _setup.Device.Actor.Tell(new FrameOut(_setup.Device.Port, frame));
+    /// <summary>
+    /// Sends a frame: straight into a thread-safe device when the interface has one (the raw socket copies it before
+    /// returning, so no copy and no extra actor hop), else as a message to the actor that owns the device (simulator).
+    /// </summary>
+    private void Emit(ReadOnlySpan<byte> frame)
+    {
+        if (_setup.DirectDevice is { } device)
+        {
+            try
+            {
+                device.Transmit(frame);
+            }
+            catch (ArgumentException)
+            {
+                // Larger than the link carries: lost like on a wire (the device counts it); TCP's PMTU handling recovers.
+            }
+            return;
+        }
+        _setup.Device.Actor.Tell(new FrameOut(_setup.Device.Port, frame.ToArray()));
+    }
 
     private ushort EphemeralPort(IpAddressBytes remote, ushort remotePort)
     {

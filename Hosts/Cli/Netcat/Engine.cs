@@ -50,7 +50,7 @@ public sealed class Engine : IDisposable
         var isn = IsnGenerator.CreateRandom();
         var interfaces = specs.Select(s => (s, system.ActorOf(InterfaceActor.Props(new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name),
             LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options with { Mss = MssFor(options.Mss, devices[s.Name].Mtu, s) }, isn)
-            { Mptcp = settings.Enabled, Checksum = settings.Checksum }), $"iface-{s.Name}"))).ToList();
+            { Mptcp = settings.Enabled, Checksum = settings.Checksum, DirectDevice = devices[s.Name] }), $"iface-{s.Name}"))).ToList();
         return new Engine(system, interfaces);
     }
 
