@@ -28,6 +28,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     private readonly LinkResponder _responder;
     private readonly NeighborTable _neighbors = new();
     private readonly FrameDispatcher _dispatcher;
+    private readonly LinkContext? _link;
     private ushort _ipId;
     private ushort _nextEphemeral = 32768;
 
@@ -39,6 +40,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         _options = setup.Options;
         _responder = new LinkResponder(setup.Mac, setup.Address);
         _dispatcher = new FrameDispatcher(setup.Address, Self);
+        _link = setup.DirectDevice is { } device ? new LinkContext(setup, device) : null;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -115,7 +117,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         }
         var now = MonotonicClock.NowNs;
         Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum });
+            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum, Link = _link });
     }
 
     private void Bind(TcpMsg.Bind b)
@@ -165,7 +167,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         {
             var now = MonotonicClock.NowNs;
             Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum });
+                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum, Link = _link });
             return;
         }
         var room = TcpFraming.HeaderRoom(_setup.Address.IsIpv6);
@@ -197,6 +199,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
 
     private void Learn(IpAddressBytes ip, byte[] mac)
     {
+        _link?.Learned(ip, mac);
         foreach (var waiting in _neighbors.Learn(ip, mac, MonotonicClock.NowNs))
         {
             mac.CopyTo(waiting, 0);

@@ -20,7 +20,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
 {
     private const string TimerKey = "tcp";
     private readonly SubflowStart _start;
-    private readonly byte[] _segment = new byte[70_000];
+    private readonly byte[] _segment = new byte[70_200];
+    private readonly byte[] _remote;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TcpConnection _core = null!;
     private IActorRef? _handler;
@@ -33,7 +34,12 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     private long _timerAt = long.MaxValue;
     private MptcpInitialSubflow? _mptcp;
 
-    public SubflowActor(SubflowStart start) => _start = start;
+    public SubflowActor(SubflowStart start)
+    {
+        _start = start;
+        _remote = new byte[start.Key.RemoteAddress.Length];
+        start.Key.RemoteAddress.CopyTo(_remote);
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -193,9 +199,16 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
     }
 
-    Span<byte> ITcpSegmentSink.Rent(int maxLength) => _segment.AsSpan(0, maxLength);
+    // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.
+    private int Headroom => _start.Link?.HeaderRoom ?? 0;
 
-    void ITcpSegmentSink.Send(int length) => _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(0, length).ToArray()));
+    Span<byte> ITcpSegmentSink.Rent(int maxLength) => _segment.AsSpan(Headroom, maxLength);
+
+    void ITcpSegmentSink.Send(int length)
+    {
+        if (_start.Link is { } link && link.TryTransmit(_segment, _start.Key.RemoteAddress, _remote, length)) return;
+        _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(Headroom, length).ToArray()));
+    }
 
     void ITcpEvents.OnEstablished()
     {

@@ -16,6 +16,8 @@ public sealed record SubflowStart(TcpFlowKey Key, IActorRef Interface, TcpCoreOp
     public IActorRef? Listener { get; init; }
     /// <summary>Offer (or accept) MPTCP v1 on this connection's first subflow; false is plain TCP with no MPTCP option.</summary>
     public bool Mptcp { get; init; }
+    /// <summary>When set, the subflow frames and sends its segments itself (see <see cref="Interface.LinkContext"/>).</summary>
+    public Interface.LinkContext? Link { get; init; }
     /// <summary>Ask for DSS checksums (mptcp.checksum, --checksum); a peer asking for them gets them either way.</summary>
     public bool Checksum { get; init; }
 }

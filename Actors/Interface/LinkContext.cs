@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Transport.Devices;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Actors.Interface;
+
+/// <summary>
+/// What a subflow needs to put its segments on the wire itself, without a hop through the interface actor: the
+/// thread-safe device, our MAC and address, routing, and the neighbour MACs the interface actor has learned,
+/// published as an immutable snapshot (read-copy-update). When a MAC is not known yet the subflow hands the segment
+/// to the interface actor, which resolves it.
+/// </summary>
+public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
+{
+    private readonly byte[] _address = Bytes(setup.Address);
+    private ImmutableDictionary<IpAddressBytes, byte[]> _neighbors = ImmutableDictionary<IpAddressBytes, byte[]>.Empty;
+    private int _ipId;
+
+    public int HeaderRoom => TcpFraming.HeaderRoom(setup.Address.IsIpv6);
+
+    /// <summary>Set by the interface actor only.</summary>
+    public void Learned(IpAddressBytes ip, byte[] mac) => Volatile.Write(ref _neighbors, Volatile.Read(ref _neighbors).SetItem(ip, mac));
+
+    /// <summary>
+    /// Frames the segment written at <c>frame[HeaderRoom..]</c> and transmits it; false when the next hop's MAC is not
+    /// known yet (the caller then goes through the interface actor).
+    /// </summary>
+    public bool TryTransmit(Span<byte> frame, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength)
+    {
+        if (setup.NextHop(remote) is not { } hop) return true; // no route: lost like on a wire
+        var mac = setup.StaticNeighbor?.Invoke(hop) ?? Volatile.Read(ref _neighbors).GetValueOrDefault(hop);
+        if (mac is null) return false;
+        var n = TcpFraming.Wrap(frame, setup.Mac, mac, _address, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId));
+        try
+        {
+            device.Transmit(frame[..n]);
+        }
+        catch (ArgumentException)
+        {
+            // Larger than the link carries: lost like on a wire (the device counts it).
+        }
+        return true;
+    }
+
+    private static byte[] Bytes(IpAddressBytes a)
+    {
+        var b = new byte[a.Length];
+        a.CopyTo(b);
+        return b;
+    }
+}
