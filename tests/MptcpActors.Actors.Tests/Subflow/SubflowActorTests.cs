@@ -101,27 +101,8 @@ public class SubflowActorTests : TestKit
         Assert.Same(connect, failed.Cmd);
     }
 
-    [Fact]
-    public void Abort_resets_the_peer()
-    {
-        var serverSide = CreateTestProbe();
-        var net = new SimActors(Sys);
-        net.Server.Tell(new TcpMsg.Bind(serverSide.Ref, new IPEndPoint(SimActors.ServerIp, 80)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        net.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimActors.ServerIp, 80)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var client = LastSender;
-        client.Tell(new TcpMsg.Register(TestActor));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        serverSide.LastSender.Tell(new TcpMsg.Register(serverSide.Ref));
-        client.Tell(TcpMsg.Abort.Instance);
-        ExpectMsg<TcpMsg.Aborted>(Wait);
-        var closed = serverSide.ExpectMsg<TcpMsg.ErrorClosed>(Wait);
-        Assert.Contains("reset", closed.Cause);
-    }
-
-    [Fact]
-    public void Confirmed_close_waits_for_the_peer()
+    /// <summary>A connection with a probe on each end: the test actor holds the client side, the returned probe the server side.</summary>
+    private (IActorRef Client, IActorRef Server, Akka.TestKit.TestProbe ServerSide) Pair(bool serverKeepsOpen = false)
     {
         var serverSide = CreateTestProbe();
         var net = new SimActors(Sys);
@@ -133,7 +114,24 @@ public class SubflowActorTests : TestKit
         client.Tell(new TcpMsg.Register(TestActor));
         serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
         var server = serverSide.LastSender;
-        server.Tell(new TcpMsg.Register(serverSide.Ref, keepOpenOnPeerClosed: true));
+        server.Tell(new TcpMsg.Register(serverSide.Ref, keepOpenOnPeerClosed: serverKeepsOpen));
+        return (client, server, serverSide);
+    }
+
+    [Fact]
+    public void Abort_resets_the_peer()
+    {
+        var (client, _, serverSide) = Pair();
+        client.Tell(TcpMsg.Abort.Instance);
+        ExpectMsg<TcpMsg.Aborted>(Wait);
+        var closed = serverSide.ExpectMsg<TcpMsg.ErrorClosed>(Wait);
+        Assert.Contains("reset", closed.Cause);
+    }
+
+    [Fact]
+    public void Confirmed_close_waits_for_the_peer()
+    {
+        var (client, server, serverSide) = Pair(serverKeepsOpen: true);
         client.Tell(TcpMsg.ConfirmedClose.Instance);
         serverSide.ExpectMsg<TcpMsg.PeerClosed>(Wait);
         // Half close: the server may still send after the client's FIN.
