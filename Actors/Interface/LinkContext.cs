@@ -19,6 +19,9 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
 
     public int HeaderRoom => TcpFraming.HeaderRoom(setup.Address.IsIpv6);
 
+    /// <summary>A batch for one sender when the device sends many frames per call; null otherwise.</summary>
+    public IFrameBatch? CreateBatch() => device is IBatchingFrameDevice b ? b.CreateBatch(64) : null;
+
     /// <summary>Set by the interface actor only.</summary>
     public void Learned(IpAddressBytes ip, byte[] mac) => Volatile.Write(ref _neighbors, Volatile.Read(ref _neighbors).SetItem(ip, mac));
 
@@ -26,7 +29,7 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
     /// Frames the segment written at <c>frame[HeaderRoom..]</c> and transmits it; false when the next hop's MAC is not
     /// known yet (the caller then goes through the interface actor).
     /// </summary>
-    public bool TryTransmit(Span<byte> frame, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength)
+    public bool TryTransmit(Span<byte> frame, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength, IFrameBatch? batch = null)
     {
         if (setup.NextHop(remote) is not { } hop) return true; // no route: lost like on a wire
         var mac = setup.StaticNeighbor?.Invoke(hop) ?? Volatile.Read(ref _neighbors).GetValueOrDefault(hop);
@@ -34,7 +37,12 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
         var n = TcpFraming.Wrap(frame, setup.Mac, mac, _address, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId));
         try
         {
-            device.Transmit(frame[..n]);
+            if (batch is null) device.Transmit(frame[..n]);
+            else if (!batch.TryAdd(frame[..n]))
+            {
+                batch.Flush();
+                if (!batch.TryAdd(frame[..n])) device.Transmit(frame[..n]);
+            }
         }
         catch (ArgumentException)
         {

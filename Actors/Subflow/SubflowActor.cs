@@ -22,6 +22,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     private readonly SubflowStart _start;
     private readonly byte[] _segment = new byte[70_200];
     private readonly byte[] _remote;
+    // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
+    private readonly Transport.Devices.IFrameBatch? _batch;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TcpConnection _core = null!;
     private IActorRef? _handler;
@@ -39,6 +41,19 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         _start = start;
         _remote = new byte[start.Key.RemoteAddress.Length];
         start.Key.RemoteAddress.CopyTo(_remote);
+        _batch = start.Link?.CreateBatch();
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        finally
+        {
+            _batch?.Flush();
+        }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -78,11 +93,14 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         }
         Context.Watch(_start.Interface);
         Rearm();
+        _batch?.Flush();
     }
 
     protected override void PostStop()
     {
         if (_core is not null && _core.State != TcpState.Closed) _core.Abort(MonotonicClock.NowNs);
+        _batch?.Flush();
+        _batch?.Dispose();
         _start.Interface.Tell(new SubflowStopped(_start.Key));
     }
 
@@ -206,7 +224,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
 
     void ITcpSegmentSink.Send(int length)
     {
-        if (_start.Link is { } link && link.TryTransmit(_segment, _start.Key.RemoteAddress, _remote, length)) return;
+        if (_start.Link is { } link && link.TryTransmit(_segment, _start.Key.RemoteAddress, _remote, length, _batch)) return;
         _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(Headroom, length).ToArray()));
     }
 

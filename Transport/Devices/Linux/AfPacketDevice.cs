@@ -24,7 +24,7 @@ namespace MptcpActors.Transport.Devices.Linux;
 /// </para>
 /// Needs root (CAP_NET_RAW). 64-bit Linux only.
 /// </summary>
-public sealed unsafe class AfPacketDevice : IFrameDevice, ILinkStatus, IDisposable
+public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, IDisposable
 {
     public const int EthernetHeaderLength = 14;
     public const int VlanTagLength = 4;
@@ -242,6 +242,8 @@ public sealed unsafe class AfPacketDevice : IFrameDevice, ILinkStatus, IDisposab
     /// A batch for one sender (not thread-safe itself; the device is): frames are copied in and go out with one sendmmsg
     /// call on <see cref="AfPacketTransmitBatch.Flush"/>. Dispose it when done.
     /// </summary>
+    IFrameBatch IBatchingFrameDevice.CreateBatch(int maxFrames) => CreateTransmitBatch(maxFrames);
+
     public AfPacketTransmitBatch CreateTransmitBatch(int maxFrames = 64)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

@@ -7,7 +7,7 @@ namespace MptcpActors.Transport.Devices.Linux;
 /// actor (the device itself is thread-safe). Frames are copied in (<see cref="Add"/>) or written in place
 /// (<see cref="Reserve"/> then <see cref="Commit"/>), into native memory sized for <see cref="Capacity"/> frames of MTU + 14.
 /// </summary>
-public sealed unsafe class AfPacketTransmitBatch : IDisposable
+public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
 {
     private readonly AfPacketDevice _device;
     private LibC.MMsgHdr* _messages;
