@@ -136,7 +136,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
                     Sender.Tell(new TcpMsg.CommandFailed(w));
                     break;
                 }
-                _pending = new PendingWrite(w.Data, 0, w.Ack, Sender);
+                // Compacted once, the data is one buffer the core copies from directly each time the window opens.
+                _pending = new PendingWrite(w.Data.Compact(), 0, w.Ack, Sender);
                 PushWrites(now);
                 break;
             case TcpMsg.Abort:
@@ -166,7 +167,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
         while (_pending is { } p)
         {
             var chunk = p.Data.Count - p.Offset;
-            var n = chunk == 0 ? 0 : _core.Write(p.Data.Slice(p.Offset).ToArray(), now);
+            var n = chunk == 0 ? 0 : _core.Write(p.Data.ToReadOnlySpan()[p.Offset..], now);
             if (n < chunk)
             {
                 _pending = p with { Offset = p.Offset + n };

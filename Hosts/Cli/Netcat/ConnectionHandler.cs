@@ -56,7 +56,7 @@ public sealed class ConnectionHandler : ReceiveActor
             }
             else if (_stdout is not null)
             {
-                _stdout.Write(r.Data.ToArray());
+                _stdout.Write(r.Data.ToReadOnlySpan());
                 _stdout.Flush();
             }
         });
