@@ -13,9 +13,8 @@ namespace MptcpActors.Actors.Interface;
 /// immutable snapshot swapped atomically (read-copy-update: no lock on the packet path). Everything else (SYNs,
 /// ARP, neighbour discovery, ICMP, strays to answer with RST) goes to the interface actor.
 /// </summary>
-public sealed class FrameDispatcher(IpAddressBytes address, IActorRef interfaceActor) : IFrameReceiver
+public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfaceActor) : IFrameReceiver
 {
-    private readonly byte[] _address = Bytes(address);
     private ImmutableDictionary<TcpFlowKey, IActorRef> _table = ImmutableDictionary<TcpFlowKey, IActorRef>.Empty;
     private long _badChecksums;
 
@@ -30,10 +29,10 @@ public sealed class FrameDispatcher(IpAddressBytes address, IActorRef interfaceA
 
     public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
     {
-        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
+        switch (TcpFraming.Unwrap(frame, addresses, out var ip, out var seg))
         {
             case TcpFraming.Verdict.Segment:
-                var key = new TcpFlowKey(address, seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
+                var key = new TcpFlowKey(new IpAddressBytes(ip.Destination), seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
                 if (Table.TryGetValue(key, out var subflow))
                 {
                     subflow.Tell(new SegmentIn(seg.Bytes.ToArray()));
@@ -47,12 +46,5 @@ public sealed class FrameDispatcher(IpAddressBytes address, IActorRef interfaceA
                 return;
         }
         interfaceActor.Tell(new FrameIn(frame.ToArray()));
-    }
-
-    private static byte[] Bytes(IpAddressBytes a)
-    {
-        var b = new byte[a.Length];
-        a.CopyTo(b);
-        return b;
     }
 }

@@ -4,6 +4,7 @@ using Akka.IO;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Tcp;
 using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Connection;
 using MptcpActors.Transport.Wire;
 using MptcpActors.Transport.Wire.Mptcp;
 using MptcpActors.Transport.Wire.Tcp;
@@ -20,9 +21,14 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
 {
     private readonly InterfaceSetup _setup;
     private readonly byte[] _address;
+    private readonly LocalAddresses _local;
     private readonly Dictionary<TcpFlowKey, IActorRef> _subflows = [];
     private readonly Dictionary<IActorRef, TcpFlowKey> _keys = [];
     private readonly Dictionary<ushort, IActorRef> _listeners = [];
+    // Ports whose SYNs go to an MPTCP listener (the node's MptcpManager), which finds or makes the connection first.
+    private readonly Dictionary<ushort, IActorRef> _mptcpListeners = [];
+    // SYNs handed to an MPTCP listener and not answered yet: a retransmitted SYN must not make a second connection.
+    private readonly HashSet<TcpFlowKey> _pendingSyns = [];
     private readonly byte[] _frame = new byte[TcpFraming.HeaderRoom(true) + 70_000];
     private readonly TcpCoreOptions _options;
     private readonly LinkResponder _responder;
@@ -39,7 +45,8 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         setup.Address.CopyTo(_address);
         _options = setup.Options;
         _responder = new LinkResponder(setup.Mac, setup.Address);
-        _dispatcher = new FrameDispatcher(setup.Address, Self);
+        _local = new LocalAddresses(setup.Address, setup.NodeAddresses);
+        _dispatcher = new FrameDispatcher(_local, Self);
         _link = setup.DirectDevice is { } device ? new LinkContext(setup, device) : null;
     }
 
@@ -67,7 +74,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 OnFrame(f.Frame);
                 break;
             case SegmentOut s:
-                Transmit(s.Key.RemoteAddress, s.Segment);
+                Transmit(s.Key, s.Segment);
                 break;
             case RetryNeighbors:
                 foreach (var hop in _neighbors.DueRetries(MonotonicClock.NowNs).ToList()) Emit(_responder.Request(hop));
@@ -81,6 +88,21 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 break;
             case TcpMsg.Bind b:
                 Bind(b);
+                break;
+            case ListenMptcp l:
+                if (l.Listener.IsNobody()) _mptcpListeners.Remove(l.Port);
+                else _mptcpListeners[l.Port] = l.Listener;
+                break;
+            case OpenSubflow o:
+                OpenMptcp(o);
+                break;
+            case AcceptSubflow a:
+                _pendingSyns.Remove(a.Key);
+                if (!_subflows.ContainsKey(a.Key)) Start(a.Key, NewStart(a.Key) with { Syn = a.Syn, Owner = a.Owner, Mptcp = a.Setup });
+                break;
+            case RefuseSubflow r:
+                _pendingSyns.Remove(r.Key);
+                if (TcpSegment.TryParse(r.Syn, out var refused)) Reset(r.Key, refused);
                 break;
             case TcpMsg.Unbind:
                 foreach (var port in _listeners.Where(l => l.Value.Equals(Sender)).Select(l => l.Key).ToList()) _listeners.Remove(port);
@@ -115,10 +137,25 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
             Sender.Tell(new TcpMsg.CommandFailed(c));
             return;
         }
-        var now = MonotonicClock.NowNs;
-        Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Commander = Sender, Connect = c, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum, Link = _link });
+        Start(key, NewStart(key) with { Commander = Sender, Connect = c });
     }
+
+    /// <summary>An MPTCP connection's subflow from this interface's address; failures go back to the owner as a closed subflow.</summary>
+    private void OpenMptcp(OpenSubflow o)
+    {
+        var localPort = o.LocalPort != 0 ? o.LocalPort : EphemeralPort(o.RemoteAddress, o.RemotePort);
+        var key = new TcpFlowKey(_setup.Address, localPort, o.RemoteAddress, o.RemotePort);
+        if (_subflows.ContainsKey(key) || o.RemoteAddress.Length != _setup.Address.Length)
+        {
+            o.Owner.Tell(new SubflowDown(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Refused), null));
+            return;
+        }
+        Start(key, NewStart(key) with { Owner = o.Owner, Mptcp = o.Setup });
+    }
+
+    private SubflowStart NewStart(TcpFlowKey key) =>
+        new(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, MonotonicClock.NowNs),
+            _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Link = _link };
 
     private void Bind(TcpMsg.Bind b)
     {
@@ -144,7 +181,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
 
     private void OnFrame(byte[] frame)
     {
-        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
+        switch (TcpFraming.Unwrap(frame, _local, out var ip, out var seg))
         {
             case TcpFraming.Verdict.NotForUs:
                 if (IcmpTooBig.TryParse(frame, _setup.Address, out var tooBig, out var mtu, out var ipHeader))
@@ -157,38 +194,52 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
             case not TcpFraming.Verdict.Segment:
                 return;
         }
-        var key = new TcpFlowKey(_setup.Address, seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
+        var key = new TcpFlowKey(new IpAddressBytes(ip.Destination), seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
         if (_subflows.TryGetValue(key, out var subflow))
         {
             subflow.Tell(new SegmentIn(seg.Bytes.ToArray()));
             return;
         }
-        if (seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && !seg.Has(TcpFlags.Rst) && _listeners.TryGetValue(seg.DestinationPort, out var listener))
+        var isSyn = seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && !seg.Has(TcpFlags.Rst);
+        if (isSyn && _mptcpListeners.TryGetValue(seg.DestinationPort, out var mptcpListener))
         {
-            var now = MonotonicClock.NowNs;
-            Start(key, new SubflowStart(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, now),
-                _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Syn = seg.Bytes.ToArray(), Listener = listener, Mptcp = _setup.Mptcp, Checksum = _setup.Checksum, Link = _link });
+            if (_pendingSyns.Add(key)) mptcpListener.Tell(new IncomingSyn(key, seg.Bytes.ToArray(), Self));
             return;
         }
+        if (isSyn && _listeners.TryGetValue(seg.DestinationPort, out var listener))
+        {
+            Start(key, NewStart(key) with { Syn = seg.Bytes.ToArray(), Listener = listener });
+            return;
+        }
+        Reset(key, seg);
+    }
+
+    /// <summary>Answers a segment no connection takes with RST, as a kernel does (RFC 9293 3.10.7.1).</summary>
+    private void Reset(TcpFlowKey key, TcpSegment seg)
+    {
         var room = TcpFraming.HeaderRoom(_setup.Address.IsIpv6);
         var n = TcpConnection.WriteResetFor(seg, _frame.AsSpan(room));
-        if (n > 0) Send(key.RemoteAddress, ip.Source, n);
+        if (n > 0) Send(key, n);
     }
 
-    private void Transmit(IpAddressBytes remote, byte[] segment)
+    private void Transmit(TcpFlowKey key, byte[] segment)
     {
         segment.CopyTo(_frame.AsSpan(TcpFraming.HeaderRoom(_setup.Address.IsIpv6)));
-        Span<byte> remoteBytes = stackalloc byte[16];
-        var len = remote.CopyTo(remoteBytes);
-        Send(remote, remoteBytes[..len], segment.Length);
+        Send(key, segment.Length);
     }
 
-    private void Send(IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength)
+    /// <summary>Frames the segment at <c>_frame[HeaderRoom..]</c> from the flow's local address to its remote one and sends it.</summary>
+    private void Send(TcpFlowKey key, int segmentLength)
     {
+        Span<byte> localBytes = stackalloc byte[16];
+        Span<byte> remoteBytes = stackalloc byte[16];
+        var localLength = key.LocalAddress.CopyTo(localBytes);
+        var remoteLength = key.RemoteAddress.CopyTo(remoteBytes);
+        var remote = key.RemoteAddress;
         if (_setup.NextHop(remote) is not { } hop) return; // no route: lost like on a wire
         var now = MonotonicClock.NowNs;
         var mac = _setup.StaticNeighbor?.Invoke(hop) ?? _neighbors.Lookup(hop, now);
-        var n = TcpFraming.Wrap(_frame, _setup.Mac, mac ?? new byte[6], _address, remoteBytes, segmentLength, _ipId++);
+        var n = TcpFraming.Wrap(_frame, _setup.Mac, mac ?? new byte[6], localBytes[..localLength], remoteBytes[..remoteLength], segmentLength, _ipId++);
         if (mac is not null)
         {
             Emit(_frame.AsSpan(0, n));

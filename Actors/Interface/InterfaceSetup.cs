@@ -12,6 +12,9 @@ namespace MptcpActors.Actors.Interface;
 public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, IpAddressBytes Address, int PrefixLength, IpAddressBytes? Gateway,
     TcpCoreOptions Options, IsnGenerator Isn, Func<IpAddressBytes, byte[]?>? StaticNeighbor = null)
 {
+    /// <summary>The node's other addresses, which this interface also takes segments for (see <see cref="LocalAddresses"/>).</summary>
+    public IReadOnlyList<IpAddressBytes> NodeAddresses { get; init; } = [];
+
     /// <summary>Offer MPTCP on connections opened here and accept it on connections arriving (mptcp.enabled, not --plain).</summary>
     public bool Mptcp { get; init; }
     /// <summary>A device whose Transmit is thread-safe (a raw socket): frames go straight into it, not through <see cref="Device"/>'s actor.</summary>
@@ -24,19 +27,5 @@ public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, I
     public IpAddressBytes? NextHop(IpAddressBytes destination) =>
         InSubnet(destination) ? destination : Gateway;
 
-    public bool InSubnet(IpAddressBytes destination)
-    {
-        if (destination.Length != Address.Length) return false;
-        Span<byte> a = stackalloc byte[16];
-        Span<byte> d = stackalloc byte[16];
-        Address.CopyTo(a);
-        destination.CopyTo(d);
-        var bits = PrefixLength;
-        for (var i = 0; i < Address.Length && bits > 0; i++, bits -= 8)
-        {
-            var mask = bits >= 8 ? 0xFF : (byte)(0xFF << (8 - bits));
-            if ((a[i] & mask) != (d[i] & mask)) return false;
-        }
-        return true;
-    }
+    public bool InSubnet(IpAddressBytes destination) => Address.SameSubnet(destination, PrefixLength);
 }

@@ -29,12 +29,12 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
     /// Frames the segment written at <c>frame[HeaderRoom..]</c> and transmits it; false when the next hop's MAC is not
     /// known yet (the caller then goes through the interface actor).
     /// </summary>
-    public bool TryTransmit(Span<byte> frame, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength, IFrameBatch? batch = null)
+    public bool TryTransmit(Span<byte> frame, ReadOnlySpan<byte> localBytes, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength, IFrameBatch? batch = null)
     {
         if (setup.NextHop(remote) is not { } hop) return true; // no route: lost like on a wire
         var mac = setup.StaticNeighbor?.Invoke(hop) ?? Volatile.Read(ref _neighbors).GetValueOrDefault(hop);
         if (mac is null) return false;
-        var n = TcpFraming.Wrap(frame, setup.Mac, mac, _address, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId));
+        var n = TcpFraming.Wrap(frame, setup.Mac, mac, localBytes, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId));
         try
         {
             if (batch is null) device.Transmit(frame[..n]);

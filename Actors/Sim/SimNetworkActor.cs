@@ -30,6 +30,9 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>Changes the network from outside (a link down, blackholed, slower) at the simulator's current time, on its own thread.</summary>
+    public sealed record ChangeNetwork(Action<SimNetwork> Change);
+
     private sealed class Tick
     {
         public static readonly Tick Instance = new();
@@ -53,6 +56,9 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
                 break;
             case AttachInterface a:
                 Port(a.Port).Attach(a.Receiver);
+                break;
+            case ChangeNetwork c:
+                c.Change(_net);
                 break;
             default:
                 Unhandled(message);

@@ -38,12 +38,12 @@ public static class TcpFraming
         Malformed,
     }
 
-    public static Verdict Unwrap(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> localIp, out IpPacket ip, out TcpSegment segment)
+    public static Verdict Unwrap(ReadOnlySpan<byte> frame, LocalAddresses local, out IpPacket ip, out TcpSegment segment)
     {
         segment = default;
         ip = default;
         if (!EthernetFrame.TryParse(frame, out var eth) || !IpPacket.TryParse(eth.Payload, out ip) || ip.Protocol != IpProtocol.Tcp
-            || ip.IsFragment || !ip.Destination.SequenceEqual(localIp))
+            || ip.IsFragment || !local.Contains(ip.Destination))
             return Verdict.NotForUs;
         if (!TcpSegment.TryParse(ip.Payload, out segment)) return Verdict.Malformed;
         return segment.ChecksumValid(ip.Source, ip.Destination) ? Verdict.Segment : Verdict.BadChecksum;

@@ -28,6 +28,7 @@ public sealed class TcpStack : IFrameReceiver
     private readonly Dictionary<ushort, Action<TcpSocket>> _accepted = [];
     private readonly byte[] _frame = new byte[EthernetHeader + Ipv6Packet.FixedHeaderLength + 65_535];
     private readonly byte[] _address;
+    private readonly LocalAddresses _local;
     private ushort _ipId;
     private ushort _nextEphemeral = 32768;
 
@@ -39,6 +40,7 @@ public sealed class TcpStack : IFrameReceiver
         Address = address;
         _address = new byte[address.Length];
         address.CopyTo(_address);
+        _local = new LocalAddresses(address);
         _neighbor = neighbor;
         Timers = timers;
         _isn = isn;
@@ -90,7 +92,7 @@ public sealed class TcpStack : IFrameReceiver
 
     public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
     {
-        switch (TcpFraming.Unwrap(frame, _address, out var ip, out var seg))
+        switch (TcpFraming.Unwrap(frame, _local, out var ip, out var seg))
         {
             case TcpFraming.Verdict.BadChecksum:
                 DroppedBadChecksum++;

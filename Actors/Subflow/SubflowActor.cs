@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Security.Cryptography;
 using MptcpActors.Actors.Mptcp;
 using Akka.Actor;
 using Akka.Event;
@@ -16,12 +14,13 @@ namespace MptcpActors.Actors.Subflow;
 /// deadline, passes segments to and from its interface, and speaks Akka.IO's TCP protocol to its handler
 /// (Connected, Register, Write with ack, Received, Close / ConfirmedClose / Abort and the ConnectionClosed events).
 /// </summary>
-public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSegmentSink
+public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSegmentSink
 {
     private const string TimerKey = "tcp";
     private readonly SubflowStart _start;
     private readonly byte[] _segment = new byte[70_200];
     private readonly byte[] _remote;
+    private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
     private readonly Transport.Devices.IFrameBatch? _batch;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -34,13 +33,14 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     private TcpMsg.CloseCommand? _closeCommand;
     private bool _closedReported;
     private long _timerAt = long.MaxValue;
-    private MptcpInitialSubflow? _mptcp;
 
     public SubflowActor(SubflowStart start)
     {
         _start = start;
         _remote = new byte[start.Key.RemoteAddress.Length];
         start.Key.RemoteAddress.CopyTo(_remote);
+        _local = new byte[start.Key.LocalAddress.Length];
+        start.Key.LocalAddress.CopyTo(_local);
         _batch = start.Link?.CreateBatch();
     }
 
@@ -74,8 +74,7 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
     {
         var now = MonotonicClock.NowNs;
         var k = _start.Key;
-        if (_start.Mptcp)
-            _mptcp = new MptcpInitialSubflow(client: _start.Syn is null, BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8)), _start.Checksum);
+        if (_start.Mptcp is { } setup) StartMptcp(setup, client: _start.Syn is null);
         if (_start.Syn is { } syn)
         {
             _core = TcpSegment.TryParse(syn, out var seg)
@@ -92,6 +91,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
             _core = TcpConnection.Connect(_start.Options, this, this, _mptcp, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now);
         }
         Context.Watch(_start.Interface);
+        if (Owner is { } owner) Context.Watch(owner);
+        if (_mptcp is not null) AfterMptcpTurn(now);
         Rearm();
         _batch?.Flush();
     }
@@ -118,6 +119,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
             case TimerFired:
                 _timerAt = long.MaxValue;
                 _core.OnTimer(now);
+                break;
+            case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
             case TcpMsg.Register r:
                 _handler = r.Handler;
@@ -158,7 +161,8 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
                 Unhandled(message);
                 return;
         }
-        CheckClosed();
+        if (_mptcp is not null) AfterMptcpTurn(now);
+        else CheckClosed();
         Rearm();
     }
 
@@ -225,23 +229,42 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
 
     void ITcpSegmentSink.Send(int length)
     {
-        if (_start.Link is { } link && link.TryTransmit(_segment, _start.Key.RemoteAddress, _remote, length, _batch)) return;
+        if (_start.Link is { } link && link.TryTransmit(_segment, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
         _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(Headroom, length).ToArray()));
     }
 
     void ITcpEvents.OnEstablished()
     {
+        if (_mptcp is not null) return; // the connection learns of it once the MPTCP handshake completes
         var connected = new TcpMsg.Connected(Remote, Local);
         if (_start.Commander is { } commander) commander.Tell(connected, Self);
         else _start.Listener?.Tell(connected, Self);
     }
 
-    void ITcpEvents.OnDataReadable() => Deliver(MonotonicClock.NowNs);
+    void ITcpEvents.OnDataReadable()
+    {
+        if (_mptcp is null) Deliver(MonotonicClock.NowNs);
+    }
 
-    void ITcpEvents.OnAcknowledged(long bytes) => PushWrites(MonotonicClock.NowNs);
+    void ITcpEvents.OnAcknowledged(long bytes)
+    {
+        if (_mptcp is null) PushWrites(MonotonicClock.NowNs);
+    }
 
     void ITcpEvents.OnPeerClosed()
     {
+        if (_mptcp is not null)
+        {
+            if (_mptcp.State == MptcpNegotiation.Fallback)
+            {
+                // Plain TCP underneath: this FIN is the end of the peer's data stream; our side closes when the connection says.
+                _mptcp.OnFallbackFin(_core.RcvNxt - 1 - _core.InitialReceiveSequence);
+                return;
+            }
+            // The peer closed this subflow (not the data stream: that is DATA_FIN's): close our side once our data is out.
+            _core.Shutdown(MonotonicClock.NowNs);
+            return;
+        }
         Deliver(MonotonicClock.NowNs);
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
@@ -268,6 +291,12 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
 
     void ITcpEvents.OnClosed(TcpCloseReason reason)
     {
+        if (_mptcp is not null)
+        {
+            MptcpClosed(reason);
+            _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
+            return;
+        }
         switch (reason)
         {
             case TcpCloseReason.Refused:
@@ -289,15 +318,22 @@ public sealed class SubflowActor : UntypedActor, IWithTimers, ITcpEvents, ITcpSe
                     ? TcpMsg.ConfirmedClosed.Instance : TcpMsg.PeerClosed.Instance);
                 break;
         }
+        _handler?.Tell(Finished(reason));
+        _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
+    }
+
+    /// <summary>What this subflow carried, for reports.</summary>
+    private SubflowFinished Finished(TcpCloseReason reason)
+    {
         var st = _core.Statistics;
-        _handler?.Tell(new SubflowFinished(_start.Key, st.BytesSent, st.BytesReceived, st.BytesRetransmitted,
+        return new SubflowFinished(_start.Key, st.BytesSent, st.BytesReceived, st.BytesRetransmitted,
             _core.Rtt.SmoothedRttNs < 0 ? 0 : _core.Rtt.SmoothedRttNs / 1e6, reason)
         {
             Fallback = _mptcp?.State != MptcpNegotiation.Mptcp,
             LocalToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.LocalToken : null,
             RemoteToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.RemoteToken : null,
             Checksums = _mptcp is { State: MptcpNegotiation.Mptcp, Checksums: true },
-        });
-        _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
+            Backup = _mptcp is { } h && (h.LocalBackup || h.PeerBackup),
+        };
     }
 }

@@ -15,4 +15,6 @@ public sealed record SubflowFinished(TcpFlowKey Key, long BytesSent, long BytesR
     public uint? LocalToken { get; init; }
     public uint? RemoteToken { get; init; }
     public bool Checksums { get; init; }
+    /// <summary>Either side asked for this subflow to be a backup (MP_JOIN's B bit or MP_PRIO).</summary>
+    public bool Backup { get; init; }
 }

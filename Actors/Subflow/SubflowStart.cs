@@ -14,10 +14,12 @@ public sealed record SubflowStart(TcpFlowKey Key, IActorRef Interface, TcpCoreOp
     /// <summary>Passive open: the SYN that reached the listener, and the Bind handler that gets Connected.</summary>
     public byte[]? Syn { get; init; }
     public IActorRef? Listener { get; init; }
-    /// <summary>Offer (or accept) MPTCP v1 on this connection's first subflow; false is plain TCP with no MPTCP option.</summary>
-    public bool Mptcp { get; init; }
+    /// <summary>
+    /// A subflow of an MPTCP connection: the connection actor that owns it (and gets its data and events instead of an
+    /// application handler) and how its MPTCP layer starts. Null for plain TCP.
+    /// </summary>
+    public IActorRef? Owner { get; init; }
+    public Connection.MptcpSubflowSetup? Mptcp { get; init; }
     /// <summary>When set, the subflow frames and sends its segments itself (see <see cref="Interface.LinkContext"/>).</summary>
     public Interface.LinkContext? Link { get; init; }
-    /// <summary>Ask for DSS checksums (mptcp.checksum, --checksum); a peer asking for them gets them either way.</summary>
-    public bool Checksum { get; init; }
 }

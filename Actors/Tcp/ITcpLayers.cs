@@ -28,8 +28,8 @@ public interface ITcpEvents
 /// <summary>Context of a segment being built, for an option hook.</summary>
 public readonly record struct OutgoingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, bool Retransmission);
 
-/// <summary>Context of a received segment, for an option hook.</summary>
-public readonly record struct IncomingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, TcpState State);
+/// <summary>Context of a received segment, for an option hook. <paramref name="Window"/> is in bytes (scaled).</summary>
+public readonly record struct IncomingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, TcpState State, long Window = 0);
 
 /// <summary>
 /// Lets the layer above (MPTCP) put options on any outgoing segment and see those of every incoming one; the TCP core
@@ -48,4 +48,9 @@ public interface ITcpOptionHook
     bool OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment);
     /// <summary>Whether a SYN (or SYN/ACK) with these options may open this connection; refusing resets it.</summary>
     bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck);
+    /// <summary>
+    /// How much of <paramref name="room"/> bytes of new data starting at <paramref name="seq"/> may go in one segment:
+    /// MPTCP cuts segments where its data-sequence mappings end, since one DSS maps one contiguous range.
+    /// </summary>
+    int PayloadLimit(uint seq, int room) => room;
 }

@@ -88,7 +88,7 @@ public sealed partial class TcpConnection
             return;
         }
         if (hasTs && SeqMath.Le(seq, _lastAckSent) && SeqMath.Ge(tsVal, _tsRecent)) _tsRecent = tsVal;
-        if (_hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seq, ack, seg.Flags, seg.Payload.Length, State)) == true) _ackNow = true;
+        if (_hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seq, ack, seg.Flags, seg.Payload.Length, State, (long)seg.Window << _sndShift)) == true) _ackNow = true;
         ProcessAck(seg, seq, ack, nowNs);
         if (State == TcpState.Closed) return;
 
@@ -152,7 +152,7 @@ public sealed partial class TcpConnection
             _sndUna = ack;
             _sndWl1 = seg.SequenceNumber;
             _sndWl2 = ack;
-            _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seg.SequenceNumber, ack, seg.Flags, seg.Payload.Length, State));
+            _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seg.SequenceNumber, ack, seg.Flags, seg.Payload.Length, State, seg.Window));
             EnterEstablished(nowNs);
             _ackNow = true;
             Output(nowNs);
@@ -161,7 +161,7 @@ public sealed partial class TcpConnection
         {
             // Simultaneous open (RFC 9293 3.5, figure 8).
             State = TcpState.SynReceived;
-            _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seg.SequenceNumber, ack, seg.Flags, seg.Payload.Length, State));
+            _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seg.SequenceNumber, ack, seg.Flags, seg.Payload.Length, State, seg.Window));
             SendSyn(nowNs, ack: true);
         }
     }

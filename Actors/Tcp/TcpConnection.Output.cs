@@ -51,6 +51,7 @@ public sealed partial class TcpConnection
         if (State is not (TcpState.Established or TcpState.CloseWait)) return false;
         var rwndRoom = _sndWnd - SeqMath.Distance(_sndUna, _sndNxt);
         var mss = PayloadRoom(_sndNxt);
+        if (_hook is not null && available > 0) mss = Math.Max(1, Math.Min(mss, _hook.PayloadLimit(_sndNxt, mss)));
         var len = (int)Math.Min(Math.Min(available, mss), Math.Max(0, rwndRoom));
         if (available > 0 && len <= 0) return false;
         var pipe = _flight.Pipe;

@@ -113,6 +113,8 @@ public sealed partial class TcpConnection
     public int SendWindowShift => _sndShift;
     public int ReceiveWindowShift => _rcvShift;
     public bool InRecovery => _inRecovery;
+    /// <summary>Consecutive retransmission timeouts without progress (MPTCP counts a subflow stale after a few).</summary>
+    public int RtoBackoffs => _backoffs;
     public long BytesInFlight => _flight.Pipe;
     /// <summary>The MSS for payload once per-segment options are accounted for.</summary>
     public int EffectiveMss => Math.Min(Math.Min(_peerMss, _o.Mss), _pathMss) - (_ts ? TimestampSpace : 0);
@@ -216,6 +218,17 @@ public sealed partial class TcpConnection
                 if (State != TcpState.SynReceived) Output(nowNs);
                 return;
         }
+    }
+
+    /// <summary>
+    /// Sends an ACK now (with whatever new data the windows allow first): the layer above has something to say in the
+    /// options of a pure ACK, such as MPTCP's DATA_ACK, DATA_FIN, ADD_ADDR or MP_PRIO.
+    /// </summary>
+    public void SendAckNow(long nowNs)
+    {
+        if (!State.IsSynchronized() || State == TcpState.TimeWait) return;
+        _ackNow = true;
+        Output(nowNs);
     }
 
     /// <summary>Abort (RFC 9293 3.10.5): a RST if synchronized, then CLOSED at once.</summary>

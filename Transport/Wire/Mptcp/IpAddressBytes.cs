@@ -44,6 +44,23 @@ public readonly record struct IpAddressBytes
         return Length;
     }
 
+    /// <summary>Whether <paramref name="other"/> is on this address's subnet of <paramref name="prefixLength"/> bits.</summary>
+    public bool SameSubnet(IpAddressBytes other, int prefixLength)
+    {
+        if (other.Length != Length) return false;
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> d = stackalloc byte[16];
+        CopyTo(a);
+        other.CopyTo(d);
+        var bits = prefixLength;
+        for (var i = 0; i < Length && bits > 0; i++, bits -= 8)
+        {
+            var mask = bits >= 8 ? 0xFF : (byte)(0xFF << (8 - bits));
+            if ((a[i] & mask) != (d[i] & mask)) return false;
+        }
+        return true;
+    }
+
     public IPAddress ToIPAddress()
     {
         Span<byte> b = stackalloc byte[16];

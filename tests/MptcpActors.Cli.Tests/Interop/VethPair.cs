@@ -74,7 +74,8 @@ public sealed class VethPair : IDisposable
     /// <summary>Runs <paramref name="command"/> (a shell command line) inside the kernel's namespace.</summary>
     public string InKernelNs(string command, int timeoutMs = 30_000) => Sh($"ip netns exec {KernelNs} bash -c {Quote(command)}", timeoutMs);
 
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+    /// <summary>Single-quotes <paramref name="s"/> for bash.</summary>
+    internal static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
     public static string Sh(string command, int timeoutMs = 30_000)
     {
@@ -101,5 +102,5 @@ public sealed class VethPair : IDisposable
     }
 
     [System.Runtime.InteropServices.DllImport("libc")]
-    private static extern uint geteuid();
+    internal static extern uint geteuid();
 }

@@ -1,0 +1,445 @@
+using System.Net;
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Mptcp;
+using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Crypto;
+using MptcpActors.Transport.Wire.Mptcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Connection;
+
+/// <summary>
+/// One MPTCP connection (RFC 8684): owns its data level (<see cref="MptcpConnectionCore"/>), coordinates its
+/// subflows (each a SubflowActor) by messages, applies the in-engine path manager's policy (announce signal
+/// endpoints, join from subflow endpoints, follow ADD_ADDR / REMOVE_ADDR within the limits), and speaks Akka.IO's TCP
+/// protocol to its application handler: Connected, Register, Write with ack, Received, Close / ConfirmedClose /
+/// Abort, the ConnectionClosed events — so code written for Akka.IO's TCP runs on MPTCP unchanged.
+/// </summary>
+public sealed partial class ConnectionActor : UntypedActor, IWithTimers
+{
+    private const string DataTimerKey = "data-rto";
+    private readonly ConnectionStart _start;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, SubflowEntry> _subflows = [];
+    private readonly List<SubflowFinished> _finished = [];
+    private readonly int[] _chosen = new int[16];
+    private readonly uint _localToken;
+    private MptcpConnectionCore? _core;
+    private SubflowEntry? _initial;
+    private ulong? _remoteKey;
+    private bool _fallback;
+    private bool _checksums;
+    private int _nextSubflowId;
+    private IActorRef? _handler;
+    private bool _keepOpenOnPeerClosed;
+    private PendingWrite? _pending;
+    private IActorRef? _closeCommander;
+    private TcpMsg.CloseCommand? _closeCommand;
+    private bool _closedReported;
+    private bool _peerClosedReported;
+    private ulong? _dataFinSent;
+    private long _timerAt = long.MaxValue;
+    private long _bytesReceived;
+    private long _bytesSent;
+
+    public ConnectionActor(ConnectionStart start)
+    {
+        _start = start;
+        _localToken = MptcpCrypto.Token(start.LocalKey);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ConnectionStart start) => Akka.Actor.Props.Create(() => new ConnectionActor(start));
+
+    private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
+
+    private sealed class DataTimer
+    {
+        public static readonly DataTimer Instance = new();
+    }
+
+    /// <summary>A subflow as this connection tracks it.</summary>
+    private sealed class SubflowEntry(int id, IActorRef actor, InterfaceRoute route)
+    {
+        public int Id { get; } = id;
+        public IActorRef Actor { get; } = actor;
+        public InterfaceRoute Route { get; } = route;
+        public TcpFlowKey? Key;
+        public bool Up;
+        public bool IsJoin;
+        public byte RemoteAddressId;
+        /// <summary>We asked for this subflow to be a backup (our endpoint's flag, sent in MP_JOIN or MP_PRIO).</summary>
+        public bool LocalBackup;
+        public SubflowReport? Last;
+    }
+
+    private MptcpSettings Settings => _start.Settings;
+
+    protected override void PreStart()
+    {
+        if (_start.Client)
+        {
+            var route = _start.Interface!;
+            OpenSubflow(route, _start.RemoteAddress, _start.RemotePort, null);
+        }
+        else
+        {
+            var syn = _start.Syn!;
+            var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
+            var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
+            _pendingAccepts[syn.Key] = entry;
+            syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)));
+        }
+    }
+
+    // A passive subflow's actor is made by its interface; until it speaks, the entry waits under its 4-tuple.
+    private readonly Dictionary<TcpFlowKey, SubflowEntry> _pendingAccepts = [];
+
+    protected override void OnReceive(object message)
+    {
+        var now = MonotonicClock.NowNs;
+        switch (message)
+        {
+            case SubflowUp up:
+                OnSubflowUp(Adopt(up.Key), up);
+                break;
+            case SubflowData d when Entry() is { } e:
+                OnData(e, d);
+                break;
+            case SubflowReport r when Entry() is { } e:
+                OnReport(e, r, now);
+                break;
+            case SubflowSendRefused refused:
+                _core?.Requeue(refused.Dsn, refused.Length);
+                break;
+            case SubflowDown down:
+                OnSubflowDown(down, Sender);
+                break;
+            case Terminated t when _subflows.TryGetValue(t.ActorRef, out var gone):
+                // Stopped without a word (its interface went away): treated as a reset.
+                OnSubflowDown(new SubflowDown(new SubflowFinished(gone.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), t.ActorRef);
+                break;
+            case JoinRequest join:
+                OnJoinRequest(join);
+                break;
+            case DataTimer:
+                _timerAt = long.MaxValue;
+                _core?.OnTimer(now);
+                if (_dataFinSent is { } fin && _core is { DataFinAcked: false }) Broadcast(new SendDataFin(fin));
+                break;
+            case TcpMsg.Register r:
+                _handler = r.Handler;
+                _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
+                Context.Watch(r.Handler);
+                break;
+            case TcpMsg.Write w:
+                if (_pending is not null || _closeCommand is not null)
+                {
+                    Sender.Tell(new TcpMsg.CommandFailed(w));
+                    break;
+                }
+                _pending = new PendingWrite(w.Data.Compact(), 0, w.Ack, Sender);
+                break;
+            case TcpMsg.Abort:
+                _closeCommander = Sender;
+                _closeCommand = TcpMsg.Abort.Instance;
+                AbortAll(fastClose: true);
+                ReportClosed(TcpMsg.Aborted.Instance);
+                Finish();
+                return;
+            case TcpMsg.CloseCommand close:
+                _closeCommander = Sender;
+                _closeCommand = close;
+                break;
+            case Terminated t when t.ActorRef.Equals(_handler):
+                AbortAll(fastClose: true);
+                Finish();
+                return;
+            case Terminated:
+                break; // a subflow that already reported itself down
+            default:
+                Unhandled(message);
+                return;
+        }
+        Pump(now);
+    }
+
+    private SubflowEntry? Entry() => _subflows.GetValueOrDefault(Sender);
+
+    private SubflowEntry Track(IActorRef actor, InterfaceRoute route)
+    {
+        var entry = new SubflowEntry(_nextSubflowId++, actor, route);
+        if (!actor.IsNobody()) _subflows[actor] = entry;
+        return entry;
+    }
+
+    /// <summary>The entry of the subflow that sent <paramref name="key"/>'s first message (a passive subflow is known by its 4-tuple until then).</summary>
+    private SubflowEntry Adopt(TcpFlowKey key)
+    {
+        if (_subflows.TryGetValue(Sender, out var known)) return known;
+        var entry = _pendingAccepts.Remove(key, out var pending) ? pending : null;
+        var adopted = new SubflowEntry(entry?.Id ?? _nextSubflowId++, Sender, entry?.Route ?? _start.Interfaces.First(r => r.Address.Equals(key.LocalAddress)))
+        {
+            LocalBackup = entry?.LocalBackup ?? false,
+        };
+        _subflows[Sender] = adopted;
+        Context.Watch(Sender);
+        return adopted;
+    }
+
+    private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)
+    {
+        var nonce = join is null ? 0u : (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount);
+        route.Actor.Tell(new OpenSubflow(remote, port, Self, setup));
+        _opening++;
+    }
+
+    private int _opening;
+
+    private void OnSubflowUp(SubflowEntry e, SubflowUp up)
+    {
+        e.Key = up.Key;
+        e.Up = true;
+        e.IsJoin = up.IsJoin;
+        e.RemoteAddressId = up.RemoteAddressId;
+        e.LocalBackup = up.LocalBackup;
+        if (!up.IsJoin)
+        {
+            _opening = Math.Max(0, _opening - 1);
+            _initial = e;
+            _remoteKey = up.RemoteKey;
+            _fallback = up.Fallback;
+            _checksums = up.Checksums;
+            var remoteIdsn = up.RemoteKey is { } rk ? MptcpCrypto.Idsn(rk) : 0;
+            _core = new MptcpConnectionCore(_start.Options, MptcpCrypto.Idsn(_start.LocalKey), remoteIdsn);
+            _core.AddSubflow(e.Id);
+            var connected = new TcpMsg.Connected(ToEndPoint(up.Key.RemoteAddress, up.Key.RemotePort), ToEndPoint(up.Key.LocalAddress, up.Key.LocalPort));
+            if (_start.Commander is { } commander) commander.Tell(connected, Self);
+            else _start.BindHandler?.Tell(connected, Self);
+        }
+        else
+        {
+            if (_start.Client) _opening = Math.Max(0, _opening - 1);
+            if (_core is null)
+            {
+                e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.MptcpSpecific));
+                return;
+            }
+            _core.AddSubflow(e.Id);
+            e.Actor.Tell(new DataLevelAck(_core.DataAck, Force: false));
+        }
+        _log.Debug("connection {0:x8}: subflow {1} up (join {2}, backup {3}/{4})", _localToken, up.Key, up.IsJoin, up.LocalBackup, up.PeerBackup);
+    }
+
+    private void OnData(SubflowEntry e, SubflowData d)
+    {
+        if (_core is null) return;
+        foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
+        Deliver();
+        e.Actor.Tell(new DataLevelAck(_core.DataAck, Force: true));
+        foreach (var other in _subflows.Values)
+            if (other != e && other.Up) other.Actor.Tell(new DataLevelAck(_core.DataAck, Force: false));
+    }
+
+    private void OnReport(SubflowEntry e, SubflowReport r, long now)
+    {
+        if (_core is null) return;
+        e.Last = r;
+        if (e == _initial && r.FullyEstablished && !_fullyEstablished && !_fallback)
+        {
+            _fullyEstablished = true;
+            OnEstablished();
+        }
+        // Either side's wish makes a backup (Linux: subflow->backup || subflow->request_bkup).
+        _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup, r.Stale, e.Up));
+        if (r.PeerDataAck is { } ack)
+        {
+            var freed = _core.OnDataAck(ack, r.PeerWindowEnd, now);
+            _bytesSent += freed;
+        }
+        if (r.PeerDataFin is { } fin)
+        {
+            _core.OnPeerDataFin(fin);
+            Deliver();
+        }
+        if (r.Signals is { } signals)
+            foreach (var s in signals) OnSignal(e, s);
+    }
+
+    private void OnSubflowDown(SubflowDown down, IActorRef subflow)
+    {
+        _finished.Add(down.Finished);
+        if (_subflows.Remove(subflow, out var e))
+        {
+            _core?.RemoveSubflow(e.Id);
+            if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)
+            {
+                commander.Tell(new TcpMsg.CommandFailed(connect));
+                _closedReported = true;
+            }
+        }
+        else
+        {
+            _opening = Math.Max(0, _opening - 1); // refused before it became an actor
+        }
+        _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
+        if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
+        if (!_closedReported)
+        {
+            var done = _core is not null && _core.DataFinAcked && _core.PeerClosed;
+            ReportClosed(done ? ClosedEvent() : down.PeerResetReason is not null || down.Finished.Reason == TcpCloseReason.Reset
+                ? new TcpMsg.ErrorClosed("Connection reset by peer")
+                : new TcpMsg.ErrorClosed($"all subflows closed ({down.Finished.Reason})"));
+        }
+        Finish();
+    }
+
+    /// <summary>After every message: application data into the send buffer, chunks onto subflows, DATA_FIN and the close when due.</summary>
+    private void Pump(long now)
+    {
+        if (_core is null) return;
+        PushWrites();
+        var ids = _chosen.AsSpan();
+        while (true)
+        {
+            var n = _core.NextChunk(ids, out var dsn, out var length, now);
+            if (n == 0) break;
+            var data = new byte[length];
+            _core.CopySendData(dsn, data);
+            for (var i = 0; i < n; i++)
+                foreach (var e in _subflows.Values)
+                    if (e.Id == ids[i]) e.Actor.Tell(new SubflowSend(dsn, data));
+        }
+        if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose && _pending is null) _core.Close();
+        if (_core.DataFinDsn is { } fin && _core.AllSent && _dataFinSent is null && !_fallback)
+        {
+            _log.Debug("connection {0:x8}: all data sent, DATA_FIN at {1}", _localToken, fin);
+            _dataFinSent = fin;
+            Broadcast(new SendDataFin(fin));
+        }
+        if (_fallback && _core.DataFinDsn is not null && _core.AllSent && _dataFinSent is null)
+        {
+            // Plain TCP underneath: the subflow's FIN is the end of the stream.
+            _dataFinSent = 0;
+            _initial?.Actor.Tell(CloseSubflow.Instance);
+        }
+        CheckClosed();
+        Rearm();
+    }
+
+    private void PushWrites()
+    {
+        while (_pending is { } p && _core is not null)
+        {
+            var rest = p.Data.Count - p.Offset;
+            var n = rest == 0 ? 0 : _core.Write(p.Data.ToReadOnlySpan()[p.Offset..]);
+            if (n < rest)
+            {
+                _pending = p with { Offset = p.Offset + n };
+                return;
+            }
+            _pending = null;
+            if (p.Ack is not TcpMsg.NoAck) p.Sender.Tell(p.Ack);
+        }
+    }
+
+    private void Deliver()
+    {
+        if (_core is null || _handler is null) return;
+        if (_core.Readable > 0)
+        {
+            var data = new byte[_core.Readable];
+            var n = _core.Read(data);
+            _bytesReceived += n;
+            _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
+        }
+        if (_core.PeerClosed && !_peerClosedReported)
+        {
+            _peerClosedReported = true;
+            Broadcast(new DataLevelAck(_core.DataAck, Force: true));
+            if (_closeCommand is not null) return; // our own close completes with the peer's DATA_FIN
+            if (_keepOpenOnPeerClosed) _handler.Tell(TcpMsg.PeerClosed.Instance);
+            else
+            {
+                _closeCommand = TcpMsg.Close.Instance;
+                ReportClosed(TcpMsg.PeerClosed.Instance);
+            }
+        }
+    }
+
+    private void CheckClosed()
+    {
+        if (_core is null) return;
+        var sendDone = _core.DataFinAcked || (_fallback && _dataFinSent is not null);
+        if (_closeCommand is TcpMsg.Close && sendDone) ReportClosed(TcpMsg.Closed.Instance);
+        if (sendDone && (_core.PeerClosed || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
+        {
+            // Both data streams are finished (or Akka.IO's Close does not wait for the peer): the subflows end with FIN.
+            if (_closeCommand is TcpMsg.ConfirmedClose && _core.PeerClosed) ReportClosed(TcpMsg.ConfirmedClosed.Instance);
+            if (_core.PeerClosed || _closeCommand is TcpMsg.Close)
+            {
+                _subflowsClosing = true;
+                Broadcast(CloseSubflow.Instance);
+            }
+        }
+    }
+
+    private bool _subflowsClosing;
+    private bool _fullyEstablished;
+
+    private TcpMsg.ConnectionClosed ClosedEvent() => _closeCommand switch
+    {
+        TcpMsg.ConfirmedClose => TcpMsg.ConfirmedClosed.Instance,
+        TcpMsg.Close => TcpMsg.Closed.Instance,
+        _ => TcpMsg.PeerClosed.Instance,
+    };
+
+    private void ReportClosed(TcpMsg.ConnectionClosed closed)
+    {
+        if (_closedReported) return;
+        _closedReported = true;
+        _handler?.Tell(closed);
+        if (_closeCommander is not null && !_closeCommander.Equals(_handler)) _closeCommander.Tell(closed);
+    }
+
+    private void AbortAll(bool fastClose)
+    {
+        foreach (var e in _subflows.Values) e.Actor.Tell(new AbortSubflow(fastClose && !_fallback, MpTcpRstReason.Unspecified));
+    }
+
+    private void Broadcast(object message)
+    {
+        foreach (var e in _subflows.Values)
+            if (e.Up) e.Actor.Tell(message);
+    }
+
+    /// <summary>The connection is over: the handler gets what it carried; the actor stops (its subflows stop with it).</summary>
+    private void Finish()
+    {
+        var to = _handler ?? _start.Commander;
+        to?.Tell(new ConnectionFinished(_fallback ? null : _localToken, _fallback || _remoteKey is null ? null : MptcpCrypto.Token(_remoteKey.Value),
+            _fallback, _checksums && !_fallback, _bytesSent, _bytesReceived, _core?.BytesReinjected ?? 0, _finished.ToList()));
+        Context.Stop(Self);
+    }
+
+    private void Rearm()
+    {
+        var at = _core?.NextDeadlineNs ?? long.MaxValue;
+        if (_dataFinSent is not null && _core is { DataFinAcked: false } && at == long.MaxValue) at = MonotonicClock.NowNs + 1_000_000_000;
+        if (at == _timerAt) return;
+        _timerAt = at;
+        if (at == long.MaxValue) Timers.Cancel(DataTimerKey);
+        else Timers.StartSingleTimer(DataTimerKey, DataTimer.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+    }
+
+    private static EndPoint ToEndPoint(IpAddressBytes address, ushort port) => new IPEndPoint(address.ToIPAddress(), port);
+}

@@ -1,0 +1,83 @@
+using Akka.Actor;
+using MptcpActors.Actors.Mptcp;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Actors.Connection;
+
+// Between a ConnectionActor and its SubflowActors. Data moves in chunks of up to tens of KB per message (never one
+// message per segment); every subflow message is sent by the subflow, so the connection knows it by Sender.
+
+/// <summary>How a subflow's MPTCP layer starts: the connection's key, and for an additional subflow the join's parameters.</summary>
+public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0, int StaleLossCount = 4);
+
+/// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>
+public sealed record SubflowUp(TcpFlowKey Key, bool IsJoin, ulong? RemoteKey, bool Fallback, bool Checksums, byte RemoteAddressId,
+    byte LocalAddressId, bool PeerBackup, bool LocalBackup);
+
+/// <summary>One range of data-level bytes.</summary>
+public readonly record struct DataChunk(ulong Dsn, byte[] Data);
+
+/// <summary>In-order subflow data, mapped to the data sequence space.</summary>
+public sealed record SubflowData(DataChunk[] Chunks);
+
+/// <summary>
+/// A subflow's state after it handled a message: what the scheduler needs (RTT, cwnd, room), the peer's DATA_ACK,
+/// window and DATA_FIN, and the signals (ADD_ADDR, REMOVE_ADDR, MP_PRIO, ...) it received.
+/// </summary>
+public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale,
+    bool PeerBackup, bool FullyEstablished, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals);
+
+/// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>
+public sealed record SubflowDown(SubflowFinished Finished, MpTcpRstReason? PeerResetReason);
+
+/// <summary>Data for a subflow to send: queued after what it holds, mapped at <see cref="Dsn"/>.</summary>
+public sealed record SubflowSend(ulong Dsn, byte[] Data);
+
+/// <summary>The subflow could not take all of a <see cref="SubflowSend"/>: this part goes elsewhere.</summary>
+public sealed record SubflowSendRefused(ulong Dsn, int Length);
+
+/// <summary>The connection's DATA_ACK; <see cref="Force"/> sends it in a pure ACK now rather than on the next segment.</summary>
+public sealed record DataLevelAck(ulong DataAck, bool Force);
+
+/// <summary>Send DATA_FIN at this DSN (on every segment without data until the connection says otherwise), starting with a pure ACK now.</summary>
+public sealed record SendDataFin(ulong Dsn);
+
+/// <summary>Announce an address (ADD_ADDR) or echo one of the peer's.</summary>
+public sealed record SendAddAddr(byte AddressId, IpAddressBytes Address, ushort? Port, bool Echo);
+
+/// <summary>Tell the peer these addresses are gone (REMOVE_ADDR).</summary>
+public sealed record SendRemoveAddr(byte[] AddressIds);
+
+/// <summary>Ask the peer to use this subflow as backup or not (MP_PRIO).</summary>
+public sealed record SendPrio(bool Backup);
+
+/// <summary>Close the subflow gracefully (TCP FIN) after what it holds.</summary>
+public sealed record CloseSubflow
+{
+    public static readonly CloseSubflow Instance = new();
+}
+
+/// <summary>Reset the subflow: with MP_FASTCLOSE when the whole connection is aborted, and MP_TCPRST's reason.</summary>
+public sealed record AbortSubflow(bool FastClose, MpTcpRstReason Reason);
+
+/// <summary>To an interface: open a subflow from its address for a connection.</summary>
+public sealed record OpenSubflow(IpAddressBytes RemoteAddress, ushort RemotePort, IActorRef Owner, MptcpSubflowSetup Setup, ushort LocalPort = 0);
+
+/// <summary>To an interface: accept this SYN as a subflow of a connection.</summary>
+public sealed record AcceptSubflow(TcpFlowKey Key, byte[] Syn, IActorRef Owner, MptcpSubflowSetup Setup);
+
+/// <summary>To an interface: the SYN of <see cref="IncomingSyn"/> opens nothing (unknown token, limits): answer it with RST.</summary>
+public sealed record RefuseSubflow(TcpFlowKey Key, byte[] Syn);
+
+/// <summary>To an interface: SYNs to this port go to <paramref name="Listener"/> as <see cref="IncomingSyn"/> (Nobody stops it).</summary>
+public sealed record ListenMptcp(ushort Port, IActorRef Listener);
+
+/// <summary>To a listener of MPTCP connections: a SYN reached a port it bound on this interface.</summary>
+public sealed record IncomingSyn(TcpFlowKey Key, byte[] Syn, IActorRef Interface);
+
+/// <summary>After ConnectionClosed: what the connection and each of its subflows carried (for --stats and reports).</summary>
+public sealed record ConnectionFinished(uint? LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
+    long BytesReinjected, IReadOnlyList<SubflowFinished> Subflows);

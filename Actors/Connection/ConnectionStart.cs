@@ -1,0 +1,27 @@
+using Akka.Actor;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Mptcp;
+using MptcpActors.Transport.Wire.Mptcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Connection;
+
+/// <summary>
+/// How a ConnectionActor begins. Active open: the application's Connect and who sent it, the interface and remote
+/// endpoint of the initial subflow. Passive open: the SYN that reached an MPTCP listener and the Bind handler that
+/// gets Connected.
+/// </summary>
+public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, MptcpConnectionOptions Options, IReadOnlyList<InterfaceRoute> Interfaces)
+{
+    public IActorRef? Commander { get; init; }
+    public TcpMsg.Connect? Connect { get; init; }
+    public InterfaceRoute? Interface { get; init; }
+    public IpAddressBytes RemoteAddress { get; init; }
+    public ushort RemotePort { get; init; }
+    public IncomingSyn? Syn { get; init; }
+    public IActorRef? BindHandler { get; init; }
+    public bool Client => Syn is null;
+}
+
+/// <summary>To a connection, from the node's MPTCP manager: a SYN with MP_JOIN carrying this connection's token.</summary>
+public sealed record JoinRequest(IncomingSyn Syn, MpJoinOption Join);

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Event;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Mptcp;
+using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Transport.Crypto;
+using MptcpActors.Transport.Wire.Mptcp;
+using MptcpActors.Transport.Wire.Tcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Connection;
+
+/// <summary>
+/// The node's MPTCP entry point, as Akka.IO's TCP manager is for TCP: Connect opens a connection (a ConnectionActor
+/// whose initial subflow leaves through the interface that routes to the peer), Bind listens on every interface of
+/// the node. It owns the connection registry: tokens of local keys, unique on the node, so a SYN with MP_JOIN
+/// arriving on any interface reaches its connection (a lookup a cluster shard region can take over). With MPTCP
+/// disabled (<c>mptcp.enabled = off</c>) Connect and Bind go to the interfaces as plain TCP.
+/// </summary>
+public sealed class MptcpManager : UntypedActor
+{
+    private readonly MptcpSettings _settings;
+    private readonly IReadOnlyList<InterfaceRoute> _interfaces;
+    private readonly MptcpConnectionOptions _options;
+    private readonly Dictionary<uint, IActorRef> _tokens = [];
+    private readonly Dictionary<IActorRef, uint> _tokenOf = [];
+    private readonly Dictionary<ushort, IActorRef> _binds = [];
+
+    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
+    {
+        _settings = settings;
+        _interfaces = interfaces;
+        _options = new MptcpConnectionOptions
+        {
+            SendBuffer = settings.Tcp.SendBuffer,
+            ReceiveWindow = settings.ReassemblyMemory,
+            Scheduler = settings.Scheduler.ToKind(),
+        };
+    }
+
+    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces) =>
+        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces));
+
+    /// <summary>Connections open now (registered tokens), for tests and reports.</summary>
+    public sealed record CountConnections
+    {
+        public static readonly CountConnections Instance = new();
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case TcpMsg.Connect c:
+                Connect(c);
+                break;
+            case TcpMsg.Bind b:
+                Bind(b);
+                break;
+            case TcpMsg.Unbind:
+                foreach (var port in _binds.Where(kv => kv.Value.Equals(Sender)).Select(kv => kv.Key).ToList()) Unbind(port);
+                Sender.Tell(TcpMsg.Unbound.Instance);
+                break;
+            case IncomingSyn syn:
+                OnSyn(syn);
+                break;
+            case CountConnections:
+                Sender.Tell(_tokens.Count);
+                break;
+            case Terminated t:
+                if (_tokenOf.Remove(t.ActorRef, out var token)) _tokens.Remove(token);
+                foreach (var port in _binds.Where(kv => kv.Value.Equals(t.ActorRef)).Select(kv => kv.Key).ToList()) Unbind(port);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Connect(TcpMsg.Connect c)
+    {
+        if (c.RemoteAddress is not IPEndPoint remote)
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(c));
+            return;
+        }
+        var remoteAddress = IpAddressBytes.From(remote.Address);
+        var route = c.LocalAddress is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any)
+            ? _interfaces.FirstOrDefault(r => r.Address.Equals(IpAddressBytes.From(local.Address)))
+            : InterfaceRoute.For(_interfaces, remoteAddress);
+        if (route is null)
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(c));
+            return;
+        }
+        if (!_settings.Enabled)
+        {
+            route.Actor.Forward(c);
+            return;
+        }
+        Start(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
+        {
+            Commander = Sender,
+            Connect = c,
+            Interface = route,
+            RemoteAddress = remoteAddress,
+            RemotePort = (ushort)remote.Port,
+        });
+    }
+
+    private void Bind(TcpMsg.Bind b)
+    {
+        var endpoint = b.LocalAddress as IPEndPoint;
+        var port = (ushort)(endpoint?.Port ?? 0);
+        if (port == 0 || _binds.ContainsKey(port))
+        {
+            Sender.Tell(new TcpMsg.CommandFailed(b));
+            return;
+        }
+        if (!_settings.Enabled)
+        {
+            foreach (var r in _interfaces) r.Actor.Tell(new TcpMsg.Bind(b.Handler, new IPEndPoint(r.Address.ToIPAddress(), port)));
+        }
+        else
+        {
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, Self));
+        }
+        _binds[port] = b.Handler;
+        Context.Watch(b.Handler);
+        Sender.Tell(new TcpMsg.Bound(new IPEndPoint(endpoint!.Address, port)));
+    }
+
+    private void Unbind(ushort port)
+    {
+        _binds.Remove(port);
+        foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+    }
+
+    /// <summary>
+    /// A SYN reached a bound port: MP_JOIN goes to the connection that owns its token (RFC 8684 3.2; an unknown token
+    /// is refused with RST); anything else opens a new connection — MPTCP if it carries MP_CAPABLE, else plain TCP
+    /// (fallback) under the same application API.
+    /// </summary>
+    private void OnSyn(IncomingSyn syn)
+    {
+        if (!TcpSegment.TryParse(syn.Syn, out var seg))
+        {
+            syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
+            return;
+        }
+        if (FindJoin(seg.Options) is { } join)
+        {
+            if (_tokens.TryGetValue(join.Token, out var connection)) connection.Tell(new JoinRequest(syn, join));
+            else
+            {
+                Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", syn.Key, join.Token);
+                syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
+            }
+            return;
+        }
+        if (!_binds.TryGetValue(syn.Key.LocalPort, out var handler))
+        {
+            syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
+            return;
+        }
+        Start(new ConnectionStart(NewKey(), _settings, _options, _interfaces) { Syn = syn, BindHandler = handler });
+    }
+
+    private void Start(ConnectionStart start)
+    {
+        var actor = Context.ActorOf(ConnectionActor.Props(start), $"connection-{MptcpCrypto.Token(start.LocalKey):x8}");
+        var token = MptcpCrypto.Token(start.LocalKey);
+        _tokens[token] = actor;
+        _tokenOf[actor] = token;
+        Context.Watch(actor);
+    }
+
+    /// <summary>A random key whose token no open connection of this node has (RFC 8684 3.1: tokens identify connections locally).</summary>
+    private ulong NewKey()
+    {
+        Span<byte> b = stackalloc byte[8];
+        while (true)
+        {
+            RandomNumberGenerator.Fill(b);
+            var key = BinaryPrimitives.ReadUInt64BigEndian(b);
+            if (key != 0 && !_tokens.ContainsKey(MptcpCrypto.Token(key))) return key;
+        }
+    }
+
+    private static MpJoinOption? FindJoin(ReadOnlySpan<byte> options)
+    {
+        foreach (var o in new TcpOptionReader(options))
+            if (o.Kind == TcpOptionKind.Mptcp && MpJoinOption.Read(o.Raw, out var j) == MptcpOptionError.None && j.Stage == MpJoinStage.Syn) return j;
+        return null;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Numerics;
+
+namespace MptcpActors.Actors.Mptcp;
+
+/// <summary>
+/// One bit per slot of a <see cref="Tcp.ByteRing"/>: which slots hold bytes that arrived ahead of the in-order data.
+/// A bit per byte rather than a list of ranges lets an insert find the holes an overlapping chunk may fill (what is
+/// already held is never rewritten) word by word, with no list to grow or shift.
+/// </summary>
+internal sealed class BitRing(int length)
+{
+    private readonly ulong[] _words = new ulong[(length + 63) / 64];
+
+    public int Length => length;
+
+    /// <summary>How many slots from <paramref name="start"/> on (at most <paramref name="max"/>, wrapping) hold <paramref name="value"/>.</summary>
+    public int Run(int start, int max, bool value)
+    {
+        var first = Math.Min(max, length - start);
+        var run = LinearRun(start, start + first, value);
+        return run < first || first == max ? run : run + LinearRun(0, max - first, value);
+    }
+
+    /// <summary>Sets <paramref name="count"/> slots from <paramref name="start"/> on (wrapping) to <paramref name="value"/>.</summary>
+    public void Fill(int start, int count, bool value)
+    {
+        var first = Math.Min(count, length - start);
+        LinearFill(start, start + first, value);
+        LinearFill(0, count - first, value);
+    }
+
+    private int LinearRun(int from, int to, bool value)
+    {
+        var i = from;
+        while (i < to)
+        {
+            var word = _words[i >> 6];
+            // Ones where a slot differs from value: the first of them ends the run.
+            var breaks = (value ? ~word : word) >> (i & 63);
+            if (breaks != 0) return Math.Min(i + BitOperations.TrailingZeroCount(breaks), to) - from;
+            i = (i | 63) + 1;
+        }
+        return to - from;
+    }
+
+    private void LinearFill(int from, int to, bool value)
+    {
+        while (from < to)
+        {
+            var bit = from & 63;
+            var n = Math.Min(64 - bit, to - from);
+            var mask = (n == 64 ? ulong.MaxValue : (1UL << n) - 1) << bit;
+            if (value) _words[from >> 6] |= mask;
+            else _words[from >> 6] &= ~mask;
+            from += n;
+        }
+    }
+}

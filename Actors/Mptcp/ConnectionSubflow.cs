@@ -1,0 +1,23 @@
+using MptcpActors.Actors.Mptcp.Scheduling;
+
+namespace MptcpActors.Actors.Mptcp;
+
+/// <summary>What a connection knows of one of its subflows: its last reported state and the data it was given that the peer has not acknowledged at data level.</summary>
+internal sealed class ConnectionSubflow(int id)
+{
+    public int Id { get; } = id;
+    public SubflowView View = new(id, 0, 0, 0, 0, 1400, false, false, false);
+    /// <summary>Bytes handed to it since its last report: its reported send space is that much smaller.</summary>
+    public long SentSinceReport;
+    /// <summary>Data-level ranges given to it, oldest first, until DATA_ACKed (reinjected elsewhere if it fails).</summary>
+    public readonly Queue<(ulong Dsn, int Length)> Outstanding = new();
+    public long BytesScheduled;
+    public long BytesReinjected;
+
+    public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport) };
+
+    public void DropAcked(ulong dataUna)
+    {
+        while (Outstanding.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - dataUna) <= 0) Outstanding.Dequeue();
+    }
+}

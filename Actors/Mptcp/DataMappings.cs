@@ -1,0 +1,80 @@
+namespace MptcpActors.Actors.Mptcp;
+
+/// <summary>One DSS mapping: <see cref="Length"/> bytes from relative subflow sequence <see cref="SubflowSeq"/> carry data-level bytes from <see cref="Dsn"/>.</summary>
+public readonly record struct DataMapping(uint SubflowSeq, ulong Dsn, int Length)
+{
+    public uint SubflowEnd => SubflowSeq + (uint)Length;
+    public bool Covers(uint subflowSeq) => (int)(subflowSeq - SubflowSeq) >= 0 && (int)(subflowSeq - SubflowEnd) < 0;
+}
+
+/// <summary>
+/// The mappings of one direction of a subflow, ordered by subflow sequence (RFC 8684 3.3.1). Sent mappings are those of
+/// data handed to the subflow's send buffer (it cuts segments at their ends); received ones come from the peer's DSS
+/// options, possibly repeated on every segment of one mapping and out of order after losses. Both are bounded by the
+/// subflow's windows: fully used mappings are dropped as the subflow moves on.
+/// </summary>
+public sealed class DataMappings
+{
+    private readonly List<DataMapping> _list = [];
+
+    public int Count => _list.Count;
+
+    /// <summary>Appends data queued after all earlier data; merges with the last mapping when both sequences continue it.</summary>
+    public void Append(uint subflowSeq, ulong dsn, int length)
+    {
+        if (_list.Count > 0)
+        {
+            var last = _list[^1];
+            if (last.SubflowEnd == subflowSeq && last.Dsn + (ulong)last.Length == dsn && last.Length + length <= ushort.MaxValue)
+            {
+                _list[^1] = last with { Length = last.Length + length };
+                return;
+            }
+        }
+        _list.Add(new DataMapping(subflowSeq, dsn, length));
+    }
+
+    /// <summary>Records a received mapping unless one starting at the same subflow sequence is known (a repeat).</summary>
+    public void Insert(DataMapping m)
+    {
+        var i = _list.Count;
+        while (i > 0 && (int)(_list[i - 1].SubflowSeq - m.SubflowSeq) > 0) i--;
+        if (i > 0 && _list[i - 1].SubflowSeq == m.SubflowSeq) return;
+        _list.Insert(i, m);
+    }
+
+    /// <summary>The mapping covering <paramref name="subflowSeq"/>, if any.</summary>
+    public bool TryFind(uint subflowSeq, out DataMapping mapping)
+    {
+        foreach (var m in _list)
+        {
+            if (m.Covers(subflowSeq))
+            {
+                mapping = m;
+                return true;
+            }
+        }
+        mapping = default;
+        return false;
+    }
+
+    /// <summary>Forgets mappings that end at or before <paramref name="subflowSeq"/>.</summary>
+    public void DropBefore(uint subflowSeq)
+    {
+        var n = 0;
+        while (n < _list.Count && (int)(_list[n].SubflowEnd - subflowSeq) <= 0) n++;
+        if (n > 0) _list.RemoveRange(0, n);
+    }
+
+    /// <summary>Data-level ranges of everything still mapped from <paramref name="subflowSeq"/> on (for reinjection).</summary>
+    public IEnumerable<(ulong Dsn, int Length)> From(uint subflowSeq)
+    {
+        foreach (var m in _list)
+        {
+            if ((int)(m.SubflowEnd - subflowSeq) <= 0) continue;
+            var skip = (int)(subflowSeq - m.SubflowSeq);
+            if (skip < 0) skip = 0;
+            yield return (m.Dsn + (ulong)skip, m.Length - skip);
+        }
+    }
+}

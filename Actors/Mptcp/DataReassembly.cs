@@ -1,0 +1,113 @@
+using MptcpActors.Actors.Tcp;
+
+namespace MptcpActors.Actors.Mptcp;
+
+/// <summary>
+/// The connection-level receive buffer (RFC 8684 3.3): data of every subflow placed by its 64-bit data sequence
+/// number, out of order, duplicated or overlapping (a reinjection resends a DSN range on another subflow). Bytes sit in
+/// a <see cref="ByteRing"/> at their final place; a <see cref="BitRing"/> over the same slots marks those held beyond
+/// the in-order data. DSNs are compared by their signed 64-bit difference, so the space may wrap past 2^64.
+/// </summary>
+public sealed class DataReassembly
+{
+    private readonly ByteRing _ring;
+    private readonly BitRing _held;
+    // The ring slot of ReadDsn: the ByteRing keeps its head to itself, and the bits must line up with its bytes.
+    private int _readSlot;
+
+    public DataReassembly(ulong initialDsn, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ReadDsn = initialDsn;
+        _ring = new ByteRing(capacity);
+        _held = new BitRing(capacity);
+    }
+
+    /// <summary>DSN of the first byte not yet read by the application.</summary>
+    public ulong ReadDsn { get; private set; }
+    /// <summary>First DSN not yet received in order: the DATA_ACK to send.</summary>
+    public ulong NextDsn => ReadDsn + (ulong)_ring.Count;
+    /// <summary>In-order bytes ready to read.</summary>
+    public int Readable => _ring.Count;
+    public int Capacity => _ring.Capacity;
+    /// <summary>Bytes held beyond a hole at NextDsn.</summary>
+    public long OutOfOrderBytes { get; private set; }
+    /// <summary>All bytes held, in order or not; never more than Capacity.</summary>
+    public long Buffered => Readable + OutOfOrderBytes;
+    /// <summary>Nothing at or beyond this DSN is stored (the right edge of the connection-level receive window).</summary>
+    public ulong WindowEnd => ReadDsn + (ulong)Capacity;
+
+    /// <summary>
+    /// Stores what of [dsn, dsn + data.Length) is new and inside [NextDsn, WindowEnd); returns how many bytes became
+    /// in-order readable (0 for a duplicate, an out-of-order chunk or data outside the window). Where the chunk overlaps
+    /// data already held, the held bytes stay: the first copy of a DSN to arrive is the one delivered.
+    /// </summary>
+    public int Insert(ulong dsn, ReadOnlySpan<byte> data)
+    {
+        var offset = (long)(dsn - NextDsn);
+        if (offset < 0)
+        {
+            // Compared before negating: an offset of long.MinValue has no positive counterpart.
+            if (offset <= -(long)data.Length) return 0;
+            data = data[(int)-offset..];
+            offset = 0;
+        }
+        var room = _ring.Free;
+        if (offset >= room) return 0;
+        var at = (int)offset;
+        if (data.Length > room - at) data = data[..(room - at)];
+
+        while (!data.IsEmpty)
+        {
+            var hole = _held.Run(Slot(at), data.Length, value: false);
+            if (hole > 0)
+            {
+                _ring.Write(_ring.Count + at, data[..hole]);
+                _held.Fill(Slot(at), hole, value: true);
+                OutOfOrderBytes += hole;
+            }
+            var skip = hole + _held.Run(Slot(at + hole), data.Length - hole, value: true);
+            data = data[skip..];
+            at += skip;
+        }
+
+        var advanced = _held.Run(Slot(0), room, value: true);
+        if (advanced == 0) return 0;
+        // In-order slots are known by the ring's count; their bits are cleared so the slots come back empty after a read.
+        _held.Fill(Slot(0), advanced, value: false);
+        OutOfOrderBytes -= advanced;
+        _ring.Extend(advanced);
+        return advanced;
+    }
+
+    /// <summary>Copies and consumes up to destination.Length in-order bytes; returns how many.</summary>
+    public int Read(Span<byte> destination)
+    {
+        var n = Math.Min(destination.Length, _ring.Count);
+        Peek(destination[..n]);
+        Consume(n);
+        return n;
+    }
+
+    /// <summary>Copies the first destination.Length readable bytes without consuming them.</summary>
+    public void Peek(Span<byte> destination)
+    {
+        if (destination.Length > _ring.Count) throw new ArgumentOutOfRangeException(nameof(destination), "more than is readable");
+        _ring.Peek(0, destination);
+    }
+
+    public void Consume(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _ring.Consume(count);
+        ReadDsn += (ulong)count;
+        _readSlot = (_readSlot + count) % _ring.Capacity;
+    }
+
+    /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>
+    private int Slot(int offset)
+    {
+        var slot = _readSlot + _ring.Count + offset;
+        return slot >= _ring.Capacity ? slot - _ring.Capacity : slot;
+    }
+}

@@ -1,0 +1,235 @@
+using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.Tcp;
+
+namespace MptcpActors.Actors.Mptcp;
+
+/// <summary>Sizes and timings of one MPTCP connection's data level.</summary>
+public sealed record MptcpConnectionOptions
+{
+    public int SendBuffer { get; init; } = 4 << 20;
+    public int ReceiveWindow { get; init; } = 4 << 20;
+    /// <summary>Most bytes handed to a subflow in one message.</summary>
+    public int MaxChunk { get; init; } = 64 * 1024;
+    /// <summary>Data-level retransmission timeout when DATA_ACK stops advancing (Linux: mptcp_retransmit_timer, starting at the RTO).</summary>
+    public long DataRtoNs { get; init; } = 1_000_000_000;
+    public long MaxDataRtoNs { get; init; } = 60_000_000_000;
+    public SchedulerKind Scheduler { get; init; } = SchedulerKind.Default;
+}
+
+/// <summary>
+/// The data level of one MPTCP connection (RFC 8684 3.3), sans I/O: the send buffer in data sequence space, the
+/// scheduler placing chunks of it on subflows, reinjection of what a failed or stale subflow held, the data-level
+/// retransmission timer, the peer's DATA_ACK and connection-level window, reassembly of data arriving over all
+/// subflows, and DATA_FIN in both directions. Subflows are known by id and a <see cref="SubflowView"/> of their state;
+/// what to send where comes out of <see cref="NextChunk"/>.
+/// </summary>
+public sealed class MptcpConnectionCore
+{
+    private readonly MptcpConnectionOptions _o;
+    private readonly ByteRing _send;
+    private readonly DataReassembly _recv;
+    private readonly IPacketScheduler _scheduler;
+    private readonly List<ConnectionSubflow> _subflows = [];
+    private readonly Queue<(ulong Dsn, int Length)> _reinject = new();
+    private readonly SubflowView[] _views = new SubflowView[16];
+    private readonly int[] _chosen = new int[16];
+    private ulong _dataUna;
+    private ulong _sndNxt;
+    private ulong _peerWindowEnd;
+    private bool _finQueued;
+    private long _rtoAt = long.MaxValue;
+    private long _rto;
+    private ulong? _peerDataFin;
+
+    public MptcpConnectionCore(MptcpConnectionOptions options, ulong localIdsn, ulong remoteIdsn)
+    {
+        _o = options;
+        _send = new ByteRing(options.SendBuffer);
+        _recv = new DataReassembly(remoteIdsn + 1, options.ReceiveWindow);
+        _scheduler = PacketSchedulerFactory.Create(options.Scheduler);
+        _dataUna = _sndNxt = localIdsn + 1;
+        _peerWindowEnd = _dataUna + 65535;
+        _rto = options.DataRtoNs;
+    }
+
+    public ulong DataUna => _dataUna;
+    /// <summary>The DSN our DATA_FIN takes, once queued: right after all data.</summary>
+    public ulong? DataFinDsn => _finQueued ? _dataUna + (ulong)_send.Count : null;
+    /// <summary>The peer acknowledged our DATA_FIN.</summary>
+    public bool DataFinAcked { get; private set; }
+    /// <summary>Every byte the application wrote and the DATA_FIN are acknowledged by the peer.</summary>
+    public bool SendDone => DataFinAcked;
+    public bool PeerClosed => _peerDataFin is { } f && _recv.NextDsn == f;
+    /// <summary>The DATA_ACK to send: the next DSN expected, counting the peer's DATA_FIN once all data before it is in.</summary>
+    public ulong DataAck => PeerClosed ? _recv.NextDsn + 1 : _recv.NextDsn;
+    /// <summary>The right edge of our connection-level receive window.</summary>
+    public ulong ReceiveWindowEnd => _recv.WindowEnd;
+    public int Readable => _recv.Readable;
+    public int SendBufferFree => _finQueued ? 0 : _send.Free;
+    public long BytesReinjected { get; private set; }
+    public long DataRetransmissionTimeouts { get; private set; }
+    public long NextDeadlineNs => _rtoAt;
+    public int SubflowCount => _subflows.Count;
+    /// <summary>Everything written has been handed to some subflow at least once and nothing waits for reinjection.</summary>
+    public bool AllSent => _sndNxt == _dataUna + (ulong)_send.Count && _reinject.Count == 0;
+
+    /// <summary>Queues application data; returns how many bytes fit.</summary>
+    public int Write(ReadOnlySpan<byte> data) => _finQueued ? 0 : _send.Append(data);
+
+    /// <summary>The application will write no more: DATA_FIN follows the data (RFC 8684 3.3.3).</summary>
+    public void Close() => _finQueued = true;
+
+    public int Read(Span<byte> destination) => _recv.Read(destination);
+
+    public void AddSubflow(int id) => _subflows.Add(new ConnectionSubflow(id));
+
+    public void UpdateSubflow(in SubflowView view)
+    {
+        if (Find(view.Id) is not { } s) return;
+        var wasUsable = s.View.Usable;
+        s.View = view;
+        s.SentSinceReport = 0;
+        // A subflow that went stale gives up what it holds to the others (Linux: stale_loss_cnt, mptcp_subflow_set_stale).
+        if (wasUsable && view.Established && view.Stale) Reinject(s);
+    }
+
+    /// <summary>The subflow is gone: what the peer has not acknowledged at data level goes to the others.</summary>
+    public void RemoveSubflow(int id)
+    {
+        if (Find(id) is not { } s) return;
+        Reinject(s);
+        _subflows.Remove(s);
+    }
+
+    /// <summary>The peer's DATA_ACK and the right edge of its window; returns how many bytes of the send buffer it freed.</summary>
+    public int OnDataAck(ulong dataAck, ulong windowEnd, long nowNs)
+    {
+        if ((long)(windowEnd - _peerWindowEnd) > 0) _peerWindowEnd = windowEnd;
+        var sentEnd = _sndNxt + (_finQueued && _sndNxt == _dataUna + (ulong)_send.Count ? 1UL : 0);
+        if ((long)(dataAck - _dataUna) <= 0 || (long)(dataAck - sentEnd) > 0 && !FinCovered(dataAck)) return 0;
+        var freed = (int)Math.Min((long)(dataAck - _dataUna), _send.Count);
+        _send.Consume(freed);
+        _dataUna += (ulong)freed;
+        if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
+        if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
+        foreach (var s in _subflows) s.DropAcked(_dataUna);
+        _rto = _o.DataRtoNs;
+        _rtoAt = HasOutstanding ? nowNs + _rto : long.MaxValue;
+        return freed;
+    }
+
+    private bool FinCovered(ulong dataAck) => _finQueued && dataAck == _dataUna + (ulong)_send.Count + 1;
+
+    private bool HasOutstanding => _sndNxt != _dataUna || (_finQueued && !DataFinAcked);
+
+    /// <summary>Data from a subflow, already mapped to its DSN; returns how many bytes became readable in order.</summary>
+    public int OnData(ulong dsn, ReadOnlySpan<byte> data) => _recv.Insert(dsn, data);
+
+    /// <summary>The peer's DATA_FIN at <paramref name="dsn"/> (the DSN after its last byte).</summary>
+    public void OnPeerDataFin(ulong dsn) => _peerDataFin ??= dsn;
+
+    /// <summary>
+    /// The next chunk to send: reinjected data first, then new data inside the peer's window; the scheduler picks the
+    /// subflow(s). Writes their ids to <paramref name="subflowIds"/>, returns how many (0: nothing to send now).
+    /// </summary>
+    public int NextChunk(Span<int> subflowIds, out ulong dsn, out int length, long nowNs)
+    {
+        dsn = 0;
+        length = 0;
+        while (_reinject.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - _dataUna) <= 0) _reinject.Dequeue();
+        bool reinjection;
+        if (_reinject.TryPeek(out var next))
+        {
+            reinjection = true;
+            var skip = (long)(_dataUna - next.Dsn);
+            dsn = skip > 0 ? _dataUna : next.Dsn;
+            length = (int)Math.Min(next.Length - Math.Max(0, skip), _o.MaxChunk);
+        }
+        else
+        {
+            reinjection = false;
+            dsn = _sndNxt;
+            var unsent = (long)(_dataUna + (ulong)_send.Count - _sndNxt);
+            var window = (long)(_peerWindowEnd - _sndNxt);
+            length = (int)Math.Min(Math.Min(unsent, window), _o.MaxChunk);
+        }
+        if (length <= 0) return 0;
+        var n = Math.Min(_subflows.Count, _views.Length);
+        for (var i = 0; i < n; i++) _views[i] = _subflows[i].Current;
+        if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
+        var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
+        if (chosen == 0) return 0;
+        var count = Math.Min(chosen, subflowIds.Length);
+        for (var i = 0; i < count; i++) length = (int)Math.Min(length, Math.Max(1, _views[_chosen[i]].SendSpace));
+        for (var i = 0; i < count; i++)
+        {
+            var s = _subflows[_chosen[i]];
+            subflowIds[i] = s.Id;
+            s.SentSinceReport += length;
+            s.BytesScheduled += length;
+            s.Outstanding.Enqueue((dsn, length));
+            if (reinjection) s.BytesReinjected += length;
+        }
+        if (reinjection)
+        {
+            BytesReinjected += length;
+            var r = _reinject.Dequeue();
+            var end = r.Dsn + (ulong)r.Length;
+            var rest = (long)(end - (dsn + (ulong)length));
+            if (rest > 0) PushFront(dsn + (ulong)length, (int)rest);
+        }
+        else _sndNxt += (ulong)length;
+        if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rto;
+        return count;
+    }
+
+    /// <summary>Copies the data at <paramref name="dsn"/> (still in the send buffer) into <paramref name="destination"/>.</summary>
+    public void CopySendData(ulong dsn, Span<byte> destination) => _send.Peek((int)(dsn - _dataUna), destination);
+
+    /// <summary>
+    /// The data-level retransmission timer: DATA_ACK did not move for an RTO while data was outstanding (the peer may
+    /// have dropped it at data level, or every path is stuck). The oldest unacknowledged chunk goes again on whichever
+    /// subflow the scheduler picks, with exponential backoff (Linux: __mptcp_retrans).
+    /// </summary>
+    public void OnTimer(long nowNs)
+    {
+        if (nowNs < _rtoAt) return;
+        if (!HasOutstanding)
+        {
+            _rtoAt = long.MaxValue;
+            return;
+        }
+        DataRetransmissionTimeouts++;
+        var outstanding = (long)(_sndNxt - _dataUna);
+        if (outstanding > 0) PushFront(_dataUna, (int)Math.Min(outstanding, _o.MaxChunk));
+        _rto = Math.Min(_rto * 2, _o.MaxDataRtoNs);
+        _rtoAt = nowNs + _rto;
+    }
+
+    /// <summary>A subflow could not take this range after all: another one gets it first.</summary>
+    public void Requeue(ulong dsn, int length) => PushFront(dsn, length);
+
+    /// <summary>Statistics of one subflow as the connection counts them.</summary>
+    public (long Scheduled, long Reinjected) SubflowBytes(int id) => Find(id) is { } s ? (s.BytesScheduled, s.BytesReinjected) : (0, 0);
+
+    private void Reinject(ConnectionSubflow s)
+    {
+        s.DropAcked(_dataUna);
+        while (s.Outstanding.TryDequeue(out var r)) _reinject.Enqueue(r);
+    }
+
+    private void PushFront(ulong dsn, int length)
+    {
+        var rest = _reinject.ToArray();
+        _reinject.Clear();
+        _reinject.Enqueue((dsn, length));
+        foreach (var r in rest) _reinject.Enqueue(r);
+    }
+
+    private ConnectionSubflow? Find(int id)
+    {
+        foreach (var s in _subflows)
+            if (s.Id == id) return s;
+        return null;
+    }
+}

@@ -1,0 +1,552 @@
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Crypto;
+using MptcpActors.Transport.Wire.Mptcp;
+using MptcpActors.Transport.Wire.Tcp;
+
+namespace MptcpActors.Actors.Mptcp;
+
+public enum MptcpNegotiation
+{
+    /// <summary>MP_CAPABLE (or MP_JOIN) offered, handshake not complete.</summary>
+    Negotiating,
+    /// <summary>Both sides speak MPTCP v1 on this subflow.</summary>
+    Mptcp,
+    /// <summary>The peer did not (or a middlebox stripped the options): plain TCP, the stream unchanged (RFC 8684 3.7).</summary>
+    Fallback,
+}
+
+/// <summary>The keys and local choices a joining subflow starts from (its connection knows them).</summary>
+public sealed record JoinParameters(ulong LocalKey, ulong RemoteKey, byte LocalAddressId, bool Backup, bool Checksums);
+
+/// <summary>
+/// The MPTCP v1 part of one subflow (RFC 8684): the MP_CAPABLE handshake of an initial subflow or the MP_JOIN handshake
+/// with its HMACs, then DSS on every segment — the connection's DATA_ACK, a mapping of each payload into the data
+/// sequence space (from the mappings of the data its connection queued here), DATA_FIN — and the signals (ADD_ADDR,
+/// REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST) in both directions. It rides the TCP core through
+/// <see cref="ITcpOptionHook"/>; the connection-level state (send buffer, reassembly, scheduling) lives in the
+/// connection, which this learns from and reports to through its owner.
+/// Subflow sequence numbers here are relative to the ISNs: the first data byte of each direction is 1.
+/// </summary>
+public sealed class MptcpSubflowHook : ITcpOptionHook
+{
+    private const int DssFullSpace = 28;   // DATA_ACK(8) + DSN(8) + subflow seq + length (+ checksum): 26/28, padded
+    private const int DssAckSpace = 12;    // DATA_ACK(8) alone
+    private readonly byte _capableFlags;
+    private readonly uint _localNonce;
+    private uint _iss;
+    private uint _irs;
+    private bool _thirdAckSent;
+    private bool _peerAckedData;
+    private uint _remoteNonce;
+    private (uint SubflowSeq, ulong Dsn)? _infiniteMapping;
+    private readonly List<OutgoingSignal> _pending = [];
+    private int _synRetransmissions;
+    /// <summary>Retransmitted SYNs that still carry MP_CAPABLE; later ones go without (Linux's net.mptcp.syn_retrans_before_tcp_fallback).</summary>
+    public const int SynRetransmissionsBeforeFallback = 2;
+
+    private MptcpSubflowHook(bool client, bool join, ulong localKey, bool checksums, uint localNonce)
+    {
+        Client = client;
+        IsJoin = join;
+        LocalKey = localKey;
+        Checksums = checksums;
+        _localNonce = localNonce;
+        _capableFlags = (byte)(MpCapableOption.FlagHmacSha256 | (checksums ? MpCapableOption.FlagChecksumRequired : 0));
+        (LocalToken, LocalIdsn) = MptcpCrypto.TokenAndIdsn(localKey);
+    }
+
+    /// <summary>The first subflow of a connection: MP_CAPABLE with our key; <paramref name="requestChecksum"/> sets the A bit.</summary>
+    public static MptcpSubflowHook Initial(bool client, ulong localKey, bool requestChecksum = false) =>
+        new(client, join: false, localKey, requestChecksum, 0);
+
+    /// <summary>An additional subflow of an established connection: MP_JOIN with our random <paramref name="localNonce"/>.</summary>
+    public static MptcpSubflowHook Join(bool client, JoinParameters p, uint localNonce)
+    {
+        var h = new MptcpSubflowHook(client, join: true, p.LocalKey, p.Checksums, localNonce)
+        {
+            LocalAddressId = p.LocalAddressId,
+            LocalBackup = p.Backup,
+        };
+        h.SetRemoteKey(p.RemoteKey);
+        return h;
+    }
+
+    public bool Client { get; }
+    public bool IsJoin { get; }
+    public MptcpNegotiation State { get; private set; } = MptcpNegotiation.Negotiating;
+    public ulong LocalKey { get; }
+    public uint LocalToken { get; }
+    public ulong LocalIdsn { get; }
+    public ulong? RemoteKey { get; private set; }
+    public ulong RemoteIdsn { get; private set; }
+    public uint RemoteToken { get; private set; }
+    /// <summary>DSS checksums are in use: either side asked for them (RFC 8684 3.1, the A bit).</summary>
+    public bool Checksums { get; private set; }
+    public byte LocalAddressId { get; private set; }
+    public byte RemoteAddressId { get; private set; }
+    /// <summary>We asked the peer to use this subflow as backup (join B bit, or MP_PRIO we sent).</summary>
+    public bool LocalBackup { get; private set; }
+    /// <summary>The peer asked us to use this subflow as backup (its join B bit or MP_PRIO).</summary>
+    public bool PeerBackup { get; private set; }
+
+    /// <summary>The subflow may carry data: MP_CAPABLE done (or fallen back), or a join confirmed by the fourth ACK / a valid third ACK.</summary>
+    public bool Usable => State == MptcpNegotiation.Fallback || (State == MptcpNegotiation.Mptcp && (!IsJoin || _joinConfirmed));
+    private bool _joinConfirmed;
+
+    /// <summary>
+    /// The peer has the MPTCP handshake too: a server once the third ACK carried both keys, a client once the peer
+    /// sent a DSS (RFC 8684 3.1). Only then may the path manager open more subflows (Linux: mptcp_pm_fully_established),
+    /// or the peer might see an MP_JOIN before it knows the connection.
+    /// </summary>
+    public bool FullyEstablished => State == MptcpNegotiation.Mptcp && (!Client || IsJoin || _peerAckedData);
+
+    /// <summary>The handshake failed in a way the RFC answers with a reset (bad join HMAC, join ACK without MP_JOIN).</summary>
+    public bool ResetRequested { get; private set; }
+    /// <summary>The MP_TCPRST reason our RST carries (3.6).</summary>
+    public MpTcpRstReason ResetReason { get; set; } = MpTcpRstReason.Unspecified;
+    /// <summary>Our RST also carries MP_FASTCLOSE with the peer's key: the whole connection is being aborted (3.5).</summary>
+    public bool FastCloseOnReset { get; set; }
+    /// <summary>The reason an MP_TCPRST from the peer gave, if any.</summary>
+    public MpTcpRstReason? PeerResetReason { get; private set; }
+    public long InvalidOptions { get; private set; }
+
+    /// <summary>Mappings of the data the connection queued on this subflow, by our relative sequence.</summary>
+    public DataMappings SendMappings { get; } = new();
+    /// <summary>Mappings the peer announced, by its relative sequence.</summary>
+    public DataMappings ReceiveMappings { get; } = new();
+
+    /// <summary>The connection's DATA_ACK (next DSN expected), put on every segment.</summary>
+    public ulong DataAck { get; set; }
+    /// <summary>When set, the DSN of our DATA_FIN: carried on every segment without payload until the connection says it was acknowledged.</summary>
+    public ulong? DataFinToSend { get; set; }
+
+    /// <summary>The latest DATA_ACK from the peer (valid once <see cref="HasPeerDataAck"/>).</summary>
+    public ulong PeerDataAck { get; private set; }
+    public bool HasPeerDataAck { get; private set; }
+    /// <summary>The right edge of the peer's connection-level receive window: its DATA_ACK plus the window of the segment that carried it.</summary>
+    public ulong PeerWindowEnd { get; private set; }
+    /// <summary>DSN of the peer's DATA_FIN, once seen.</summary>
+    public ulong? PeerDataFin { get; private set; }
+    /// <summary>Signals received since the owner last drained them.</summary>
+    public List<MptcpSignal> Signals { get; } = [];
+
+    public bool HasPendingSignals => _pending.Count > 0;
+
+    /// <summary>Queues ADD_ADDR (announce or echo) for the next pure ACK; the HMAC is computed here for an announcement.</summary>
+    public void QueueAddAddr(byte addressId, IpAddressBytes address, ushort? port, bool echo)
+    {
+        ulong? hmac = null;
+        if (!echo)
+        {
+            Span<byte> a = stackalloc byte[16];
+            var n = address.CopyTo(a);
+            hmac = MptcpCrypto.AddAddrHmac(LocalKey, RemoteKey!.Value, addressId, a[..n], port ?? 0);
+        }
+        _pending.Add(new OutgoingSignal(new AddAddrOption(echo ? AddAddrOption.FlagEcho : (byte)0, addressId, address, port, hmac)));
+    }
+
+    public void QueueRemoveAddr(ReadOnlySpan<byte> addressIds) => _pending.Add(new OutgoingSignal(new RemoveAddrOption(addressIds)));
+
+    /// <summary>MP_PRIO for this subflow (3.3.8): ask the peer to treat it as backup, or no longer.</summary>
+    public void QueuePrio(bool backup)
+    {
+        LocalBackup = backup;
+        _pending.Add(new OutgoingSignal(new MpPrioOption(backup ? MpPrioOption.FlagBackup : (byte)0)));
+    }
+
+    /// <summary>The DSN of received data at relative subflow sequence <paramref name="subflowSeq"/>, and how many bytes from there the same mapping covers.</summary>
+    public bool TryMapReceived(uint subflowSeq, out ulong dsn, out int contiguous)
+    {
+        if (State == MptcpNegotiation.Fallback)
+        {
+            dsn = RemoteIdsn + subflowSeq;
+            contiguous = int.MaxValue;
+            return true;
+        }
+        if (_infiniteMapping is { } inf && (int)(subflowSeq - inf.SubflowSeq) >= 0)
+        {
+            dsn = inf.Dsn + (subflowSeq - inf.SubflowSeq);
+            contiguous = int.MaxValue;
+            return true;
+        }
+        if (ReceiveMappings.TryFind(subflowSeq, out var m))
+        {
+            dsn = m.Dsn + (subflowSeq - m.SubflowSeq);
+            contiguous = (int)(m.SubflowEnd - subflowSeq);
+            return true;
+        }
+        dsn = 0;
+        contiguous = 0;
+        return false;
+    }
+
+    /// <summary>On a fallen-back subflow the peer's FIN ends the data stream: its DSN follows the last byte (relative sequence <paramref name="finSeq"/>).</summary>
+    public void OnFallbackFin(uint finSeq)
+    {
+        if (State == MptcpNegotiation.Fallback) PeerDataFin ??= RemoteIdsn + finSeq;
+    }
+
+    /// <summary>Falls back to plain TCP on this (single, initial) subflow: data seen without a mapping (RFC 8684 3.7).</summary>
+    public void FallBack()
+    {
+        State = MptcpNegotiation.Fallback;
+        _pending.Clear();
+    }
+
+    public bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck)
+    {
+        if (IsJoin) return AcceptJoinSyn(options, synAck);
+        var capable = FindCapable(options);
+        if (capable is not { Version: 1 } c)
+        {
+            State = MptcpNegotiation.Fallback;
+            return true;
+        }
+        Checksums |= c.ChecksumRequired;
+        if (synAck)
+        {
+            if (c.SenderKey is not { } key)
+            {
+                State = MptcpNegotiation.Fallback;
+                return true;
+            }
+            SetRemoteKey(key);
+            State = MptcpNegotiation.Mptcp;
+        }
+        return true;
+    }
+
+    private bool AcceptJoinSyn(ReadOnlySpan<byte> options, bool synAck)
+    {
+        // A join without MP_JOIN in the SYN/ACK must be reset (RFC 8684 3.2); a SYN without it never reached us as a join.
+        if (FindJoin(options) is not { } j) return false;
+        if (synAck)
+        {
+            if (j.Stage != MpJoinStage.SynAck) return false;
+            if (j.TruncatedHmac != MptcpCrypto.JoinTruncatedHmac(RemoteKey!.Value, LocalKey, j.Nonce, _localNonce))
+            {
+                ResetReason = MpTcpRstReason.AdministrativelyProhibited;
+                return false;
+            }
+        }
+        else if (j.Stage != MpJoinStage.Syn || j.Token != LocalToken) return false;
+        _remoteNonce = j.Nonce;
+        RemoteAddressId = j.AddressId;
+        PeerBackup = j.Backup;
+        State = MptcpNegotiation.Mptcp;
+        return true;
+    }
+
+    public bool OnOptions(ReadOnlySpan<byte> options, in IncomingSegmentInfo segment)
+    {
+        var syn = (segment.Flags & TcpFlags.Syn) != 0;
+        if (syn) _irs = segment.Seq;
+        if (State == MptcpNegotiation.Fallback)
+        {
+            if ((segment.Flags & TcpFlags.Ack) != 0) SetPeerDataAck(LocalIdsn + (segment.Ack - _iss), segment.Window);
+            return false;
+        }
+        var ackNow = false;
+        var sawMptcp = false;
+        var sawJoinAck = false;
+        foreach (var o in new TcpOptionReader(options))
+        {
+            if (o.Kind != TcpOptionKind.Mptcp || o.Raw.Length < 3) continue;
+            sawMptcp = true;
+            switch (MptcpOptionHeader.SubtypeOf(o.Raw))
+            {
+                case MptcpSubtype.MpCapable when MpCapableOption.Read(o.Raw, out var c) == MptcpOptionError.None:
+                    if (!Client && !IsJoin && State == MptcpNegotiation.Negotiating && c.SenderKey is { } a && c.ReceiverKey == LocalKey)
+                    {
+                        SetRemoteKey(a);
+                        State = MptcpNegotiation.Mptcp;
+                    }
+                    // The client's first data carries MP_CAPABLE with its length in place of a DSS mapping (3.1).
+                    if (!Client && c.DataLevelLength is { } len && len > 0 && segment.PayloadLength > 0)
+                        ReceiveMappings.Insert(new DataMapping(1, RemoteIdsn + 1, len));
+                    break;
+                case MptcpSubtype.MpJoin when MpJoinOption.Read(o.Raw, out var j) == MptcpOptionError.None:
+                    if (IsJoin && !Client && j.Stage == MpJoinStage.Ack && !_joinConfirmed)
+                    {
+                        sawJoinAck = true;
+                        ackNow |= VerifyJoinAck(j.Hmac);
+                    }
+                    break;
+                case MptcpSubtype.Dss when DssOption.Read(o.Raw, out var d) == MptcpOptionError.None:
+                    if (d.HasDataAck)
+                    {
+                        _peerAckedData = true;
+                        var ack = d.DataAckIs64 ? d.DataAck : Expand32((uint)d.DataAck, HasPeerDataAck ? PeerDataAck : LocalIdsn);
+                        SetPeerDataAck(ack, segment.Window);
+                    }
+                    if (d.HasMapping) ackNow |= OnMapping(d);
+                    break;
+                case MptcpSubtype.AddAddr when AddAddrOption.Read(o.Raw, out var add) == MptcpOptionError.None:
+                    OnAddAddr(add);
+                    break;
+                case MptcpSubtype.RemoveAddr when RemoveAddrOption.Read(o.Raw, out var rm) == MptcpOptionError.None:
+                    var ids = new byte[rm.Count];
+                    rm.CopyIdsTo(ids);
+                    Signals.Add(new RemoveAddrReceived(ids));
+                    break;
+                case MptcpSubtype.MpPrio when MpPrioOption.Read(o.Raw, out var prio) == MptcpOptionError.None:
+                    PeerBackup = prio.Backup;
+                    Signals.Add(new PrioReceived(prio.Backup));
+                    break;
+                case MptcpSubtype.MpFail when MpFailOption.Read(o.Raw, out var fail) == MptcpOptionError.None:
+                    Signals.Add(new FailReceived(fail.DataSequenceNumber));
+                    break;
+                case MptcpSubtype.MpFastClose when MpFastCloseOption.Read(o.Raw, out var f) == MptcpOptionError.None:
+                    // Only the holder of our key may close the connection this way (RFC 8684 3.5).
+                    if (f.ReceiverKey == LocalKey) Signals.Add(new FastCloseReceived());
+                    else InvalidOptions++;
+                    break;
+                case MptcpSubtype.MpTcpRst when MpTcpRstOption.Read(o.Raw, out var r) == MptcpOptionError.None:
+                    PeerResetReason = r.Reason;
+                    break;
+                default:
+                    InvalidOptions++; // RFC 8684 3: an invalid option is treated as absent
+                    break;
+            }
+        }
+        if (IsJoin && !syn)
+        {
+            if (Client && State == MptcpNegotiation.Mptcp) _joinConfirmed = true; // any non-SYN segment after our third ACK confirms the join
+            else if (!Client && !_joinConfirmed && !sawJoinAck && !ResetRequested)
+            {
+                // The third ACK of a join must carry MP_JOIN with the HMAC; without it the subflow is reset (3.2).
+                ResetRequested = true;
+                ResetReason = MpTcpRstReason.MptcpSpecific;
+            }
+        }
+        // The third ACK of the initial subflow must repeat MP_CAPABLE; a server that gets it bare falls back (RFC 8684 3.1).
+        if (!IsJoin && !Client && State == MptcpNegotiation.Negotiating && !syn && !sawMptcp && (segment.Flags & TcpFlags.Ack) != 0)
+            State = MptcpNegotiation.Fallback;
+        // RFC 8684 3.7: data on an initial subflow that never completed the handshake, with no MPTCP option, means the peer fell back.
+        if (!IsJoin && !sawMptcp && segment.PayloadLength > 0 && State == MptcpNegotiation.Negotiating && !syn) State = MptcpNegotiation.Fallback;
+        return ackNow;
+    }
+
+    /// <summary>The initiator's 160-bit HMAC on the third ACK (RFC 8684 3.2); a valid one is answered by the fourth ACK at once.</summary>
+    private bool VerifyJoinAck(Hmac160 received)
+    {
+        Span<byte> expected = stackalloc byte[32];
+        MptcpCrypto.JoinHmac(RemoteKey!.Value, LocalKey, _remoteNonce, _localNonce, expected);
+        if (Hmac160.From(expected) == received)
+        {
+            _joinConfirmed = true;
+            return true;
+        }
+        ResetRequested = true;
+        ResetReason = MpTcpRstReason.AdministrativelyProhibited;
+        return false;
+    }
+
+    private bool OnMapping(in DssOption d)
+    {
+        var dsn = d.DsnIs64 ? d.DataSequenceNumber : Expand32((uint)d.DataSequenceNumber, DataAck);
+        if (d.IsInfiniteMapping)
+        {
+            _infiniteMapping = (d.SubflowSequenceNumber, dsn);
+            return false;
+        }
+        if (d.DataFin)
+        {
+            // DATA_FIN takes the last DSN of its mapping; alone it has subflow sequence 0 and length 1 (3.3.3).
+            PeerDataFin = dsn + d.DataLevelLength - 1u;
+            if (d.DataLevelLength > 1 && d.SubflowSequenceNumber != 0)
+                ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1));
+            return true; // a DATA_FIN is answered with a DATA_ACK covering it, even on a pure ACK
+        }
+        ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength));
+        return false;
+    }
+
+    private void OnAddAddr(in AddAddrOption add)
+    {
+        if (!add.Echo)
+        {
+            Span<byte> a = stackalloc byte[16];
+            var n = add.Address.CopyTo(a);
+            if (RemoteKey is not { } rk || add.TruncatedHmac != MptcpCrypto.AddAddrHmac(rk, LocalKey, add.AddressId, a[..n], add.Port ?? 0))
+            {
+                Signals.Add(new InvalidSignal($"ADD_ADDR id {add.AddressId} with a wrong HMAC"));
+                return;
+            }
+        }
+        Signals.Add(new AddAddrReceived(add.AddressId, add.Address, add.Port, add.Echo));
+    }
+
+    private void SetPeerDataAck(ulong ack, long window)
+    {
+        if (HasPeerDataAck && (long)(ack - PeerDataAck) < 0) return; // an old DATA_ACK, reordered
+        PeerDataAck = ack;
+        HasPeerDataAck = true;
+        var end = ack + (ulong)Math.Max(0, window);
+        if ((long)(end - PeerWindowEnd) > 0 || PeerWindowEnd == 0) PeerWindowEnd = end;
+    }
+
+    /// <summary>Widens a 32-bit sequence to the 64-bit value nearest <paramref name="reference"/> (RFC 8684 3.3.1).</summary>
+    private static ulong Expand32(uint low, ulong reference)
+    {
+        var candidate = (reference & 0xFFFF_FFFF_0000_0000UL) | low;
+        var diff = (long)(candidate - reference);
+        if (diff > int.MaxValue) candidate -= 1UL << 32;
+        else if (diff < int.MinValue) candidate += 1UL << 32;
+        return candidate;
+    }
+
+    public int PayloadLimit(uint seq, int room)
+    {
+        if (State != MptcpNegotiation.Mptcp) return room;
+        return SendMappings.TryFind(seq - _iss, out var m) ? Math.Min(room, (int)(m.SubflowEnd - (seq - _iss))) : room;
+    }
+
+    public int OptionSpace(in OutgoingSegmentInfo segment)
+    {
+        if ((segment.Flags & TcpFlags.Syn) != 0)
+        {
+            if (IsJoin) return (segment.Flags & TcpFlags.Ack) != 0 ? 16 : 12;
+            return State == MptcpNegotiation.Fallback ? 0 : 12;
+        }
+        if (State != MptcpNegotiation.Mptcp) return 0;
+        if ((segment.Flags & TcpFlags.Rst) != 0) return FastCloseOnReset ? 16 : 4;
+        if (IsJoin && Client && !_joinConfirmed) return 24;
+        if (!IsJoin && Client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
+        if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
+        return segment.PayloadLength > 0 || DataFinToSend.HasValue ? DssFullSpace : DssAckSpace;
+    }
+
+    public int WriteOptions(Span<byte> destination, in OutgoingSegmentInfo segment, ReadOnlySpan<byte> payload)
+    {
+        var w = new TcpOptionWriter(destination);
+        if ((segment.Flags & TcpFlags.Syn) != 0)
+        {
+            _iss = segment.Seq;
+            var synAck = (segment.Flags & TcpFlags.Ack) != 0;
+            if (IsJoin)
+            {
+                if (synAck) w.TryWrite(MpJoinOption.SynAck(LocalBackup, LocalAddressId,
+                    MptcpCrypto.JoinTruncatedHmac(LocalKey, RemoteKey!.Value, _localNonce, _remoteNonce), _localNonce));
+                else w.TryWrite(MpJoinOption.Syn(LocalBackup, LocalAddressId, RemoteToken, _localNonce));
+                return w.Finish();
+            }
+            if (!synAck && segment.Retransmission && ++_synRetransmissions > SynRetransmissionsBeforeFallback)
+            {
+                // SYNs with MP_CAPABLE keep timing out: a middlebox may drop them; try plain TCP (Linux: syn_retrans_before_tcp_fallback).
+                State = MptcpNegotiation.Fallback;
+            }
+            if (State == MptcpNegotiation.Fallback) return 0;
+            w.TryWrite(synAck ? new MpCapableOption(1, _capableFlags, LocalKey) : new MpCapableOption(1, _capableFlags));
+            return w.Finish();
+        }
+        if (State != MptcpNegotiation.Mptcp) return 0;
+        if ((segment.Flags & TcpFlags.Rst) != 0)
+        {
+            // MP_FASTCLOSE with the peer's key aborts the whole connection (RFC 8684 3.5, option B); MP_TCPRST says why
+            // this subflow went (3.6).
+            if (FastCloseOnReset && RemoteKey is { } rk) w.TryWrite(new MpFastCloseOption(rk));
+            w.TryWrite(new MpTcpRstOption(0, ResetReason));
+            return w.Finish();
+        }
+        if (IsJoin && Client && !_joinConfirmed)
+        {
+            // The third ACK: 160 bits of HMAC, repeated until the peer's fourth ACK confirms the join (3.2).
+            Span<byte> hmac = stackalloc byte[32];
+            MptcpCrypto.JoinHmac(LocalKey, RemoteKey!.Value, _localNonce, _remoteNonce, hmac);
+            w.TryWrite(MpJoinOption.Ack(hmac));
+            return w.Finish();
+        }
+        if (!IsJoin && Client && !_peerAckedData)
+        {
+            // The third ACK repeats both keys; the first data carries them too, with its data-level length (RFC 8684 3.1).
+            if (!_thirdAckSent && segment.PayloadLength == 0)
+            {
+                _thirdAckSent = true;
+                w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey));
+                return w.Finish();
+            }
+            if (IsFirstData(segment))
+            {
+                _thirdAckSent = true;
+                var length = (ushort)segment.PayloadLength;
+                w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey, length,
+                    Checksums ? MptcpCrypto.DssChecksum(LocalIdsn + 1, 1, length, 0, payload) : null));
+                return w.Finish();
+            }
+        }
+        var relative = segment.Seq - _iss;
+        if (segment.PayloadLength > 0)
+        {
+            if (SendMappings.TryFind(relative, out var m))
+            {
+                var dsn = m.Dsn + (relative - m.SubflowSeq);
+                var length = (ushort)segment.PayloadLength;
+                w.TryWrite(DssOption.Create(DataAck, dsn, relative, length, Checksum(dsn, relative, length, payload)));
+            }
+            else
+            {
+                InvalidOptions++; // data the connection never mapped here: an owner bug, never seen on the wire as a bad mapping
+                w.TryWrite(DssOption.Create(DataAck));
+            }
+            return w.Finish();
+        }
+        if (_pending.Count > 0)
+        {
+            // A signal goes on a pure ACK; the DATA_ACK gives way when both do not fit (as Linux does for IPv6 ADD_ADDR).
+            var signal = _pending[0];
+            if (w.Remaining >= DssAckSpace + signal.Length) w.TryWrite(DssOption.Create(DataAck));
+            if (signal.TryWrite(ref w)) _pending.RemoveAt(0);
+            return w.Finish();
+        }
+        if (DataFinToSend is { } fin)
+            w.TryWrite(DssOption.Create(DataAck, fin, 0, 1, Checksum(fin, 0, 1, default), dataFin: true));
+        else
+            w.TryWrite(DssOption.Create(DataAck));
+        return w.Finish();
+    }
+
+    /// <summary>RFC 8684 3.3.1: over the 64-bit DSN, relative subflow sequence, data-level length and the mapped payload.</summary>
+    private ushort? Checksum(ulong dsn, uint subflowSequence, ushort length, ReadOnlySpan<byte> payload) =>
+        Checksums ? MptcpCrypto.DssChecksum(dsn, subflowSequence, length, 0, payload) : null;
+
+    private bool IsFirstData(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _iss + 1;
+
+    private void SetRemoteKey(ulong key)
+    {
+        RemoteKey = key;
+        (RemoteToken, RemoteIdsn) = MptcpCrypto.TokenAndIdsn(key);
+        DataAck = RemoteIdsn + 1;
+    }
+
+    private static MpCapableOption? FindCapable(ReadOnlySpan<byte> options)
+    {
+        foreach (var o in new TcpOptionReader(options))
+            if (o.Kind == TcpOptionKind.Mptcp && MpCapableOption.Read(o.Raw, out var c) == MptcpOptionError.None) return c;
+        return null;
+    }
+
+    private static MpJoinOption? FindJoin(ReadOnlySpan<byte> options)
+    {
+        foreach (var o in new TcpOptionReader(options))
+            if (o.Kind == TcpOptionKind.Mptcp && MpJoinOption.Read(o.Raw, out var j) == MptcpOptionError.None) return j;
+        return null;
+    }
+
+    /// <summary>A signal option waiting for a pure ACK to carry it.</summary>
+    private readonly record struct OutgoingSignal
+    {
+        private readonly AddAddrOption? _add;
+        private readonly RemoveAddrOption? _remove;
+        private readonly MpPrioOption? _prio;
+
+        public OutgoingSignal(AddAddrOption o) => _add = o;
+        public OutgoingSignal(RemoveAddrOption o) => _remove = o;
+        public OutgoingSignal(MpPrioOption o) => _prio = o;
+
+        public int Length => _add?.Length ?? _remove?.Length ?? _prio!.Value.Length;
+
+        public bool TryWrite(ref TcpOptionWriter w) =>
+            _add is { } a ? w.TryWrite(a) : _remove is { } r ? w.TryWrite(r) : w.TryWrite(_prio!.Value);
+    }
+}

@@ -1,0 +1,29 @@
+namespace MptcpActors.Actors.Mptcp.Scheduling;
+
+/// <summary>
+/// What a scheduler sees of one subflow when it places the next chunk of data.
+/// </summary>
+/// <param name="SrttNs">Smoothed RTT; 0 until the subflow has an RTT sample.</param>
+/// <param name="CongestionWindow">In bytes.</param>
+/// <param name="SendSpace">Bytes the subflow accepts right now (its free cwnd room plus a small queue); 0 = full.</param>
+/// <param name="Backup">MP_JOIN / MP_PRIO backup flag (RFC 8684 3.3.8): carries data only when nothing else can.</param>
+/// <param name="Stale">Retransmission timeouts without progress (net.mptcp.stale_loss_cnt): treated as gone until it recovers.</param>
+public readonly record struct SubflowView(
+    int Id, long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Backup, bool Stale, bool Established)
+{
+    public bool Usable => Established && !Stale;
+
+    /// <summary>
+    /// Whether data goes to backup subflows: only when no usable non-backup subflow exists, full or not (a full
+    /// regular subflow is waited for rather than spilled onto a backup, as Linux's mptcp_subflow_get_send does).
+    /// </summary>
+    public static bool BackupsCarry(ReadOnlySpan<SubflowView> subflows)
+    {
+        foreach (var s in subflows)
+            if (s.Usable && !s.Backup) return false;
+        return true;
+    }
+
+    /// <summary>May carry data now, given <see cref="BackupsCarry"/>'s answer for the whole set.</summary>
+    public bool Eligible(bool backupsCarry) => Usable && Backup == backupsCarry;
+}

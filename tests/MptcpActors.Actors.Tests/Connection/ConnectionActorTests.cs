@@ -1,0 +1,179 @@
+using System.Net;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Transport.Sim;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Actors.Tests.Connection;
+
+/// <summary>Engine to engine MPTCP over two simulated paths: joins, ADD_ADDR, data on both paths, failover, close, abort.</summary>
+public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = DEBUG", output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+
+    private const string ClientWithSubflowEndpoint = """
+        mptcp.path-manager {
+          limits { subflows = 2, add-addr-accepted = 2 }
+          endpoints = [ { address = 10.7.1.1, flags = [subflow] } ]
+        }
+        """;
+
+    private const string ClientAcceptingAddAddr = """
+        mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }
+        """;
+
+    private const string ServerSignalling = """
+        mptcp.path-manager {
+          limits { subflows = 2 }
+          endpoints = [ { address = 10.7.1.2, flags = [signal] } ]
+        }
+        """;
+
+    private const string ServerAcceptingJoins = "mptcp.path-manager.limits.subflows = 2";
+
+    private (TransferResult Client, TransferResult Server) Transfer(SimMptcpNodes nodes, byte[] up, byte[] down, Action? midway = null)
+    {
+        var serverReport = CreateTestProbe();
+        var clientReport = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new TransferListener(down, serverReport.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)), client);
+        midway?.Invoke();
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        var s = serverReport.ExpectMsg<TransferResult>(Wait);
+        return (c, s);
+    }
+
+    private static void AssertIntact(byte[] sent, byte[] received) =>
+        Assert.Equal(TransferHandler.Sha256(sent), TransferHandler.Sha256(received));
+
+    [Fact]
+    public void A_client_subflow_endpoint_joins_and_both_paths_carry_data_both_ways()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(4 << 20, 1);
+        var down = TransferHandler.RandomBytes(3 << 20, 2);
+
+        var (c, s) = Transfer(nodes, up, down);
+
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        Assert.IsType<TcpMsg.ConfirmedClosed>(c.Closed);
+        var f = c.Finished!;
+        Assert.False(f.Fallback);
+        Assert.NotNull(f.LocalToken);
+        Assert.Equal(2, f.Subflows.Count);
+        Assert.All(f.Subflows, sf => Assert.True(sf.BytesSent > 256 * 1024, $"{sf.Key} sent only {sf.BytesSent} bytes"));
+        Assert.All(f.Subflows, sf => Assert.True(sf.BytesReceived > 256 * 1024, $"{sf.Key} received only {sf.BytesReceived} bytes"));
+        Assert.Contains(f.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+    }
+
+    [Fact]
+    public void A_server_signal_endpoint_is_announced_and_the_client_joins_it()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientAcceptingAddAddr, ServerSignalling, Path, Path);
+        var up = TransferHandler.RandomBytes(4 << 20, 3);
+
+        var (c, s) = Transfer(nodes, up, []);
+
+        AssertIntact(up, s.Received);
+        Assert.Equal(2, s.Finished!.Subflows.Count);
+        Assert.Contains(s.Finished.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ServerIp(1)) && sf.BytesReceived > 256 * 1024);
+        Assert.Equal(s.Finished.LocalToken, c.Finished!.RemoteToken);
+    }
+
+    [Fact]
+    public void Without_limits_no_subflow_joins_and_one_path_carries_everything()
+    {
+        var nodes = new SimMptcpNodes(Sys, "mptcp.path-manager.limits.add-addr-accepted = 0", ServerSignalling, Path, Path);
+        var up = TransferHandler.RandomBytes(1 << 20, 4);
+
+        var (_, s) = Transfer(nodes, up, []);
+
+        AssertIntact(up, s.Received);
+        Assert.Single(s.Finished!.Subflows);
+    }
+
+    [Fact]
+    public void The_transfer_completes_on_the_other_path_when_the_initial_one_blackholes()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(8 << 20, 5);
+
+        var (c, s) = Transfer(nodes, up, [], midway: () =>
+        {
+            Thread.Sleep(400);
+            nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
+        });
+
+        AssertIntact(up, s.Received);
+        Assert.Contains(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)) && sf.BytesSent > 4 << 20);
+    }
+
+    [Fact]
+    public void A_peer_without_mptcp_gets_plain_tcp_under_the_same_api()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, "mptcp.enabled = off", Path, Path);
+        var up = TransferHandler.RandomBytes(1 << 20, 6);
+        var serverReport = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new PlainSink(serverReport.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        var clientReport = CreateTestProbe();
+        var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)), client);
+
+        var received = serverReport.ExpectMsg<byte[]>(Wait);
+        AssertIntact(up, received);
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        Assert.True(c.Finished!.Fallback);
+        Assert.Single(c.Finished.Subflows);
+    }
+
+    [Fact]
+    public void Abort_resets_every_subflow_and_the_peer_learns_of_it()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var serverSide = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
+        ExpectMsg<TcpMsg.Connected>(Wait);
+        var connection = LastSender;
+        connection.Tell(new TcpMsg.Register(TestActor));
+        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
+        serverSide.LastSender.Tell(new TcpMsg.Register(serverSide.Ref));
+        AwaitCondition(() => nodes.Net.GetLink("p1").AToB.Stats.FramesDelivered > 2, Wait); // the join's handshake went through
+
+        connection.Tell(TcpMsg.Abort.Instance);
+
+        ExpectMsg<TcpMsg.Aborted>(Wait);
+        var closed = serverSide.FishForMessage(m => m is TcpMsg.ConnectionClosed, Wait);
+        Assert.IsType<TcpMsg.ErrorClosed>(closed);
+    }
+
+    /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(IActorRef to) => ReceiveAny(m => to.Forward(m));
+    }
+
+    /// <summary>A plain receiver: collects until the peer closes, then closes and reports the bytes.</summary>
+    private sealed class PlainSink : ReceiveActor
+    {
+        public PlainSink(IActorRef report)
+        {
+            var received = new MemoryStream();
+            Receive<TcpMsg.Connected>(_ => Sender.Tell(new TcpMsg.Register(Self)));
+            Receive<TcpMsg.Received>(r => received.Write(r.Data.ToArray()));
+            Receive<TcpMsg.ConnectionClosed>(_ => report.Tell(received.ToArray()));
+            ReceiveAny(_ => { });
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using CsCheck;
+using MptcpActors.Actors.Mptcp;
+
+namespace MptcpActors.Actors.Tests.Mptcp;
+
+/// <summary>
+/// DataReassembly as the connection sees it: one data stream cut into overlapping DSN ranges, delivered over several
+/// subflows in any order, some twice (reinjection), some below what was already read, some beyond the window, with the
+/// application reading in between. The initial DSN is often just below 2^64, so the stream wraps.
+/// </summary>
+public class DataReassemblyPropertyTests
+{
+    public readonly record struct Op(int Kind, int A, int B, int Version)
+    {
+        public override string ToString() => Kind switch
+        {
+            < 5 => $"Insert(+{A},{B},v{Version})",
+            5 => $"Read({A})",
+            6 => $"Peek({A})",
+            _ => $"Consume({A})",
+        };
+    }
+
+    /// <summary>Byte of version v of the stream at position p: a misplaced byte, or a later copy overwriting an earlier one, shows.</summary>
+    private static byte StreamByte(long p, int version = 0) => (byte)(((ulong)(p + 1) * 0x9E3779B97F4A7C15UL >> 56) + (ulong)version * 77);
+
+    /// <summary>Initial DSNs anywhere, and often within a few hundred bytes of 2^64 so the stream crosses it.</summary>
+    private static readonly Gen<ulong> InitialDsn = Gen.OneOf(Gen.ULong, Gen.Int[0, 600].Select(k => ulong.MaxValue - 300 + (ulong)k));
+
+    [Fact]
+    public void Bytes_read_are_the_stream_whatever_the_chunking_order_and_duplicates() =>
+        Gen.Byte.Array[0, 400].SelectMany(stream => Gen.Select(Gen.Int[1, 64], InitialDsn, Gen.Const(stream),
+                Gen.Select(Gen.Int[-12, stream.Length], Gen.Int[0, 48], Gen.Int[0, 64]).Array[0, 120]))
+            .Sample((capacity, dsn, stream, chunks) => Deliver(capacity, dsn, stream, chunks), iter: 2000,
+                print: t => $"capacity {t.Item1}, initial DSN {t.Item2}, {t.Item3.Length} bytes: {string.Join(", ", t.Item4)}");
+
+    /// <summary>Each chunk is (start relative to the initial DSN, length, bytes to read afterwards).</summary>
+    private static void Deliver(int capacity, ulong initialDsn, byte[] stream, (int Start, int Length, int Read)[] chunks)
+    {
+        var r = new DataReassembly(initialDsn, capacity);
+        var read = new List<byte>();
+        var buffer = new byte[64];
+        foreach (var (start, length, toRead) in chunks)
+        {
+            // Bytes before the stream's start are garbage: they lie below the initial DSN and must never be delivered.
+            var end = Math.Min(start + length, stream.Length);
+            var data = new byte[Math.Max(0, end - start)];
+            for (var i = 0; i < data.Length; i++) data[i] = start + i >= 0 ? stream[start + i] : (byte)0xEE;
+            var dsn = initialDsn + (ulong)(long)start;
+            var beyond = (long)(dsn - r.WindowEnd) >= 0;
+            var (readable, ooo) = (r.Readable, r.OutOfOrderBytes);
+
+            r.Insert(dsn, data);
+
+            if (beyond) Assert.Equal((readable, ooo), (r.Readable, r.OutOfOrderBytes));
+            Assert.InRange(r.Buffered, 0, capacity);
+            var n = r.Read(buffer.AsSpan(0, Math.Min(toRead, buffer.Length)));
+            read.AddRange(buffer.AsSpan(0, n));
+        }
+
+        // The missing rest, in order, one window at a time.
+        while (read.Count < stream.Length)
+        {
+            var next = (int)(r.NextDsn - initialDsn);
+            var end = Math.Min(stream.Length, read.Count + capacity);
+            r.Insert(r.NextDsn, stream.AsSpan(next, end - next));
+            var n = r.Read(buffer);
+            Assert.True(n > 0, "no progress with the window open");
+            read.AddRange(buffer.AsSpan(0, n));
+        }
+        Assert.Equal(stream, read.ToArray());
+        Assert.Equal(0, r.OutOfOrderBytes);
+    }
+
+    private static Gen<Op> OpGen(int capacity) =>
+        Gen.Select(Gen.Int[0, 7], Gen.Int[-capacity - 8, 2 * capacity + 8], Gen.Int[0, capacity + 8], Gen.Int[0, 3])
+            .Select((k, a, b, v) => new Op(k, a, b, v));
+
+    [Fact]
+    public void Buffer_matches_a_model_where_the_first_copy_of_a_byte_wins() =>
+        Gen.Int[1, 48].SelectMany(c => Gen.Select(Gen.Const(c), InitialDsn, OpGen(c).Array[1, 150]))
+            .Sample((capacity, dsn, ops) => RunModel(capacity, dsn, ops), iter: 3000,
+                print: t => $"capacity {t.Item1}, initial DSN {t.Item2}: {string.Join(", ", t.Item3)}");
+
+    private static int Mod(int a, int m) => (a % m + m) % m;
+
+    private static void RunModel(int capacity, ulong initialDsn, Op[] ops)
+    {
+        var r = new DataReassembly(initialDsn, capacity);
+        // Stream positions relative to the initial DSN: what the application has read up to, what is in order, and
+        // the bytes held beyond a hole (the first version to arrive at each position).
+        long readPos = 0, nextPos = 0;
+        var inOrder = new Queue<byte>();
+        var held = new Dictionary<long, byte>();
+        for (var step = 0; step < ops.Length; step++)
+        {
+            var op = ops[step];
+            switch (op.Kind)
+            {
+                case < 5:
+                {
+                    var start = nextPos + op.A;
+                    var data = new byte[op.B];
+                    for (var i = 0; i < data.Length; i++) data[i] = StreamByte(start + i, op.Version);
+                    var advanced = r.Insert(initialDsn + (ulong)start, data);
+
+                    for (var p = Math.Max(start, nextPos); p < Math.Min(start + data.Length, readPos + capacity); p++)
+                        held.TryAdd(p, data[p - start]);
+                    var before = nextPos;
+                    while (held.Remove(nextPos, out var b))
+                    {
+                        inOrder.Enqueue(b);
+                        nextPos++;
+                    }
+                    Assert.Equal(nextPos - before, advanced);
+                    break;
+                }
+                case 5:
+                {
+                    var destination = new byte[Mod(op.A, capacity + 4)];
+                    var n = r.Read(destination);
+                    Assert.Equal(Math.Min(destination.Length, inOrder.Count), n);
+                    for (var i = 0; i < n; i++) Assert.Equal(inOrder.Dequeue(), destination[i]);
+                    readPos += n;
+                    break;
+                }
+                case 6:
+                {
+                    var destination = new byte[Math.Min(Mod(op.A, capacity + 4), inOrder.Count)];
+                    r.Peek(destination);
+                    Assert.Equal(inOrder.Take(destination.Length).ToArray(), destination);
+                    break;
+                }
+                default:
+                {
+                    var n = Mod(op.A, inOrder.Count + 1);
+                    r.Consume(n);
+                    for (var i = 0; i < n; i++) inOrder.Dequeue();
+                    readPos += n;
+                    break;
+                }
+            }
+
+            Assert.Equal(initialDsn + (ulong)readPos, r.ReadDsn);
+            Assert.Equal(initialDsn + (ulong)nextPos, r.NextDsn);
+            Assert.Equal(initialDsn + (ulong)(readPos + capacity), r.WindowEnd);
+            Assert.Equal(inOrder.Count, r.Readable);
+            Assert.Equal(held.Count, r.OutOfOrderBytes);
+            Assert.InRange(r.Buffered, 0, capacity);
+        }
+    }
+}
