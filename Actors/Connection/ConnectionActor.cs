@@ -66,6 +66,18 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         public static readonly DataTimer Instance = new();
     }
 
+    /// <summary>Both data streams are over and the subflows were told to close, but some have not finished closing.</summary>
+    private sealed class LingerTimeout
+    {
+        public static readonly LingerTimeout Instance = new();
+    }
+
+    /// <summary>
+    /// How long subflows may take to close once the connection is over: a subflow on a dead path cannot finish its
+    /// FIN exchange, and the application must not wait for it (Linux releases the connection and resets leftovers).
+    /// </summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(5);
+
     /// <summary>A subflow as this connection tracks it.</summary>
     private sealed class SubflowEntry(int id, IActorRef actor, InterfaceRoute route)
     {
@@ -135,6 +147,13 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 _core?.OnTimer(now);
                 if (_dataFinSent is { } fin && _core is { DataFinAcked: false }) Broadcast(new SendDataFin(fin));
                 break;
+            case GetConnectionInfo:
+                Sender.Tell(Info());
+                return;
+            case LingerTimeout:
+                AbortAll(fastClose: false);
+                Finish();
+                return;
             case TcpMsg.Register r:
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
@@ -263,8 +282,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup, r.Stale, e.Up));
         if (r.PeerDataAck is { } ack)
         {
+            var finPending = _core.DataFinDsn is not null && !_core.DataFinAcked;
             var freed = _core.OnDataAck(ack, r.PeerWindowEnd, now);
             _bytesSent += freed;
+            if (finPending && _core.DataFinAcked && !_fallback) Broadcast(new SendDataFin(null));
         }
         if (r.PeerDataFin is { } fin)
         {
@@ -389,6 +410,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             {
                 _subflowsClosing = true;
                 Broadcast(CloseSubflow.Instance);
+                Timers.StartSingleTimer("linger", LingerTimeout.Instance, Linger);
             }
         }
     }
@@ -429,6 +451,19 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         to?.Tell(new ConnectionFinished(_fallback ? null : _localToken, _fallback || _remoteKey is null ? null : MptcpCrypto.Token(_remoteKey.Value),
             _fallback, _checksums && !_fallback, _bytesSent, _bytesReceived, _core?.BytesReinjected ?? 0, _finished.ToList()));
         Context.Stop(Self);
+    }
+
+    private ConnectionInfo Info()
+    {
+        var subflows = _subflows.Values.Where(e => e.Up && e.Key is not null).Select(e =>
+        {
+            var r = e.Last;
+            var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
+            return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
+                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected);
+        }).ToList();
+        return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows);
     }
 
     private void Rearm()

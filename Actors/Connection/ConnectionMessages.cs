@@ -42,8 +42,11 @@ public sealed record SubflowSendRefused(ulong Dsn, int Length);
 /// <summary>The connection's DATA_ACK; <see cref="Force"/> sends it in a pure ACK now rather than on the next segment.</summary>
 public sealed record DataLevelAck(ulong DataAck, bool Force);
 
-/// <summary>Send DATA_FIN at this DSN (on every segment without data until the connection says otherwise), starting with a pure ACK now.</summary>
-public sealed record SendDataFin(ulong Dsn);
+/// <summary>
+/// Send DATA_FIN at this DSN on every segment without data, starting with a pure ACK now; null once the peer
+/// acknowledged it (it would otherwise crowd SACK blocks out of every ACK).
+/// </summary>
+public sealed record SendDataFin(ulong? Dsn);
 
 /// <summary>Announce an address (ADD_ADDR) or echo one of the peer's.</summary>
 public sealed record SendAddAddr(byte AddressId, IpAddressBytes Address, ushort? Port, bool Echo);
@@ -81,3 +84,17 @@ public sealed record IncomingSyn(TcpFlowKey Key, byte[] Syn, IActorRef Interface
 /// <summary>After ConnectionClosed: what the connection and each of its subflows carried (for --stats and reports).</summary>
 public sealed record ConnectionFinished(uint? LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
     long BytesReinjected, IReadOnlyList<SubflowFinished> Subflows);
+
+/// <summary>Ask a connection for <see cref="ConnectionInfo"/> (like <c>ss -Mti</c> for one connection).</summary>
+public sealed record GetConnectionInfo
+{
+    public static readonly GetConnectionInfo Instance = new();
+}
+
+/// <summary>One subflow as its connection last heard of it.</summary>
+public sealed record SubflowInfo(TcpFlowKey Key, bool IsJoin, bool Backup, bool Stale, double SmoothedRttMs, long CongestionWindow,
+    long BytesInFlight, long BytesScheduled, long BytesReinjected);
+
+/// <summary>A connection's state: tokens, whether it fell back, its data-level counters and its live subflows.</summary>
+public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
+    long BytesReinjected, IReadOnlyList<SubflowInfo> Subflows);

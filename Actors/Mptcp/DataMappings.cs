@@ -19,13 +19,16 @@ public sealed class DataMappings
 
     public int Count => _list.Count;
 
-    /// <summary>Appends data queued after all earlier data; merges with the last mapping when both sequences continue it.</summary>
+    /// <summary>
+    /// Appends data queued after all earlier data; merges with the last mapping when both sequences continue it (each
+    /// segment then gets its own DSS mapping from the merged range, so ranges may grow past DSS's 16-bit length).
+    /// </summary>
     public void Append(uint subflowSeq, ulong dsn, int length)
     {
         if (_list.Count > 0)
         {
             var last = _list[^1];
-            if (last.SubflowEnd == subflowSeq && last.Dsn + (ulong)last.Length == dsn && last.Length + length <= ushort.MaxValue)
+            if (last.SubflowEnd == subflowSeq && last.Dsn + (ulong)last.Length == dsn && last.Length <= int.MaxValue - length)
             {
                 _list[^1] = last with { Length = last.Length + length };
                 return;

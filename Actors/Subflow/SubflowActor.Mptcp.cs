@@ -41,7 +41,7 @@ public sealed partial class SubflowActor
                 break;
             case SendDataFin f:
                 _mptcp!.DataFinToSend = f.Dsn;
-                _core.SendAckNow(now);
+                if (f.Dsn is not null) _core.SendAckNow(now);
                 break;
             case SendAddAddr add:
                 _mptcp!.QueueAddAddr(add.AddressId, add.Address, add.Port, add.Echo);

@@ -293,8 +293,11 @@ public sealed partial class TcpConnection
             ArmTailLossProbe(nowNs);
             if (dataAcked > 0) _events.OnAcknowledged(dataAcked);
         }
-        else if (ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Fin) && !windowChanged && _flight.Count > 0)
+        else if (ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Fin) && !windowChanged && _flight.Count > 0
+                 && (!_sack || newlySacked > 0))
         {
+            // With SACK a duplicate ACK must report newly SACKed data (RFC 6675 2): a pure ACK repeating the cumulative
+            // ACK says nothing of loss (MPTCP sends such ACKs to carry a new DATA_ACK, as Linux does).
             _dupAcks++;
             Statistics.DuplicateAcks++;
             if (newlySacked > 0) _cc.OnAck(new Congestion.AckSample(nowNs, newlySacked, _flight.Pipe, -1, _rtt.MinRttNs, EffectiveMss, _inRecovery, false));

@@ -51,7 +51,11 @@ public sealed partial class TcpConnection
         if (State is not (TcpState.Established or TcpState.CloseWait)) return false;
         var rwndRoom = _sndWnd - SeqMath.Distance(_sndUna, _sndNxt);
         var mss = PayloadRoom(_sndNxt);
-        if (_hook is not null && available > 0) mss = Math.Max(1, Math.Min(mss, _hook.PayloadLimit(_sndNxt, mss)));
+        // A segment the layer above cuts short (an MPTCP mapping ends) is not a small segment: it may not wait for Nagle
+        // or SWS avoidance, or every mapping boundary would cost a round trip.
+        var cut = _hook is not null && available > 0 ? Math.Max(1, _hook.PayloadLimit(_sndNxt, mss)) : mss;
+        var endsHere = cut < mss && cut <= available;
+        if (endsHere) mss = cut;
         var len = (int)Math.Min(Math.Min(available, mss), Math.Max(0, rwndRoom));
         if (available > 0 && len <= 0) return false;
         var pipe = _flight.Pipe;

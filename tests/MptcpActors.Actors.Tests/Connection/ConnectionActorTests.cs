@@ -9,7 +9,7 @@ using TcpMsg = Akka.IO.Tcp;
 namespace MptcpActors.Actors.Tests.Connection;
 
 /// <summary>Engine to engine MPTCP over two simulated paths: joins, ADD_ADDR, data on both paths, failover, close, abort.</summary>
-public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = DEBUG", output)
+public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
@@ -77,7 +77,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     public void A_server_signal_endpoint_is_announced_and_the_client_joins_it()
     {
         var nodes = new SimMptcpNodes(Sys, ClientAcceptingAddAddr, ServerSignalling, Path, Path);
-        var up = TransferHandler.RandomBytes(4 << 20, 3);
+        var up = TransferHandler.RandomBytes(8 << 20, 3);
 
         var (c, s) = Transfer(nodes, up, []);
 
@@ -149,7 +149,10 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         connection.Tell(new TcpMsg.Register(TestActor));
         serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
         serverSide.LastSender.Tell(new TcpMsg.Register(serverSide.Ref));
-        AwaitCondition(() => nodes.Net.GetLink("p1").AToB.Stats.FramesDelivered > 2, Wait); // the join's handshake went through
+        // Data from the server completes the MPTCP handshake at the client (RFC 8684 3.1), which then opens its join.
+        serverSide.LastSender.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
+        ExpectMsg<TcpMsg.Received>(Wait);
+        AwaitCondition(() => connection.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
 
         connection.Tell(TcpMsg.Abort.Instance);
 

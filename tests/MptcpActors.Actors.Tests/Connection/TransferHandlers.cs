@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.IO;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Subflow;
 using TcpMsg = Akka.IO.Tcp;
 
 namespace MptcpActors.Actors.Tests.Connection;
@@ -51,6 +52,9 @@ public sealed class TransferHandler : ReceiveActor
         Receive<TcpMsg.ConnectionClosed>(c => _closed = c);
         Receive<TcpMsg.CommandFailed>(_ => report.Tell(new TransferResult([], null, null)));
         Receive<ConnectionFinished>(f => report.Tell(new TransferResult(_received.ToArray(), _closed, f)));
+        // Plain TCP (MPTCP off) ends with its one subflow's report.
+        Receive<SubflowFinished>(f => report.Tell(new TransferResult(_received.ToArray(), _closed,
+            new ConnectionFinished(null, null, true, false, f.BytesSent, f.BytesReceived, 0, [f]))));
     }
 
     public static byte[] RandomBytes(int n, int seed)
