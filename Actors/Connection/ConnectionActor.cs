@@ -9,6 +9,7 @@ using MptcpActors.Actors.Mptcp.Scheduling;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Subflow;
 using MptcpActors.Actors.Tcp;
+using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
 using TcpMsg = Akka.IO.Tcp;
@@ -95,6 +96,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private MptcpSettings Settings => _start.Settings;
 
+    /// <summary>LIA or OLIA: every subflow hears of the others' windows and RTTs (RFC 6356 couples them).</summary>
+    private bool _coupled => _start.CongestionControl is CongestionControlKind.Lia or CongestionControlKind.Olia;
+
     protected override void PreStart()
     {
         if (_start.Client)
@@ -108,7 +112,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
-            syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)));
+            syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount) { CongestionControl = _start.CongestionControl }));
         }
     }
 
@@ -217,7 +222,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)
     {
         var nonce = join is null ? 0u : (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount);
+        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount)
+        {
+            CongestionControl = _start.CongestionControl,
+        };
         route.Actor.Tell(new OpenSubflow(remote, port, Self, setup));
         _opening++;
     }
@@ -292,6 +300,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _core.OnPeerDataFin(fin);
             Deliver();
         }
+        if (_coupled)
+        {
+            var figures = new PeerCongestion(e.Id, r.CongestionWindow, r.SrttNs, r.Mss, r.BytesSinceLastLoss, r.BytesBetweenLastTwoLosses);
+            foreach (var other in _subflows.Values)
+                if (other != e && other.Up) other.Actor.Tell(figures);
+        }
         if (r.Signals is { } signals)
             foreach (var s in signals) OnSignal(e, s);
     }
@@ -302,6 +316,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_subflows.Remove(subflow, out var e))
         {
             _core?.RemoveSubflow(e.Id);
+            if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
             if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)
             {
                 commander.Tell(new TcpMsg.CommandFailed(connect));

@@ -11,7 +11,11 @@ namespace MptcpActors.Actors.Connection;
 // message per segment); every subflow message is sent by the subflow, so the connection knows it by Sender.
 
 /// <summary>How a subflow's MPTCP layer starts: the connection's key, and for an additional subflow the join's parameters.</summary>
-public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0, int StaleLossCount = 4);
+public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0, int StaleLossCount = 4)
+{
+    /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
+    public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
+}
 
 /// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>
 public sealed record SubflowUp(TcpFlowKey Key, bool IsJoin, ulong? RemoteKey, bool Fallback, bool Checksums, byte RemoteAddressId,
@@ -28,7 +32,7 @@ public sealed record SubflowData(DataChunk[] Chunks);
 /// window and DATA_FIN, and the signals (ADD_ADDR, REMOVE_ADDR, MP_PRIO, ...) it received.
 /// </summary>
 public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale,
-    bool PeerBackup, bool FullyEstablished, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals);
+    bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals);
 
 /// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>
 public sealed record SubflowDown(SubflowFinished Finished, MpTcpRstReason? PeerResetReason);
@@ -98,3 +102,10 @@ public sealed record SubflowInfo(TcpFlowKey Key, bool IsJoin, bool Backup, bool 
 /// <summary>A connection's state: tokens, whether it fell back, its data-level counters and its live subflows.</summary>
 public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
     long BytesReinjected, IReadOnlyList<SubflowInfo> Subflows);
+
+/// <summary>
+/// To each subflow of a connection under coupled congestion control: another subflow's latest figures (or that it is
+/// gone), for LIA/OLIA's sums over all subflows (RFC 6356).
+/// </summary>
+public sealed record PeerCongestion(int SubflowId, long CongestionWindow, long SmoothedRttNs, int Mss, long BytesSinceLastLoss,
+    long BytesBetweenLastTwoLosses, bool Gone = false);

@@ -20,6 +20,8 @@ public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, Mpt
     public ushort RemotePort { get; init; }
     public IncomingSyn? Syn { get; init; }
     public IActorRef? BindHandler { get; init; }
+    /// <summary>The congestion control of this connection's subflows (mptcp.congestion-control, or the Connect's <see cref="MptcpSocketOptions"/>).</summary>
+    public Tcp.Congestion.CongestionControlKind CongestionControl { get; init; }
     public bool Client => Syn is null;
 }
 

@@ -6,6 +6,7 @@ using Akka.Event;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
 using MptcpActors.Transport.Wire.Tcp;
@@ -28,6 +29,7 @@ public sealed class MptcpManager : UntypedActor
     private readonly Dictionary<uint, IActorRef> _tokens = [];
     private readonly Dictionary<IActorRef, uint> _tokenOf = [];
     private readonly Dictionary<ushort, IActorRef> _binds = [];
+    private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
 
     public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
     {
@@ -101,14 +103,27 @@ public sealed class MptcpManager : UntypedActor
             route.Actor.Forward(c);
             return;
         }
-        Start(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
+        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
         {
             Commander = Sender,
             Connect = c,
             Interface = route,
             RemoteAddress = remoteAddress,
             RemotePort = (ushort)remote.Port,
-        });
+        }, c.Options));
+    }
+
+    /// <summary>The node's scheduler and congestion control, unless the Connect or Bind chose others (<see cref="MptcpSocketOptions"/>).</summary>
+    private ConnectionStart WithOptions(ConnectionStart start, IEnumerable<Akka.IO.Inet.SocketOption>? options)
+    {
+        var scheduler = _options.Scheduler;
+        var cc = _settings.CongestionControl.ToKind();
+        foreach (var o in options ?? [])
+        {
+            if (o is MptcpSocketOptions.Scheduler s) scheduler = s.Kind;
+            else if (o is MptcpSocketOptions.CongestionControl c) cc = c.Kind;
+        }
+        return start with { Options = _options with { Scheduler = scheduler }, CongestionControl = cc };
     }
 
     private void Bind(TcpMsg.Bind b)
@@ -129,6 +144,7 @@ public sealed class MptcpManager : UntypedActor
             foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, Self));
         }
         _binds[port] = b.Handler;
+        _bindOptions[port] = b.Options;
         Context.Watch(b.Handler);
         Sender.Tell(new TcpMsg.Bound(new IPEndPoint(endpoint!.Address, port)));
     }
@@ -136,6 +152,7 @@ public sealed class MptcpManager : UntypedActor
     private void Unbind(ushort port)
     {
         _binds.Remove(port);
+        _bindOptions.Remove(port);
         foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
     }
 
@@ -166,7 +183,8 @@ public sealed class MptcpManager : UntypedActor
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
-        Start(new ConnectionStart(NewKey(), _settings, _options, _interfaces) { Syn = syn, BindHandler = handler });
+        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces) { Syn = syn, BindHandler = handler },
+            _bindOptions.GetValueOrDefault(syn.Key.LocalPort)));
     }
 
     private void Start(ConnectionStart start)

@@ -1,8 +1,14 @@
 namespace MptcpActors.Actors.Mptcp;
 
-/// <summary>One DSS mapping: <see cref="Length"/> bytes from relative subflow sequence <see cref="SubflowSeq"/> carry data-level bytes from <see cref="Dsn"/>.</summary>
-public readonly record struct DataMapping(uint SubflowSeq, ulong Dsn, int Length)
+/// <summary>
+/// One DSS mapping: <see cref="Length"/> bytes from relative subflow sequence <see cref="SubflowSeq"/> carry data-level
+/// bytes from <see cref="Dsn"/>. A received one keeps its DSS checksum and the data-level length it was sent with
+/// (one more than <see cref="Length"/> when it also carried DATA_FIN), which the checksum covers.
+/// </summary>
+public readonly record struct DataMapping(uint SubflowSeq, ulong Dsn, int Length, ushort? Checksum = null, int WireLength = -1)
 {
+    public int ChecksummedLength => WireLength < 0 ? Length : WireLength;
+
     public uint SubflowEnd => SubflowSeq + (uint)Length;
     public bool Covers(uint subflowSeq) => (int)(subflowSeq - SubflowSeq) >= 0 && (int)(subflowSeq - SubflowEnd) < 0;
 }
@@ -46,7 +52,7 @@ public sealed class DataMappings
         _list.Insert(i, m);
     }
 
-    /// <summary>The mapping covering <paramref name="subflowSeq"/>, if any.</summary>
+    /// <summary>The mapping covering <paramref name="subflowSeq"/>, if any (the first one received, when several overlap).</summary>
     public bool TryFind(uint subflowSeq, out DataMapping mapping)
     {
         foreach (var m in _list)

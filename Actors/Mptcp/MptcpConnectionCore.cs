@@ -134,6 +134,7 @@ public sealed class MptcpConnectionCore
     /// </summary>
     public int NextChunk(Span<int> subflowIds, out ulong dsn, out int length, long nowNs)
     {
+        if (_scheduler is RedundantScheduler) return NextRedundantChunk(subflowIds, out dsn, out length, nowNs);
         dsn = 0;
         length = 0;
         while (_reinject.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - _dataUna) <= 0) _reinject.Dequeue();
@@ -183,6 +184,44 @@ public sealed class MptcpConnectionCore
         return count;
     }
 
+    /// <summary>
+    /// Redundant scheduling: every usable subflow sends all the data, each from its own position, skipping what the
+    /// peer already acknowledged at data level, so the fastest path always delivers first (lowest latency, at the cost
+    /// of capacity). Backups join in only when no other subflow is usable.
+    /// </summary>
+    private int NextRedundantChunk(Span<int> subflowIds, out ulong dsn, out int length, long nowNs)
+    {
+        dsn = 0;
+        length = 0;
+        // Every subflow carries everything already: what a failed one held needs no reinjection.
+        _reinject.Clear();
+        var end = _dataUna + (ulong)_send.Count;
+        var n = Math.Min(_subflows.Count, _views.Length);
+        for (var i = 0; i < n; i++) _views[i] = _subflows[i].Current;
+        var backupsCarry = SubflowView.BackupsCarry(_views.AsSpan(0, n));
+        for (var i = 0; i < n; i++)
+        {
+            var s = _subflows[i];
+            var v = _views[i];
+            if (!v.Eligible(backupsCarry) || v.SendSpace <= 0) continue;
+            var from = (long)(s.RedundantNext - _dataUna) > 0 ? s.RedundantNext : _dataUna;
+            var window = (long)(_peerWindowEnd - from);
+            var len = (int)Math.Min(Math.Min((long)(end - from), window), Math.Min(v.SendSpace, _o.MaxChunk));
+            if (len <= 0) continue;
+            s.RedundantNext = from + (ulong)len;
+            s.SentSinceReport += len;
+            s.BytesScheduled += len;
+            s.Outstanding.Enqueue((from, len));
+            if ((long)(s.RedundantNext - _sndNxt) > 0) _sndNxt = s.RedundantNext;
+            if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rto;
+            subflowIds[0] = s.Id;
+            dsn = from;
+            length = len;
+            return 1;
+        }
+        return 0;
+    }
+
     /// <summary>Copies the data at <paramref name="dsn"/> (still in the send buffer) into <paramref name="destination"/>.</summary>
     public void CopySendData(ulong dsn, Span<byte> destination) => _send.Peek((int)(dsn - _dataUna), destination);
 
@@ -200,6 +239,8 @@ public sealed class MptcpConnectionCore
             return;
         }
         DataRetransmissionTimeouts++;
+        if (_scheduler is RedundantScheduler)
+            foreach (var s in _subflows) s.RedundantNext = _dataUna; // every subflow starts again from the oldest unacknowledged byte
         var outstanding = (long)(_sndNxt - _dataUna);
         if (outstanding > 0) PushFront(_dataUna, (int)Math.Min(outstanding, _o.MaxChunk));
         _rto = Math.Min(_rto * 2, _o.MaxDataRtoNs);

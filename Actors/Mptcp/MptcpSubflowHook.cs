@@ -106,6 +106,25 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     public MpTcpRstReason ResetReason { get; set; } = MpTcpRstReason.Unspecified;
     /// <summary>Our RST also carries MP_FASTCLOSE with the peer's key: the whole connection is being aborted (3.5).</summary>
     public bool FastCloseOnReset { get; set; }
+    /// <summary>When set, our RST carries MP_FAIL with this DSN: a mapping starting there failed its DSS checksum (RFC 8684 3.7).</summary>
+    public ulong? FailDsn { get; set; }
+    /// <summary>Mappings whose DSS checksum did not match their data.</summary>
+    public long ChecksumErrors { get; private set; }
+
+    /// <summary>
+    /// Checks a whole received mapping against its DSS checksum (RFC 8684 3.3.1): true when checksums are not in use
+    /// or it matches; on a mismatch the subflow is to be reset with MP_FAIL at the mapping's DSN.
+    /// </summary>
+    public bool VerifyChecksum(in DataMapping m, ReadOnlySpan<byte> data)
+    {
+        if (!Checksums || State != MptcpNegotiation.Mptcp) return true;
+        if (m.Checksum is { } sum && MptcpCrypto.DssChecksum(m.Dsn, m.SubflowSeq, (ushort)m.ChecksummedLength, sum, data) == 0) return true;
+        ChecksumErrors++;
+        FailDsn = m.Dsn;
+        ResetReason = MpTcpRstReason.MiddleboxInterference;
+        return false;
+    }
+
     /// <summary>The reason an MP_TCPRST from the peer gave, if any.</summary>
     public MpTcpRstReason? PeerResetReason { get; private set; }
     public long InvalidOptions { get; private set; }
@@ -155,8 +174,12 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     }
 
     /// <summary>The DSN of received data at relative subflow sequence <paramref name="subflowSeq"/>, and how many bytes from there the same mapping covers.</summary>
-    public bool TryMapReceived(uint subflowSeq, out ulong dsn, out int contiguous)
+    public bool TryMapReceived(uint subflowSeq, out ulong dsn, out int contiguous) => TryMapReceived(subflowSeq, out dsn, out contiguous, out _);
+
+    /// <summary>As above, with the mapping itself when the data is explicitly mapped (not fallen back or infinitely mapped).</summary>
+    public bool TryMapReceived(uint subflowSeq, out ulong dsn, out int contiguous, out DataMapping? mapping)
     {
+        mapping = null;
         if (State == MptcpNegotiation.Fallback)
         {
             dsn = RemoteIdsn + subflowSeq;
@@ -171,6 +194,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         }
         if (ReceiveMappings.TryFind(subflowSeq, out var m))
         {
+            mapping = m;
             dsn = m.Dsn + (subflowSeq - m.SubflowSeq);
             contiguous = (int)(m.SubflowEnd - subflowSeq);
             return true;
@@ -263,7 +287,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
                     }
                     // The client's first data carries MP_CAPABLE with its length in place of a DSS mapping (3.1).
                     if (!Client && c.DataLevelLength is { } len && len > 0 && segment.PayloadLength > 0)
-                        ReceiveMappings.Insert(new DataMapping(1, RemoteIdsn + 1, len));
+                        ReceiveMappings.Insert(new DataMapping(1, RemoteIdsn + 1, len, c.Checksum));
                     break;
                 case MptcpSubtype.MpJoin when MpJoinOption.Read(o.Raw, out var j) == MptcpOptionError.None:
                     if (IsJoin && !Client && j.Stage == MpJoinStage.Ack && !_joinConfirmed)
@@ -355,10 +379,10 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             // DATA_FIN takes the last DSN of its mapping; alone it has subflow sequence 0 and length 1 (3.3.3).
             PeerDataFin = dsn + d.DataLevelLength - 1u;
             if (d.DataLevelLength > 1 && d.SubflowSequenceNumber != 0)
-                ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1));
+                ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1, d.Checksum, d.DataLevelLength));
             return true; // a DATA_FIN is answered with a DATA_ACK covering it, even on a pure ACK
         }
-        ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength));
+        ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength, d.Checksum));
         return false;
     }
 
@@ -410,7 +434,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             return State == MptcpNegotiation.Fallback ? 0 : 12;
         }
         if (State != MptcpNegotiation.Mptcp) return 0;
-        if ((segment.Flags & TcpFlags.Rst) != 0) return FastCloseOnReset ? 16 : 4;
+        if ((segment.Flags & TcpFlags.Rst) != 0) return (FastCloseOnReset ? 12 : 0) + (FailDsn.HasValue ? 12 : 0) + 4;
         if (IsJoin && Client && !_joinConfirmed) return 24;
         if (!IsJoin && Client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
         if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
@@ -446,6 +470,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             // MP_FASTCLOSE with the peer's key aborts the whole connection (RFC 8684 3.5, option B); MP_TCPRST says why
             // this subflow went (3.6).
             if (FastCloseOnReset && RemoteKey is { } rk) w.TryWrite(new MpFastCloseOption(rk));
+            if (FailDsn is { } failed) w.TryWrite(new MpFailOption(failed));
             w.TryWrite(new MpTcpRstOption(0, ResetReason));
             return w.Finish();
         }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Tcp;
+using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Actors.Subflow;
@@ -14,6 +15,7 @@ public sealed partial class SubflowActor
 {
     /// <summary>RTO backoffs after which a subflow counts as stale (mptcp.stale-loss-count, Linux's stale_loss_cnt).</summary>
     private int _staleAfter = 4;
+    private const int QueueSegments = 16;
     private MptcpSubflowHook? _mptcp;
     private IActorRef? Owner => _start.Owner;
     private bool _upReported;
@@ -62,6 +64,9 @@ public sealed partial class SubflowActor
                 _mptcp!.FastCloseOnReset = abort.FastClose;
                 _mptcp.ResetReason = abort.Reason;
                 _core.Abort(now);
+                break;
+            case PeerCongestion p:
+                OnPeerCongestion(p);
                 break;
             case Terminated t when t.ActorRef.Equals(Owner):
                 _core.Abort(now);
@@ -117,7 +122,7 @@ public sealed partial class SubflowActor
         var taken = 0;
         while (taken < readable)
         {
-            if (!h.TryMapReceived(seq, out var dsn, out var contiguous))
+            if (!h.TryMapReceived(seq, out var dsn, out var contiguous, out var mapping))
             {
                 // Data without a mapping: on a lone initial subflow before any mapping the peer fell back (RFC 8684
                 // 3.7); anywhere else the subflow cannot be trusted and is reset.
@@ -131,13 +136,26 @@ public sealed partial class SubflowActor
                 return;
             }
             var n = Math.Min(readable - taken, contiguous);
+            if (h.Checksums && mapping is { } m && h.State == MptcpNegotiation.Mptcp)
+            {
+                // A checksummed mapping is passed on only whole and verified (RFC 8684 3.3.1): wait for the rest of it.
+                if (seq != m.SubflowSeq || n < m.Length) break;
+            }
             var bytes = new byte[n];
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
+            if (mapping is { } checkedMapping && !h.VerifyChecksum(checkedMapping, bytes))
+            {
+                // The data is not what was sent: nothing of it is delivered; the subflow goes with MP_FAIL and
+                // MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
+                _core.Abort(now);
+                return;
+            }
             _core.Consume(n, now);
             _chunks.Add(new DataChunk(dsn, bytes));
             taken += n;
             seq += (uint)n;
         }
+        if (_chunks.Count == 0) return;
         h.ReceiveMappings.DropBefore(seq);
         Owner!.Tell(new SubflowData(_chunks.ToArray()));
     }
@@ -149,14 +167,47 @@ public sealed partial class SubflowActor
         h.Signals.Clear();
         var cwnd = _core.CongestionControl.CongestionWindow;
         var queued = _core.SendBufferUsed;
-        // Room for about two windows: one in flight and one queued, so the scheduler decides late and a subflow's
-        // queue never holds much that a faster one could carry.
-        var space = _core.State.CanSend() ? Math.Max(0, Math.Min(_core.SendBufferFree, 2 * cwnd - queued)) : 0;
+        // Room for what the window can send now plus a few segments to cover the message round trip to the
+        // connection: the scheduler decides late, and a subflow never queues much that a faster one could carry.
+        var space = _core.State.CanSend() ? Math.Max(0, Math.Min(_core.SendBufferFree, cwnd + QueueSegments * _core.EffectiveMss - queued)) : 0;
+        var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
-            _core.RtoBackoffs >= _staleAfter, h.PeerBackup, h.FullyEstablished, h.HasPeerDataAck ? h.PeerDataAck : null, h.PeerWindowEnd, h.PeerDataFin, signals);
+            _core.RtoBackoffs >= _staleAfter, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
+            h.HasPeerDataAck ? h.PeerDataAck : null, h.PeerWindowEnd, h.PeerDataFin, signals);
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };
         Owner!.Tell(report);
+    }
+
+    /// <summary>Coupled congestion control (LIA/OLIA) over this subflow and the others' relayed figures; null when uncoupled.</summary>
+    private CongestionCoupling? _coupling;
+    private readonly Dictionary<int, PeerCongestionView> _peers = [];
+
+    private CongestionCoupling? CouplingFor(MptcpSubflowSetup? setup)
+    {
+        var kind = setup?.CongestionControl ?? _start.Options.CongestionControl;
+        return setup is not null && kind is CongestionControlKind.Lia or CongestionControlKind.Olia ? _coupling = new CongestionCoupling() : null;
+    }
+
+    private void OnPeerCongestion(PeerCongestion p)
+    {
+        if (_coupling is null) return;
+        if (p.Gone)
+        {
+            if (_peers.Remove(p.SubflowId, out var gone)) _coupling.Remove(gone);
+            return;
+        }
+        if (!_peers.TryGetValue(p.SubflowId, out var view))
+        {
+            view = new PeerCongestionView(p.SubflowId);
+            _peers[p.SubflowId] = view;
+            _coupling.Add(view);
+        }
+        view.CongestionWindow = p.CongestionWindow;
+        view.SmoothedRttNs = p.SmoothedRttNs;
+        view.Mss = p.Mss;
+        view.BytesSinceLastLoss = p.BytesSinceLastLoss;
+        view.BytesBetweenLastTwoLosses = p.BytesBetweenLastTwoLosses;
     }
 
     private void MptcpClosed(TcpCloseReason reason)

@@ -1,9 +1,11 @@
 using System.Net;
+using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Mptcp;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 using MptcpActors.Actors.Tcp;
+using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Wire.Tcp;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -75,21 +77,26 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         var now = MonotonicClock.NowNs;
         var k = _start.Key;
         if (_start.Mptcp is { } setup) StartMptcp(setup, client: _start.Syn is null);
+        var options = _start.Mptcp?.CongestionControl is { } cc ? _start.Options with { CongestionControl = cc } : _start.Options;
+        var coupling = CouplingFor(_start.Mptcp);
         if (_start.Syn is { } syn)
         {
-            _core = TcpSegment.TryParse(syn, out var seg)
-                ? TcpConnection.Accept(_start.Options, this, this, _mptcp, _start.Iss, _start.TimestampOffset, seg, now)!
-                : null!;
+            if (!TcpSegment.TryParse(syn, out var seg)) throw new ArgumentException("a subflow's SYN must parse", nameof(_start));
+            _core = TcpConnection.Accept(options, this, this, _mptcp, _start.Iss, _start.TimestampOffset, seg, now, coupling)!;
             if (_core is null)
             {
+                // Refused (an MP_JOIN whose token or stage does not fit): RST, as Linux answers a join it will not take.
+                ((ITcpSegmentSink)this).Send(TcpConnection.WriteResetFor(seg, ((ITcpSegmentSink)this).Rent(TcpSegment.MinHeaderLength)));
+                Owner?.Tell(new SubflowDown(new SubflowFinished(k, 0, 0, 0, 0, TcpCloseReason.Refused), null));
                 Context.Stop(Self);
                 return;
             }
         }
         else
         {
-            _core = TcpConnection.Connect(_start.Options, this, this, _mptcp, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now);
+            _core = TcpConnection.Connect(options, this, this, _mptcp, k.LocalPort, k.RemotePort, _start.Iss, _start.TimestampOffset, now, coupling);
         }
+        if (coupling is not null && _core.CongestionControl is ISubflowCongestionView own) coupling.Add(own);
         Context.Watch(_start.Interface);
         if (Owner is { } owner) Context.Watch(owner);
         if (_mptcp is not null) AfterMptcpTurn(now);

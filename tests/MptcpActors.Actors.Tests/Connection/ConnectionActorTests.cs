@@ -3,6 +3,9 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Sim;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -34,7 +37,8 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
 
     private const string ServerAcceptingJoins = "mptcp.path-manager.limits.subflows = 2";
 
-    private (TransferResult Client, TransferResult Server) Transfer(SimMptcpNodes nodes, byte[] up, byte[] down, Action? midway = null)
+    private (TransferResult Client, TransferResult Server) Transfer(SimMptcpNodes nodes, byte[] up, byte[] down, Action? midway = null,
+        params Akka.IO.Inet.SocketOption[] options)
     {
         var serverReport = CreateTestProbe();
         var clientReport = CreateTestProbe();
@@ -42,7 +46,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
         ExpectMsg<TcpMsg.Bound>(Wait);
         var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)), client);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080), options: options), client);
         midway?.Invoke();
         var c = clientReport.ExpectMsg<TransferResult>(Wait);
         var s = serverReport.ExpectMsg<TransferResult>(Wait);
@@ -56,7 +60,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     public void A_client_subflow_endpoint_joins_and_both_paths_carry_data_both_ways()
     {
         var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var up = TransferHandler.RandomBytes(4 << 20, 1);
+        var up = TransferHandler.RandomBytes(12 << 20, 1);
         var down = TransferHandler.RandomBytes(3 << 20, 2);
 
         var (c, s) = Transfer(nodes, up, down);
@@ -159,6 +163,45 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         ExpectMsg<TcpMsg.Aborted>(Wait);
         var closed = serverSide.FishForMessage(m => m is TcpMsg.ConnectionClosed, Wait);
         Assert.IsType<TcpMsg.ErrorClosed>(closed);
+    }
+
+    [Theory]
+    [InlineData(CongestionControlKind.Lia, SchedulerKind.Default)]
+    [InlineData(CongestionControlKind.Olia, SchedulerKind.Default)]
+    [InlineData(CongestionControlKind.Cubic, SchedulerKind.RoundRobin)]
+    [InlineData(CongestionControlKind.NewReno, SchedulerKind.Redundant)]
+    public void Every_scheduler_and_congestion_control_delivers_over_both_paths(CongestionControlKind cc, SchedulerKind scheduler)
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(6 << 20, 7);
+
+        var (c, s) = Transfer(nodes, up, [], null, new MptcpSocketOptions.CongestionControl(cc), new MptcpSocketOptions.Scheduler(scheduler));
+
+        AssertIntact(up, s.Received);
+        Assert.Equal(2, c.Finished!.Subflows.Count);
+        Assert.All(c.Finished.Subflows, sf => Assert.True(sf.BytesSent > 256 * 1024, $"{sf.Key} sent only {sf.BytesSent} bytes"));
+        // Redundant sends every chunk on every subflow that has room: well beyond the data's length in total.
+        if (scheduler == SchedulerKind.Redundant) Assert.True(c.Finished.Subflows.Sum(sf => sf.BytesSent) > up.Length * 13 / 10);
+    }
+
+    private const string TwoSubflowEndpoints = """
+        mptcp.path-manager {
+          limits { subflows = 2 }
+          endpoints = [ { address = 10.7.1.1, flags = [subflow] }, { address = 10.7.2.1, flags = [subflow] } ]
+        }
+        """;
+
+    [Fact]
+    public void Joins_beyond_the_servers_limit_are_refused_and_the_connection_carries_on()
+    {
+        var nodes = new SimMptcpNodes(Sys, TwoSubflowEndpoints, "mptcp.path-manager.limits.subflows = 1", Path, Path, Path);
+        var up = TransferHandler.RandomBytes(2 << 20, 8);
+
+        var (c, s) = Transfer(nodes, up, []);
+
+        AssertIntact(up, s.Received);
+        Assert.Equal(2, s.Finished!.Subflows.Count);
+        Assert.Contains(c.Finished!.Subflows, sf => sf.Reason is TcpCloseReason.Reset or TcpCloseReason.Refused);
     }
 
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
