@@ -73,6 +73,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         public static readonly LingerTimeout Instance = new();
     }
 
+    private sealed class FinalTimeout
+    {
+        public static readonly FinalTimeout Instance = new();
+    }
+
     /// <summary>
     /// How long subflows may take to close once the connection is over: a subflow on a dead path cannot finish its
     /// FIN exchange, and the application must not wait for it (Linux releases the connection and resets leftovers).
@@ -156,7 +161,13 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Sender.Tell(Info());
                 return;
             case LingerTimeout:
+                // Reset what is left; its subflows report themselves down at once, or are listed as aborted shortly.
                 AbortAll(fastClose: false);
+                Timers.StartSingleTimer("final", FinalTimeout.Instance, TimeSpan.FromSeconds(1));
+                break;
+            case FinalTimeout:
+                foreach (var e in _subflows.Values)
+                    if (e.Key is { } key) _finished.Add(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Aborted));
                 Finish();
                 return;
             case TcpMsg.Register r:
@@ -331,7 +342,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
         if (!_closedReported)
         {
-            var done = _core is not null && _core.DataFinAcked && _core.PeerClosed;
+            var done = _core is not null && SendDone && _core.PeerClosed;
             ReportClosed(done ? ClosedEvent() : down.PeerResetReason is not null || down.Finished.Reason == TcpCloseReason.Reset
                 ? new TcpMsg.ErrorClosed("Connection reset by peer")
                 : new TcpMsg.ErrorClosed($"all subflows closed ({down.Finished.Reason})"));
@@ -415,7 +426,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void CheckClosed()
     {
         if (_core is null) return;
-        var sendDone = _core.DataFinAcked || (_fallback && _dataFinSent is not null);
+        var sendDone = SendDone;
         if (_closeCommand is TcpMsg.Close && sendDone) ReportClosed(TcpMsg.Closed.Instance);
         if (sendDone && (_core.PeerClosed || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
         {
@@ -431,6 +442,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     private bool _subflowsClosing;
+
+    /// <summary>Our stream is over: DATA_FIN acknowledged, or (fallen back) the subflow's FIN sent after all data.</summary>
+    private bool SendDone => _core is not null && (_core.DataFinAcked || (_fallback && _dataFinSent is not null));
     private bool _fullyEstablished;
 
     private TcpMsg.ConnectionClosed ClosedEvent() => _closeCommand switch

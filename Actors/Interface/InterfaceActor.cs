@@ -66,6 +66,12 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         Timers.StartPeriodicTimer("neighbors", RetryNeighbors.Instance, TimeSpan.FromMilliseconds(250));
     }
 
+    /// <summary>
+    /// A child that fails (a connection or subflow hit a bug or impossible input) is stopped, never restarted: a fresh
+    /// actor would not know the state its peer has; stopping resets its subflows, which the peer sees as an abort.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
     protected override void OnReceive(object message)
     {
         switch (message)

@@ -15,13 +15,8 @@ public sealed record InterfaceSetup(string Name, DeviceRef Device, byte[] Mac, I
     /// <summary>The node's other addresses, which this interface also takes segments for (see <see cref="LocalAddresses"/>).</summary>
     public IReadOnlyList<IpAddressBytes> NodeAddresses { get; init; } = [];
 
-    /// <summary>Offer MPTCP on connections opened here and accept it on connections arriving (mptcp.enabled, not --plain).</summary>
-    public bool Mptcp { get; init; }
     /// <summary>A device whose Transmit is thread-safe (a raw socket): frames go straight into it, not through <see cref="Device"/>'s actor.</summary>
     public Transport.Devices.IFrameDevice? DirectDevice { get; init; }
-
-    /// <summary>Ask for DSS checksums on MPTCP connections (mptcp.checksum).</summary>
-    public bool Checksum { get; init; }
 
     /// <summary>The next hop for <paramref name="destination"/>: itself on our subnet, else the gateway, else none.</summary>
     public IpAddressBytes? NextHop(IpAddressBytes destination) =>

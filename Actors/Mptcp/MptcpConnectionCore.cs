@@ -81,7 +81,7 @@ public sealed class MptcpConnectionCore
 
     public int Read(Span<byte> destination) => _recv.Read(destination);
 
-    public void AddSubflow(int id) => _subflows.Add(new ConnectionSubflow(id));
+    public void AddSubflow(int id) => _subflows.Add(new ConnectionSubflow(id) { RedundantNext = _dataUna });
 
     public void UpdateSubflow(in SubflowView view)
     {

@@ -21,6 +21,8 @@ public sealed partial class SubflowActor
     private bool _upReported;
     private SubflowReport? _lastReport;
     private readonly List<DataChunk> _chunks = [];
+    // Relative subflow sequence of the next byte to pass on (not RCV.NXT - readable: a received FIN counts in RCV.NXT).
+    private uint _nextReadSeq = 1;
 
     private void StartMptcp(MptcpSubflowSetup setup, bool client)
     {
@@ -95,9 +97,10 @@ public sealed partial class SubflowActor
     private void AfterMptcpTurn(long now)
     {
         var h = _mptcp!;
-        if (h.ResetRequested && _core.State != TcpState.Closed)
+        if (h.ResetRequested && _core.State != TcpState.Closed) _core.Abort(now);
+        if (h.ResetRequested)
         {
-            _core.Abort(now);
+            ReportDown();
             return;
         }
         if (!_upReported && h.Usable && _core.State.IsSynchronized())
@@ -106,10 +109,13 @@ public sealed partial class SubflowActor
             Owner!.Tell(new SubflowUp(_start.Key, h.IsJoin, h.RemoteKey, h.State == MptcpNegotiation.Fallback, h.Checksums,
                 h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup));
         }
-        if (!_upReported) return;
-        PassData(now);
-        h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
-        Report();
+        if (_upReported)
+        {
+            PassData(now);
+            h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
+            Report();
+        }
+        ReportDown();
     }
 
     private void PassData(long now)
@@ -117,7 +123,7 @@ public sealed partial class SubflowActor
         var h = _mptcp!;
         var readable = _core.Readable;
         if (readable == 0) return;
-        var seq = _core.RcvNxt - (uint)readable - _core.InitialReceiveSequence;
+        var seq = _nextReadSeq;
         _chunks.Clear();
         var taken = 0;
         while (taken < readable)
@@ -156,6 +162,7 @@ public sealed partial class SubflowActor
             seq += (uint)n;
         }
         if (_chunks.Count == 0) return;
+        _nextReadSeq = seq;
         h.ReceiveMappings.DropBefore(seq);
         Owner!.Tell(new SubflowData(_chunks.ToArray()));
     }
@@ -210,9 +217,20 @@ public sealed partial class SubflowActor
         view.BytesBetweenLastTwoLosses = p.BytesBetweenLastTwoLosses;
     }
 
-    private void MptcpClosed(TcpCloseReason reason)
+    /// <summary>
+    /// The core closed while handling a segment: the report waits for the end of the turn, after the data and the
+    /// DATA_FIN that segment brought were passed on (a fallen-back peer's last segment often carries both with its FIN).
+    /// </summary>
+    private void MptcpClosed(TcpCloseReason reason) => _closedReason = reason;
+
+    private TcpCloseReason? _closedReason;
+
+    private void ReportDown()
     {
-        if (_mptcp is null) return;
-        Owner?.Tell(new SubflowDown(Finished(reason), _mptcp.PeerResetReason));
+        if (_closedReason is not { } reason || _downReported) return;
+        _downReported = true;
+        Owner?.Tell(new SubflowDown(Finished(reason), _mptcp!.PeerResetReason));
     }
+
+    private bool _downReported;
 }

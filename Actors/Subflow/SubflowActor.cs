@@ -106,6 +106,11 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void PostStop()
     {
+        if (_mptcp is not null && _core is not null)
+        {
+            _closedReason ??= TcpCloseReason.Aborted;
+            ReportDown();
+        }
         if (_core is not null && _core.State != TcpState.Closed) _core.Abort(MonotonicClock.NowNs);
         _batch?.Flush();
         _batch?.Dispose();

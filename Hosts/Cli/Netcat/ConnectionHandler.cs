@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.IO;
+using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Subflow;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -7,13 +8,15 @@ namespace MptcpActors.Cli.Netcat;
 
 /// <summary>
 /// One netcat-style connection: what arrives goes to stdout (or back, with --echo); stdin is sent with write acks as
-/// backpressure; end of stdin half-closes; the connection ends when both directions are closed.
+/// backpressure; end of stdin half-closes; the connection ends when both directions are closed and its report came:
+/// <see cref="ConnectionFinished"/> from an MPTCP connection (fallen back or not), <see cref="SubflowFinished"/> from a
+/// plain TCP one (--plain), taken as a connection of one subflow.
 /// </summary>
 public sealed class ConnectionHandler : ReceiveActor
 {
     public sealed record StdinChunk(byte[] Data, int Length);
     public sealed record StdinEnd;
-    public sealed record Done(bool Clean, string? Error, SubflowFinished? Stats, long BytesIn, long BytesOut);
+    public sealed record Done(bool Clean, string? Error, ConnectionFinished? Stats, long BytesIn, long BytesOut);
     private sealed class WriteAck : TcpMsg.Event
     {
         public static readonly WriteAck Instance = new();
@@ -30,7 +33,7 @@ public sealed class ConnectionHandler : ReceiveActor
     private long _in;
     private long _out;
     private string? _error;
-    private SubflowFinished? _stats;
+    private ConnectionFinished? _stats;
     private bool _finished;
     private bool _clean;
 
@@ -92,9 +95,14 @@ public sealed class ConnectionHandler : ReceiveActor
             if (c is TcpMsg.ErrorClosed e) _error = e.Cause;
             else if (c is TcpMsg.Aborted) _error = "connection aborted";
         });
+        Receive<ConnectionFinished>(c =>
+        {
+            _stats = c;
+            Finish();
+        });
         Receive<SubflowFinished>(s =>
         {
-            _stats = s;
+            _stats = new ConnectionFinished(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s]);
             Finish();
         });
     }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Tcp;
@@ -8,21 +9,30 @@ using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Capture;
 using MptcpActors.Transport.Devices;
 using MptcpActors.Transport.Sim;
-using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Cli.Netcat;
 
-/// <summary>The engine as the command runs it: an actor system, one device actor, one interface actor per --iface.</summary>
+/// <summary>
+/// The engine as the command runs it: an actor system, one device actor, one interface actor per --iface, and the node's
+/// MptcpManager over all of them (connections and listeners go through it; with mptcp.enabled = off it hands them to
+/// the interfaces as plain TCP).
+/// </summary>
 public sealed class Engine : IDisposable
 {
-    private Engine(ActorSystem system, List<(InterfaceSpec Spec, IActorRef Actor)> interfaces)
+    private Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager)
     {
         System = system;
-        Interfaces = interfaces;
+        Routes = routes;
+        Manager = manager;
     }
 
     public ActorSystem System { get; }
-    public IReadOnlyList<(InterfaceSpec Spec, IActorRef Actor)> Interfaces { get; }
+
+    /// <summary>The interfaces in --iface order, as the manager routes over them.</summary>
+    public IReadOnlyList<InterfaceRoute> Routes { get; }
+
+    /// <summary>Where Connect and Bind go (Akka.IO's TCP manager protocol).</summary>
+    public IActorRef Manager { get; }
 
     public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open)
     {
@@ -48,25 +58,23 @@ public sealed class Engine : IDisposable
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
         var options = TcpOptionsFrom(settings);
         var isn = IsnGenerator.CreateRandom();
-        var interfaces = specs.Select(s => (s, system.ActorOf(InterfaceActor.Props(new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name),
-            LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength, s.GatewayBytes, options with { Mss = MssFor(options.Mss, devices[s.Name].Mtu, s) }, isn)
-            { Mptcp = settings.Enabled, Checksum = settings.Checksum, DirectDevice = devices[s.Name] }), $"iface-{s.Name}"))).ToList();
-        return new Engine(system, interfaces);
+        var routes = specs.Select(s =>
+        {
+            // Every interface takes segments for all of the node's addresses of its family: a peer's subflow may reach
+            // one address over another address's link (Linux routes a subflow endpoint's SYN out of its own device).
+            var nodeAddresses = specs.Where(o => o.AddressBytes.Length == s.AddressBytes.Length).Select(o => o.AddressBytes).ToList();
+            var setup = new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name), LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength,
+                s.GatewayBytes, options with { Mss = MssFor(options.Mss, devices[s.Name].Mtu, s) }, isn)
+            { NodeAddresses = nodeAddresses, DirectDevice = devices[s.Name] };
+            return new InterfaceRoute(s.Name, s.AddressBytes, s.PrefixLength, s.Gateway is not null, system.ActorOf(InterfaceActor.Props(setup), $"iface-{s.Name}"));
+        }).ToList();
+        var manager = system.ActorOf(MptcpManager.Props(settings, routes), "mptcp");
+        return new Engine(system, routes, manager);
     }
 
     /// <summary>The MSS to announce on a link: the configured one, capped by what the link's MTU carries for the address family (1460 / 1440 at 1500).</summary>
     public static int MssFor(int configured, int mtu, InterfaceSpec spec) =>
         Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
-
-    /// <summary>The interface a connection to <paramref name="destination"/> leaves through: the one whose subnet holds it, else one with a gateway.</summary>
-    public IActorRef? Route(IpAddressBytes destination)
-    {
-        foreach (var (spec, actor) in Interfaces)
-            if (new InterfaceSetup("", null!, [], spec.AddressBytes, spec.PrefixLength, null, new(), null!).InSubnet(destination)) return actor;
-        foreach (var (spec, actor) in Interfaces)
-            if (spec.Gateway is not null && spec.AddressBytes.Length == destination.Length) return actor;
-        return null;
-    }
 
     public static TcpCoreOptions TcpOptionsFrom(MptcpSettings s) => new()
     {

@@ -64,10 +64,15 @@ public static class NetcatCommands
             config = BuildConfig(p, o);
             settings = MptcpSettings.Create(config);
         }
+        catch (MptcpConfigurationException e) when (e.Key.StartsWith("mptcp.path-manager.endpoints", StringComparison.Ordinal) && p.GetValue(o.Endpoint) is { Length: > 0 })
+        {
+            return CliErrors.Usage(stderr, $"--endpoint: {e.Message}");
+        }
         catch (MptcpConfigurationException e) { return CliErrors.Usage(stderr, e.Message); }
         catch (Exception e) when (e is ConfigurationException or FormatException or IOException) { return CliErrors.Usage(stderr, $"--config: {e.Message}"); }
-        if (!p.GetValue(o.Plain) && settings.Enabled && ifaces.Count > 1)
-            stderr.WriteLine("mptcp: warning: joining further subflows is not implemented yet: MPTCP runs on the first interface's subflow only");
+        // An endpoint opens or announces subflows from its address: one the engine does not own would silently do nothing.
+        if (settings.PathManager.Endpoints.FirstOrDefault(ep => !ifaces.Any(i => i.Address.Equals(ep.Address))) is { } stray)
+            return CliErrors.Usage(stderr, $"--endpoint: {stray.Address} is not the address of any --iface");
 
         Engine engine;
         try
@@ -92,19 +97,7 @@ public static class NetcatCommands
         {
             "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
         };
-        if (p.GetValue(o.Plain)) lines.Add("mptcp.enabled = false");
-        if (p.GetValue(o.Checksum)) lines.Add("mptcp.checksum = true");
-        if (p.GetValue(o.Scheduler) is { } s) lines.Add($"mptcp.scheduler = \"{s}\"");
-        if (p.GetValue(o.Limits) is { } limits)
-        {
-            foreach (var part in limits.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var kv = part.Split('=');
-                if (kv.Length != 2 || kv[0] is not ("subflows" or "add-addr-accepted"))
-                    throw new MptcpConfigurationException("--limits", $"'{part}': expected subflows=N or add-addr-accepted=M");
-                lines.Add($"mptcp.path-manager.limits.{kv[0]} = {kv[1]}");
-            }
-        }
+        lines.AddRange(NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), p.GetValue(o.Endpoint) ?? []));
         var flags = ConfigurationFactory.ParseString(string.Join("\n", lines));
         var file = p.GetValue(o.Config) is { } f ? ConfigurationFactory.ParseString(File.ReadAllText(f.FullName)) : Config.Empty;
         return MptcpConfig.WithFallback(flags.WithFallback(file));

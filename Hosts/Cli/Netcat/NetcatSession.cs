@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Akka.Actor;
-using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Connection;
 using MptcpActors.Transport.Wire.Mptcp;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -15,27 +15,24 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
 
     public int Connect(IPEndPoint remote)
     {
-        var iface = engine.Route(IpAddressBytes.From(remote.Address));
-        if (iface is null) return CliErrors.Failure(Console.Error, $"no interface reaches {remote.Address} (no subnet holds it and no --iface has gw=)");
+        // The manager routes the same way; asking first gives a message that says why rather than a bare refusal.
+        if (InterfaceRoute.For(engine.Routes, IpAddressBytes.From(remote.Address)) is null)
+            return CliErrors.Failure(Console.Error, $"no interface reaches {remote.Address} (no subnet holds it and no --iface has gw=)");
         var owner = engine.System.ActorOf(Props.Create(() => new Completion(_done)));
         var credit = echo ? null : new SemaphoreSlim(0);
         var handler = engine.System.ActorOf(Props.Create(() => new ConnectionHandler(owner, echo, _stdout, credit)));
         if (credit is not null) PumpStdin(handler, credit);
-        iface.Tell(new TcpMsg.Connect(remote), handler);
+        engine.Manager.Tell(new TcpMsg.Connect(remote), handler);
         return Finish(_done.Task.GetAwaiter().GetResult());
     }
 
+    /// <summary>One Bind on the manager: it listens on the port of every interface (MPTCP, or plain TCP with --plain).</summary>
     public int Listen(int port)
     {
         var owner = engine.System.ActorOf(Props.Create(() => new Completion(_done)));
-        var bound = new List<Task<object>>();
-        foreach (var (spec, iface) in engine.Interfaces)
-        {
-            var listener = engine.System.ActorOf(Props.Create(() => new Listener(owner, echo, keepOpen, _stdout, this)));
-            bound.Add(iface.Ask(new TcpMsg.Bind(listener, new IPEndPoint(spec.Address, port)), TimeSpan.FromSeconds(10)));
-        }
-        foreach (var b in bound)
-            if (b.GetAwaiter().GetResult() is TcpMsg.CommandFailed) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
+        var listener = engine.System.ActorOf(Props.Create(() => new Listener(owner, echo, keepOpen, _stdout, this)));
+        var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10));
+        if (bound.GetAwaiter().GetResult() is TcpMsg.CommandFailed) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
         if (keepOpen)
         {
             Thread.Sleep(Timeout.Infinite);
@@ -69,34 +66,35 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         return done.Clean ? CliErrors.Ok : CliErrors.Failure(Console.Error, done.Error ?? "connection did not close cleanly");
     }
 
-    /// <summary>CLI.md --stats: the connection and its subflows.</summary>
+    /// <summary>
+    /// CLI.md --stats: the connection (tokens, bytes each way as the application moved them, fallback, checksums, data
+    /// reinjected onto another subflow) and every subflow it had, in the order they ended.
+    /// </summary>
     private void WriteStats(ConnectionHandler.Done done)
     {
         using var f = File.Create(statsPath!);
         using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        var s = done.Stats;
+        var c = done.Stats;
         w.WriteStartObject();
         w.WriteStartObject("connection");
-        if (s?.LocalToken is { } local) w.WriteNumber("token", local);
-        else w.WriteNull("token");
-        if (s?.LocalToken is { } lt) w.WriteNumber("local_key_token", lt);
-        else w.WriteNull("local_key_token");
-        if (s?.RemoteToken is { } rt) w.WriteNumber("remote_key_token", rt);
-        else w.WriteNull("remote_key_token");
+        WriteToken(w, "token", c?.LocalToken);
+        WriteToken(w, "local_key_token", c?.LocalToken);
+        WriteToken(w, "remote_key_token", c?.RemoteToken);
         w.WriteNumber("bytes_sent", done.BytesOut);
         w.WriteNumber("bytes_received", done.BytesIn);
-        w.WriteBoolean("fallback", s?.Fallback ?? true);
-        w.WriteBoolean("checksum", s?.Checksums ?? false);
+        w.WriteBoolean("fallback", c?.Fallback ?? true);
+        w.WriteBoolean("checksum", c?.Checksums ?? false);
+        w.WriteNumber("reinjected_bytes", c?.BytesReinjected ?? 0);
         w.WriteEndObject();
         w.WriteStartArray("subflows");
-        if (s is not null)
+        foreach (var s in c?.Subflows ?? [])
         {
             w.WriteStartObject();
             w.WriteString("local_address", s.Key.LocalAddress.ToString());
             w.WriteNumber("local_port", s.Key.LocalPort);
             w.WriteString("remote_address", s.Key.RemoteAddress.ToString());
             w.WriteNumber("remote_port", s.Key.RemotePort);
-            w.WriteBoolean("backup", false);
+            w.WriteBoolean("backup", s.Backup);
             w.WriteNumber("bytes_sent", s.BytesSent);
             w.WriteNumber("bytes_received", s.BytesReceived);
             w.WriteNumber("retransmitted_bytes", s.BytesRetransmitted);
@@ -106,6 +104,12 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void WriteToken(Utf8JsonWriter w, string name, uint? token)
+    {
+        if (token is { } t) w.WriteNumber(name, t);
+        else w.WriteNull(name);
     }
 
     private sealed class Completion : ReceiveActor

@@ -8,16 +8,22 @@ public static class KernelPeer
     private const string Script = """
 import hashlib, socket, sys, random
 role, host, port, nbytes, proto, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+bind_any = len(sys.argv) > 7 and sys.argv[7] == 'any'
 fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+# A server's listening socket lives as long as its connection: the kernel answers an MP_JOIN SYN for a connection whose
+# listener is closed with RST (the join's request socket hangs off the listener).
+ls = None
 def data():
     r = random.Random(seed); left = nbytes
     while left > 0:
         n = min(left, 65536); left -= n
         yield r.randbytes(n)
 def serve_or_connect():
+    global ls
     if role.startswith('server'):
         ls = socket.socket(fam, socket.SOCK_STREAM, proto); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((host, port)); ls.listen(1); print('listening', flush=True); s, _ = ls.accept(); return s
+        ls.bind((('::' if fam == socket.AF_INET6 else '0.0.0.0') if bind_any else host, port)); ls.listen(1)
+        print('listening', flush=True); s, _ = ls.accept(); return s
     import time
     for attempt in range(300):
         s = socket.socket(fam, socket.SOCK_STREAM, proto); s.settimeout(10)
@@ -27,6 +33,9 @@ def serve_or_connect():
             s.close(); time.sleep(0.1)
     raise SystemExit('could not connect')
 s = serve_or_connect(); s.settimeout(120)
+def done():
+    s.close()
+    if ls is not None: ls.close()
 if role == 'echo-client' or role.endswith('both'):
     # Sends the seeded stream while receiving. echo-client: what comes back must be exactly what was sent (exit 3 if not);
     # *-both: what comes back is the other side's own stream, reported as 'SENT_SHA SENT_BYTES GOT_SHA GOT_BYTES SECONDS'.
@@ -46,7 +55,7 @@ if role == 'echo-client' or role.endswith('both'):
         if not b: break
         got.update(b); total += len(b)
     received_in = time.monotonic() - started
-    t.join(120); s.close()
+    t.join(120); done()
     if failure: raise SystemExit('send failed: ' + failure[0])
     if role == 'echo-client':
         ok = total == nbytes and got.hexdigest() == sent.hexdigest()
@@ -58,6 +67,7 @@ elif role.endswith('send'):
     for chunk in data(): sent.update(chunk); s.sendall(chunk)
     s.shutdown(socket.SHUT_WR)
     while s.recv(65536): pass
+    done()
     print(sent.hexdigest(), nbytes, flush=True)
 else:
     got = hashlib.sha256(); total = 0
@@ -65,7 +75,7 @@ else:
         b = s.recv(1 << 20)
         if not b: break
         got.update(b); total += len(b)
-    s.close()
+    done()
     print(got.hexdigest(), total, flush=True)
 """;
 
@@ -74,12 +84,16 @@ else:
     /// prints 'SHA BYTES'); client-both / server-both (sends its seeded stream while receiving; prints
     /// 'SENT_SHA SENT_BYTES GOT_SHA GOT_BYTES RECEIVE_SECONDS', the last from the connection to the other side's end of
     /// data); echo-client (sends its stream and checks the same bytes come back; prints 'SHA BYTES ok' and exits 0, or
-    /// 'SHA BYTES MISMATCH' and exits 3). Servers print 'listening' first.
+    /// 'SHA BYTES MISMATCH' and exits 3). Servers print 'listening' first, and keep listening until their connection ends
+    /// (the kernel accepts MP_JOINs only while the listener lives); with <paramref name="bindAny"/> a server listens on
+    /// every address of its namespace (<paramref name="host"/> then only gives the family), so it takes joins to the
+    /// addresses its endpoints announce.
     /// </summary>
-    public static Process Start(string ns, string role, string host, int port, long bytes, int seed, bool mptcp = false)
+    public static Process Start(string ns, string role, string host, int port, long bytes, int seed, bool mptcp = false, bool bindAny = false)
     {
         var path = PeerScript.Value;
-        var psi = new ProcessStartInfo("ip", ["netns", "exec", ns, "python3", path, role, host, port.ToString(), bytes.ToString(), mptcp ? "262" : "6", seed.ToString()])
+        var psi = new ProcessStartInfo("ip", ["netns", "exec", ns, "python3", path, role, host, port.ToString(), bytes.ToString(), mptcp ? "262" : "6", seed.ToString(),
+            bindAny ? "any" : "one"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
