@@ -85,6 +85,17 @@ public sealed partial class ConnectionActor
         }
     }
 
+    private void OnSetBackup(SetBackup change)
+    {
+        foreach (var e in _subflows.Values)
+        {
+            if (!e.Up || e.Key is not { } key || !key.LocalAddress.Equals(change.LocalAddress) || e.LocalBackup == change.Backup) continue;
+            e.LocalBackup = change.Backup;
+            e.Actor.Tell(new SendPrio(change.Backup));
+            UpdateView(e);
+        }
+    }
+
     private void TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
     {
         if (_remoteKey is not { } remoteKey || _fallback) return;

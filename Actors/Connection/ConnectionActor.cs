@@ -149,6 +149,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 // Stopped without a word (its interface went away): treated as a reset.
                 OnSubflowDown(new SubflowDown(new SubflowFinished(gone.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), t.ActorRef);
                 break;
+            case SetBackup change:
+                OnSetBackup(change);
+                break;
             case JoinRequest join:
                 OnJoinRequest(join);
                 break;
@@ -298,7 +301,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             OnEstablished();
         }
         // Either side's wish makes a backup (Linux: subflow->backup || subflow->request_bkup).
-        _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup, r.Stale, e.Up));
+        UpdateView(e);
         if (r.PeerDataAck is { } ack)
         {
             var finPending = _core.DataFinDsn is not null && !_core.DataFinAcked;
@@ -319,6 +322,13 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         if (r.Signals is { } signals)
             foreach (var s in signals) OnSignal(e, s);
+    }
+
+    /// <summary>What the scheduler sees of a subflow: its last report, backup when either side wants it.</summary>
+    private void UpdateView(SubflowEntry e)
+    {
+        if (_core is null || e.Last is not { } r) return;
+        _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup, r.Stale, e.Up));
     }
 
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)

@@ -109,3 +109,9 @@ public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fal
 /// </summary>
 public sealed record PeerCongestion(int SubflowId, long CongestionWindow, long SmoothedRttNs, int Mss, long BytesSinceLastLoss,
     long BytesBetweenLastTwoLosses, bool Gone = false);
+
+/// <summary>
+/// To a connection (from its application or a path manager): use the subflows from this local address as backup or
+/// not, and tell the peer with MP_PRIO (RFC 8684 3.3.8), like <c>ip mptcp endpoint change ADDR backup|nobackup</c>.
+/// </summary>
+public sealed record SetBackup(IpAddressBytes LocalAddress, bool Backup);

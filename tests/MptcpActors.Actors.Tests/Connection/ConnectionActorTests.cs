@@ -204,6 +204,79 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Contains(c.Finished!.Subflows, sf => sf.Reason is TcpCloseReason.Reset or TcpCloseReason.Refused);
     }
 
+    private const string ClientWithBackupEndpoint = """
+        mptcp.path-manager {
+          limits { subflows = 2, add-addr-accepted = 2 }
+          endpoints = [ { address = 10.7.1.1, flags = [subflow, backup] } ]
+        }
+        """;
+
+    [Fact]
+    public void A_backup_subflow_carries_no_data_while_the_other_path_works()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithBackupEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(6 << 20, 11);
+        var down = TransferHandler.RandomBytes(6 << 20, 12);
+
+        var (c, s) = Transfer(nodes, up, down);
+
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        var clientBackup = Assert.Single(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+        var serverBackup = Assert.Single(s.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ServerIp(0)) && sf.Key.RemoteAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+        Assert.True(clientBackup.Backup && serverBackup.Backup);
+        // Only the handshake and ACKs: both senders keep the data on the regular subflow (RFC 8684 3.3.8).
+        Assert.True(clientBackup.BytesSent < 64 * 1024, $"the client sent {clientBackup.BytesSent} bytes on its backup subflow");
+        Assert.True(serverBackup.BytesSent < 64 * 1024, $"the server sent {serverBackup.BytesSent} bytes on the backup subflow");
+    }
+
+    [Fact]
+    public void The_backup_subflow_takes_over_when_the_regular_path_blackholes()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithBackupEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(8 << 20, 13);
+
+        var (c, s) = Transfer(nodes, up, [], midway: () =>
+        {
+            Thread.Sleep(400);
+            nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
+        });
+
+        AssertIntact(up, s.Received);
+        var backup = Assert.Single(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+        Assert.True(backup.BytesSent > 2 << 20, $"the backup subflow sent only {backup.BytesSent} bytes");
+    }
+
+    [Fact]
+    public void Mp_prio_turns_a_subflow_into_a_backup_at_the_peer_and_back()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var serverSide = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
+        ExpectMsg<TcpMsg.Connected>(Wait);
+        var client = LastSender;
+        client.Tell(new TcpMsg.Register(TestActor));
+        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
+        var server = serverSide.LastSender;
+        server.Tell(new TcpMsg.Register(serverSide.Ref));
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
+        ExpectMsg<TcpMsg.Received>(Wait);
+        AwaitCondition(() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        bool JoinIsBackupAtServer() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows
+            .Single(sf => sf.Key.RemoteAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1))).Backup;
+        Assert.False(JoinIsBackupAtServer());
+
+        client.Tell(new SetBackup(Transport.Wire.Mptcp.IpAddressBytes.From(SimMptcpNodes.ClientIp(1)), true));
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("ping"))); // traffic that carries the change's ACKs along
+        AwaitCondition(JoinIsBackupAtServer, Wait);
+
+        client.Tell(new SetBackup(Transport.Wire.Mptcp.IpAddressBytes.From(SimMptcpNodes.ClientIp(1)), false));
+        AwaitCondition(() => !JoinIsBackupAtServer(), Wait);
+    }
+
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
     private sealed class Forwarder : ReceiveActor
     {
