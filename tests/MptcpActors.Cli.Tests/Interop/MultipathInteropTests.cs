@@ -217,6 +217,29 @@ public class MultipathInteropTests(ITestOutputHelper output)
         await KernelUploadsToEngineListen(net, ipv6: false, 7101, Bytes, 201, 60);
     }
 
+    /// <summary>Test 1 with DSS checksums required by the kernel (net.mptcp.checksum_enabled): every mapping is checked on both subflows.</summary>
+    [Fact]
+    public async Task Kernel_client_with_checksums_joins_engine_listen_and_uploads_8MB()
+    {
+        using var net = new MultiPathNetwork();
+        net.InKernelNs("sysctl -qw net.mptcp.checksum_enabled=1");
+        net.RateLimit(0, 100);
+        net.RateLimit(1, 100);
+        await KernelUploadsToEngineListen(net, ipv6: false, 7107, Bytes, 207, 60);
+        Assert.Equal(0, net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtDataCsumErr"));
+    }
+
+    /// <summary>Test 1 with 1 % random loss on the joined path: SACK recovery on the subflow, reassembly at data level.</summary>
+    [Fact]
+    public async Task Kernel_client_upload_survives_a_lossy_joined_path()
+    {
+        using var net = new MultiPathNetwork();
+        net.RateLimit(0, 100);
+        net.RateLimit(1, 100);
+        net.Loss(1, 1);
+        await KernelUploadsToEngineListen(net, ipv6: false, 7108, Bytes, 208, 60);
+    }
+
     /// <summary>5. Test 1 over IPv6 (the engine answers neighbour solicitations on both paths; its namespace has IPv6 off).</summary>
     [Fact]
     public async Task Kernel_client_subflow_endpoint_joins_engine_listen_over_ipv6()
