@@ -100,6 +100,8 @@ public sealed partial class ConnectionActor
     {
         if (_remoteKey is not { } remoteKey || _fallback) return;
         if (_joinsOpenedOrAccepted >= Limits.Subflows) return;
+        // Linux refuses joins once the connection is closing (it has our DATA_FIN, or sent its own): no use asking.
+        if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return;
         _joinsOpenedOrAccepted++;
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
     }

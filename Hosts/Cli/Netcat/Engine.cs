@@ -19,7 +19,7 @@ namespace MptcpActors.Cli.Netcat;
 /// </summary>
 public sealed class Engine : IDisposable
 {
-    private Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager)
+    internal Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager)
     {
         System = system;
         Routes = routes;
@@ -33,6 +33,9 @@ public sealed class Engine : IDisposable
 
     /// <summary>Where Connect and Bind go (Akka.IO's TCP manager protocol).</summary>
     public IActorRef Manager { get; }
+
+    /// <summary>With --sim: the MptcpManager of the simulated peer node (see <see cref="SimulatedNetwork"/>).</summary>
+    public IActorRef? SimPeer { get; init; }
 
     public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open)
     {
@@ -56,7 +59,7 @@ public sealed class Engine : IDisposable
         }
         var deviceActor = system.ActorOf(DeviceActor.Props(devices), "devices");
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
-        var options = TcpOptionsFrom(settings);
+        var options = settings.TcpCoreOptions();
         var isn = IsnGenerator.CreateRandom();
         var routes = specs.Select(s =>
         {
@@ -76,27 +79,6 @@ public sealed class Engine : IDisposable
     public static int MssFor(int configured, int mtu, InterfaceSpec spec) =>
         Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
 
-    public static TcpCoreOptions TcpOptionsFrom(MptcpSettings s) => new()
-    {
-        Mss = s.Tcp.Mss,
-        SendBufferSize = s.Tcp.SendBuffer,
-        ReceiveBufferSize = s.Tcp.ReceiveBuffer,
-        Nagle = s.Tcp.Nagle,
-        DelayedAck = s.Tcp.DelayedAck > TimeSpan.Zero,
-        DelayedAckNs = Math.Max(1, s.Tcp.DelayedAck.Ticks * 100),
-        Sack = s.Tcp.Sack,
-        Timestamps = s.Tcp.Timestamps,
-        WindowScaling = s.Tcp.WindowScaling,
-        InitialRtoNs = s.Tcp.InitialRto.Ticks * 100,
-        MinRtoNs = s.Tcp.MinRto.Ticks * 100,
-        MaxRtoNs = s.Tcp.MaxRto.Ticks * 100,
-        SynRetries = s.Tcp.SynRetries,
-        Keepalive = s.Tcp.Keepalive.Enabled,
-        KeepaliveIdleNs = s.Tcp.Keepalive.Time.Ticks * 100,
-        KeepaliveIntervalNs = s.Tcp.Keepalive.Interval.Ticks * 100,
-        KeepaliveProbes = s.Tcp.Keepalive.Probes,
-        CongestionControl = s.CongestionControl.ToKind(),
-    };
 
     public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
 }

@@ -46,14 +46,15 @@ public static class NetcatCommands
         if (!listening && remotePort is < 1 or > 65535) return CliErrors.Usage(stderr, $"PORT: {remotePort} is not a TCP port (1-65535)");
         IPAddress? remote = null;
         if (!listening && !IPAddress.TryParse(host, out remote)) return CliErrors.Usage(stderr, $"HOST: '{host}' is not an IP address");
-        if (p.GetValue(o.Sim)) return CliErrors.Usage(stderr, "--sim: listen and connect need real interfaces (--iface); the simulated network runs demo and failover");
+        var sim = p.GetValue(o.Sim);
         var ifaces = new List<InterfaceSpec>();
         foreach (var text in p.GetValue(o.Iface) ?? [])
         {
             try { ifaces.Add(InterfaceSpec.Parse(text)); }
             catch (FormatException e) { return CliErrors.Usage(stderr, $"--iface: {e.Message}"); }
         }
-        if (ifaces.Count == 0) return CliErrors.Usage(stderr, "--iface: at least one NAME=ADDR/PREFIX is needed");
+        if (ifaces.Count == 0 && sim) ifaces.AddRange(SimulatedNetwork.DefaultPaths);
+        if (ifaces.Count == 0) return CliErrors.Usage(stderr, "--iface: at least one NAME=ADDR/PREFIX is needed (or --sim)");
         // One device and one interface actor per name: a second address on the same interface is not supported yet.
         if (ifaces.GroupBy(i => i.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
             return CliErrors.Usage(stderr, $"--iface: interface '{twice.Key}' is given more than once (one address per interface for now)");
@@ -61,7 +62,7 @@ public static class NetcatCommands
         MptcpSettings settings;
         try
         {
-            config = BuildConfig(p, o);
+            config = BuildConfig(p, o, sim ? ifaces : null);
             settings = MptcpSettings.Create(config);
         }
         catch (MptcpConfigurationException e) when (e.Key.StartsWith("mptcp.path-manager.endpoints", StringComparison.Ordinal) && p.GetValue(o.Endpoint) is { Length: > 0 })
@@ -77,7 +78,9 @@ public static class NetcatCommands
         Engine engine;
         try
         {
-            engine = Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
+            engine = sim
+                ? SimulatedNetwork.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName)
+                : Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or RawSocketException)
         {
@@ -85,19 +88,32 @@ public static class NetcatCommands
         }
         using (engine)
         {
-            var session = new NetcatSession(engine, p.GetValue(o.Echo), p.GetValue(o.KeepOpen), p.GetValue(o.Stats)?.FullName);
+            var session = new NetcatSession(engine, p.GetValue(o.Echo), p.GetValue(o.KeepOpen), p.GetValue(o.Stats)?.FullName)
+            {
+                Listening = sim ? port => SimulatedNetwork.PeerConnects(engine, port) : null,
+            };
+            if (sim && !listening)
+            {
+                if (!ifaces.Any(i => SimulatedNetwork.PeerAddress(i).Equals(remote)))
+                    return CliErrors.Usage(stderr, $"HOST: with --sim the peer's addresses are {string.Join(", ", ifaces.Select(SimulatedNetwork.PeerAddress))}");
+                SimulatedNetwork.PeerListens(engine, remotePort);
+            }
             return listening ? session.Listen(listenPort) : session.Connect(new IPEndPoint(remote!, remotePort));
         }
     }
 
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>
-    private static Config BuildConfig(ParseResult p, NetcatOptions o)
+    private static Config BuildConfig(ParseResult p, NetcatOptions o, IReadOnlyList<InterfaceSpec>? simPaths)
     {
         var lines = new List<string>
         {
             "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
         };
-        lines.AddRange(NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), p.GetValue(o.Endpoint) ?? []));
+        var endpoints = p.GetValue(o.Endpoint) ?? [];
+        // On the simulated network every further path is a subflow endpoint unless --endpoint says otherwise: the
+        // connection uses all paths, which is what the simulated paths are there to show.
+        if (simPaths is not null && endpoints.Length == 0) endpoints = simPaths.Skip(1).Select(i => $"{i.Address},subflow").ToArray();
+        lines.AddRange(NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), endpoints));
         var flags = ConfigurationFactory.ParseString(string.Join("\n", lines));
         var file = p.GetValue(o.Config) is { } f ? ConfigurationFactory.ParseString(File.ReadAllText(f.FullName)) : Config.Empty;
         return MptcpConfig.WithFallback(flags.WithFallback(file));

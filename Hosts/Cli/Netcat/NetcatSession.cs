@@ -13,6 +13,9 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
     private readonly TaskCompletionSource<ConnectionHandler.Done> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stream _stdout = Console.OpenStandardOutput();
 
+    /// <summary>Called once the listener is bound, with its port (--sim: the simulated peer then connects).</summary>
+    public Action<int>? Listening { get; init; }
+
     public int Connect(IPEndPoint remote)
     {
         // The manager routes the same way; asking first gives a message that says why rather than a bare refusal.
@@ -33,6 +36,7 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         var listener = engine.System.ActorOf(Props.Create(() => new Listener(owner, echo, keepOpen, _stdout, this)));
         var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10));
         if (bound.GetAwaiter().GetResult() is TcpMsg.CommandFailed) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
+        Listening?.Invoke(port);
         if (keepOpen)
         {
             Thread.Sleep(Timeout.Infinite);

@@ -1,0 +1,70 @@
+using Akka.Actor;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Interface;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Capture;
+using MptcpActors.Transport.Sim;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Actors.Sim;
+
+/// <summary>One path between the two nodes: its name, each end's address on it, the prefix, and the link's behaviour.</summary>
+public sealed record SimPath(string Name, IpAddressBytes LocalAddress, IpAddressBytes PeerAddress, int PrefixLength, LinkParameters Link);
+
+/// <summary>
+/// Two engine nodes, "local" and "peer", joined by simulated paths run in real time by a <see cref="SimNetworkActor"/>:
+/// each node has one InterfaceActor per path and an MptcpManager over them. Each path is a router's link: the far
+/// end's address on it is the gateway, and every interface takes segments for all of its node's addresses, so a
+/// subflow from one path's address may go to any of the peer's addresses.
+/// </summary>
+public sealed class SimTwoNodes
+{
+    public SimTwoNodes(IActorRefFactory system, IReadOnlyList<SimPath> paths, MptcpSettings localSettings, MptcpSettings peerSettings,
+        ulong seed = 1, PcapWriter? capture = null)
+    {
+        Paths = paths;
+        Network = new SimNetwork(seed);
+        var macs = new Dictionary<IpAddressBytes, byte[]>();
+        foreach (var p in paths)
+        {
+            var link = Network.Link(p.Name, "local", "peer", p.Link);
+            if (capture is not null) new LinkCapture(capture).Attach(link);
+            macs[p.LocalAddress] = Network.Host("local").Port(p.Name).MacAddress.ToArray();
+            macs[p.PeerAddress] = Network.Host("peer").Port(p.Name).MacAddress.ToArray();
+        }
+        Sim = system.ActorOf(SimNetworkActor.Props(Network), $"sim-{Guid.NewGuid():N}");
+        LocalRoutes = Node(system, "local", paths.Select(p => (p, p.LocalAddress, p.PeerAddress)).ToList(), localSettings, macs);
+        PeerRoutes = Node(system, "peer", paths.Select(p => (p, p.PeerAddress, p.LocalAddress)).ToList(), peerSettings, macs);
+        Local = system.ActorOf(MptcpManager.Props(localSettings, LocalRoutes), $"local-mptcp-{Guid.NewGuid():N}");
+        Peer = system.ActorOf(MptcpManager.Props(peerSettings, PeerRoutes), $"peer-mptcp-{Guid.NewGuid():N}");
+    }
+
+    public IReadOnlyList<SimPath> Paths { get; }
+    /// <summary>The simulated network; only <see cref="Sim"/> may touch it once running (<see cref="SimNetworkActor.ChangeNetwork"/>).</summary>
+    public SimNetwork Network { get; }
+    public IActorRef Sim { get; }
+    public IActorRef Local { get; }
+    public IActorRef Peer { get; }
+    public IReadOnlyList<InterfaceRoute> LocalRoutes { get; }
+    public IReadOnlyList<InterfaceRoute> PeerRoutes { get; }
+
+    private IReadOnlyList<InterfaceRoute> Node(IActorRefFactory system, string host, List<(SimPath Path, IpAddressBytes Own, IpAddressBytes Far)> ends,
+        MptcpSettings settings, Dictionary<IpAddressBytes, byte[]> macs)
+    {
+        var options = settings.TcpCoreOptions();
+        var isn = IsnGenerator.CreateRandom();
+        var addresses = ends.Select(e => e.Own).ToList();
+        return ends.Select(e =>
+        {
+            var setup = new InterfaceSetup($"{host}-{e.Path.Name}", new DeviceRef(Sim, $"{host}/{e.Path.Name}"), macs[e.Own], e.Own, e.Path.PrefixLength,
+                e.Far, options, isn, ip => macs.GetValueOrDefault(ip))
+            {
+                NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
+            };
+            var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
+            return new InterfaceRoute(setup.Name, e.Own, e.Path.PrefixLength, true, actor);
+        }).ToList();
+    }
+}
