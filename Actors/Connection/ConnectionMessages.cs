@@ -31,7 +31,7 @@ public sealed record SubflowData(DataChunk[] Chunks);
 /// A subflow's state after it handled a message: what the scheduler needs (RTT, cwnd, room), the peer's DATA_ACK,
 /// window and DATA_FIN, and the signals (ADD_ADDR, REMOVE_ADDR, MP_PRIO, ...) it received.
 /// </summary>
-public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale,
+public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale, int RtoBackoffs,
     bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals);
 
 /// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>

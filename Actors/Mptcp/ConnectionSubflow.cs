@@ -12,6 +12,8 @@ internal sealed class ConnectionSubflow(int id)
     /// <summary>Data-level ranges given to it, oldest first, until DATA_ACKed (reinjected elsewhere if it fails).</summary>
     public readonly Queue<(ulong Dsn, int Length)> Outstanding = new();
     public long BytesScheduled;
+    /// <summary>Its last report said a retransmission timeout fired without progress since.</summary>
+    public bool TimedOut;
     /// <summary>Redundant scheduling: the next DSN this subflow sends (each subflow walks the whole stream).</summary>
     public ulong RedundantNext;
     public long BytesReinjected;

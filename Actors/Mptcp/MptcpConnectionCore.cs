@@ -83,14 +83,24 @@ public sealed class MptcpConnectionCore
 
     public void AddSubflow(int id) => _subflows.Add(new ConnectionSubflow(id) { RedundantNext = _dataUna });
 
-    public void UpdateSubflow(in SubflowView view)
+    public void UpdateSubflow(in SubflowView view, bool retransmissionTimedOut = false)
     {
         if (Find(view.Id) is not { } s) return;
         var wasUsable = s.View.Usable;
         s.View = view;
         s.SentSinceReport = 0;
         // A subflow that went stale gives up what it holds to the others (Linux: stale_loss_cnt, mptcp_subflow_set_stale).
-        if (wasUsable && view.Established && view.Stale) Reinject(s);
+        // Its retransmission timer fired: the path may be gone. What it holds is resent on the others at once (the
+        // receiver drops duplicates), so a dead path costs one RTO of delivery, not the several until it counts stale.
+        if (wasUsable && view.Established && view.Stale || retransmissionTimedOut && !s.TimedOut && HasOtherUsable(s)) Reinject(s);
+        s.TimedOut = retransmissionTimedOut;
+    }
+
+    private bool HasOtherUsable(ConnectionSubflow subflow)
+    {
+        foreach (var s in _subflows)
+            if (s != subflow && s.View.Usable) return true;
+        return false;
     }
 
     /// <summary>The subflow is gone: what the peer has not acknowledged at data level goes to the others.</summary>

@@ -179,7 +179,7 @@ public sealed partial class SubflowActor
         var space = _core.State.CanSend() ? Math.Max(0, Math.Min(_core.SendBufferFree, cwnd + QueueSegments * _core.EffectiveMss - queued)) : 0;
         var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
-            _core.RtoBackoffs >= _staleAfter, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
+            _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
             h.HasPeerDataAck ? h.PeerDataAck : null, h.PeerWindowEnd, h.PeerDataFin, signals);
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using MptcpActors.Cli;
+using MptcpActors.Cli.Demo;
 using MptcpActors.Cli.Decode;
 using MptcpActors.Cli.Netcat;
 
@@ -8,6 +9,7 @@ var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(fal
 Console.SetOut(stdout);
 var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET")
 {
+    DemoCommand.Create(),
     DecodeCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
