@@ -217,6 +217,41 @@ public class MultipathInteropTests(ITestOutputHelper output)
         await KernelUploadsToEngineListen(net, ipv6: false, 7101, Bytes, 201, 60);
     }
 
+    /// <summary>
+    /// The engine listens with a <c>signal</c> endpoint on path 1: it announces that address (ADD_ADDR with its HMAC) to the
+    /// kernel client, which verifies it, echoes it and joins it; 8 MB upload over both subflows.
+    /// </summary>
+    [Fact]
+    public async Task Engine_listen_announces_a_signal_endpoint_and_the_kernel_joins_it()
+    {
+        using var net = new MultiPathNetwork();
+        const int port = 7109;
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 1);
+        net.RateLimit(0, 100);
+        net.RateLimit(1, 100);
+        using var files = new EngineFiles();
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"listen --port {port} {net.EngineIfaceArgs} --endpoint {net.Paths[1].EngineIp},signal {files.Args}", feedStdin: true);
+        var sw = Stopwatch.StartNew();
+        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
+        using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, Bytes, 209, mptcp: true);
+        Func<string> evidence = () => Evidence(net, engine, files);
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 60, evidence).Split(' ');
+        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
+        Assert.Equal(Bytes, total);
+        Assert.Equal(says[0], sha);
+        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
+        await stdinClosed;
+        var c = net.Nstat(net.KernelNs);
+        Check(c.GetValueOrDefault("MPTcpExtAddAddr") >= 1, () => "the kernel accepted no ADD_ADDR from the engine: " + evidence());
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtAddAddrDrop"));
+        Check(c.GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= 1, () => "the kernel's join to the announced address got no SYN/ACK: " + evidence());
+        Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPJoinSynAckHMacFailure"));
+        var subflows = AssertStats(net, files, [net.Paths[0].EngineIp, net.Paths[1].EngineIp], engineReceives: true, evidence);
+        Assert.Contains(subflows, s => s.Local == net.Paths[1].EngineIp);
+        files.Passed = true;
+    }
+
     /// <summary>Test 1 with DSS checksums required by the kernel (net.mptcp.checksum_enabled): every mapping is checked on both subflows.</summary>
     [Fact]
     public async Task Kernel_client_with_checksums_joins_engine_listen_and_uploads_8MB()
