@@ -21,7 +21,7 @@ namespace MptcpActors.Actors.Connection;
 /// arriving on any interface reaches its connection (a lookup a cluster shard region can take over). With MPTCP
 /// disabled (<c>mptcp.enabled = off</c>) Connect and Bind go to the interfaces as plain TCP.
 /// </summary>
-public sealed class MptcpManager : UntypedActor
+public sealed class MptcpManager : UntypedActor, IWithTimers
 {
     private readonly MptcpSettings _settings;
     private readonly IReadOnlyList<InterfaceRoute> _interfaces;
@@ -45,6 +45,32 @@ public sealed class MptcpManager : UntypedActor
 
     public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces) =>
         Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces));
+
+    /// <summary>
+    /// Abort every connection (MP_FASTCLOSE to each peer) and answer <see cref="Akka.Done"/> once they are gone: the
+    /// engine's shutdown runs this before the interfaces and their devices stop, so the peers learn the connections
+    /// ended rather than finding out by timeouts.
+    /// </summary>
+    public sealed record AbortAllConnections
+    {
+        public static readonly AbortAllConnections Instance = new();
+    }
+
+    private sealed record AbortDone
+    {
+        public static readonly AbortDone Instance = new();
+    }
+
+    private readonly List<IActorRef> _abortWaiters = [];
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseServiceStop, $"mptcp-abort-{self.Path.Name}",
+            () => self.Ask<Akka.Done>(AbortAllConnections.Instance, TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance));
+    }
 
     /// <summary>Connections open now (registered tokens), for tests and reports.</summary>
     public sealed record CountConnections
@@ -77,6 +103,16 @@ public sealed class MptcpManager : UntypedActor
                 break;
             case CountConnections:
                 Sender.Tell(_tokens.Count);
+                break;
+            case AbortAllConnections:
+                _abortWaiters.Add(Sender);
+                foreach (var connection in _tokenOf.Keys) connection.Tell(Akka.IO.Tcp.Abort.Instance);
+                // The subflows send their RSTs as they handle the connection's abort: give them a moment on the wire.
+                Timers.StartSingleTimer("abort-all", AbortDone.Instance, TimeSpan.FromMilliseconds(_tokenOf.Count == 0 ? 1 : 200));
+                break;
+            case AbortDone:
+                foreach (var waiter in _abortWaiters) waiter.Tell(Akka.Done.Instance);
+                _abortWaiters.Clear();
                 break;
             case Terminated t:
                 if (_tokenOf.Remove(t.ActorRef, out var token)) _tokens.Remove(token);

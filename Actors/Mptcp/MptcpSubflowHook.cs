@@ -136,6 +136,8 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
 
     /// <summary>The connection's DATA_ACK (next DSN expected), put on every segment.</summary>
     public ulong DataAck { get; set; }
+    /// <summary>The DATA_ACK last written on a segment: a new one needs an ACK of its own only when it differs.</summary>
+    public ulong DataAckSent { get; private set; }
     /// <summary>When set, the DSN of our DATA_FIN: carried on every segment without payload until the connection says it was acknowledged.</summary>
     public ulong? DataFinToSend { get; set; }
 
@@ -501,6 +503,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             }
         }
         var relative = segment.Seq - _iss;
+        DataAckSent = DataAck;
         if (segment.PayloadLength > 0)
         {
             if (SendMappings.TryFind(relative, out var m))

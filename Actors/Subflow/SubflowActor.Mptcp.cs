@@ -41,7 +41,7 @@ public sealed partial class SubflowActor
                 break;
             case DataLevelAck a:
                 _mptcp!.DataAck = a.DataAck;
-                if (a.Force) _core.SendAckNow(now);
+                if (a.Force && _mptcp.DataAckSent != a.DataAck) _core.SendAckNow(now);
                 break;
             case SendDataFin f:
                 _mptcp!.DataFinToSend = f.Dsn;
@@ -71,6 +71,8 @@ public sealed partial class SubflowActor
                 OnPeerCongestion(p);
                 break;
             case Terminated t when t.ActorRef.Equals(Owner):
+                // The connection is gone without closing: an abort of the whole connection (MP_FASTCLOSE, RFC 8684 3.5).
+                _mptcp!.FastCloseOnReset = true;
                 _core.Abort(now);
                 Context.Stop(Self);
                 break;

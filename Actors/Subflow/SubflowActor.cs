@@ -111,7 +111,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _closedReason ??= TcpCloseReason.Aborted;
             ReportDown();
         }
-        if (_core is not null && _core.State != TcpState.Closed) _core.Abort(MonotonicClock.NowNs);
+        if (_core is not null && _core.State != TcpState.Closed)
+        {
+            // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this path.
+            if (_mptcp is not null) _mptcp.FastCloseOnReset = true;
+            _core.Abort(MonotonicClock.NowNs);
+        }
         _batch?.Flush();
         _batch?.Dispose();
         _start.Interface.Tell(new SubflowStopped(_start.Key));

@@ -21,6 +21,30 @@ public class MptcpInteropTests
 
     private static JsonElement Stats(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("connection");
 
+    /// <summary>
+    /// The engine stopped mid-transfer (SIGTERM: its actor system shuts down) aborts the connection the MPTCP way: RST
+    /// with MP_FASTCLOSE carrying the kernel's key, which the kernel honours at once (RFC 8684 3.5).
+    /// </summary>
+    [Fact]
+    public void Stopping_the_engine_mid_transfer_fast_closes_the_kernel_connection()
+    {
+        using var net = new VethPair();
+        VethPair.Sh($"ip netns exec {net.KernelNs} tc qdisc add dev {net.KernelIf} root tbf rate 20mbit burst 32kbit latency 50ms");
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.KernelIp, 6005, 200_000_000, 5, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = Engine(net, $"connect {net.KernelIp} 6005", feedStdin: true);
+        var wait = Stopwatch.StartNew();
+        while (engine.StdoutBytes < 1_000_000 && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+        Assert.True(engine.StdoutBytes >= 1_000_000, $"the transfer did not start: {engine.Stderr}");
+
+        engine.Terminate(TimeSpan.FromSeconds(10));
+
+        wait.Restart();
+        while (KernelCounters(net).GetValueOrDefault("MPTcpExtMPFastcloseRx") < 1 && wait.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+        Assert.True(KernelCounters(net).GetValueOrDefault("MPTcpExtMPFastcloseRx") >= 1, "the kernel got no MP_FASTCLOSE");
+        Assert.True(kernel.WaitForExit(10_000), "the kernel's sender did not stop after the fast close");
+    }
+
     [Fact]
     public async Task Engine_connect_sends_to_a_kernel_mptcp_server()
     {
