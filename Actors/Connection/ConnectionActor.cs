@@ -328,10 +328,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void UpdateView(SubflowEntry e)
     {
         if (_core is null || e.Last is not { } r) return;
-        // A subflow whose retransmission timer fired is potentially failed: no new data until an ACK shows it alive
-        // (while another subflow is usable; with none the data simply waits for the paths to come back).
         _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup,
-            r.Stale || r.RtoBackoffs > 0, e.Up), retransmissionTimedOut: r.RtoBackoffs > 0);
+            r.Stale, e.Up), retransmissionTimedOut: r.RtoBackoffs > 0);
     }
 
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)

@@ -92,14 +92,14 @@ public sealed class MptcpConnectionCore
         // A subflow that went stale gives up what it holds to the others (Linux: stale_loss_cnt, mptcp_subflow_set_stale).
         // Its retransmission timer fired: the path may be gone. What it holds is resent on the others at once (the
         // receiver drops duplicates), so a dead path costs one RTO of delivery, not the several until it counts stale.
-        if (wasUsable && view.Established && view.Stale || retransmissionTimedOut && !s.TimedOut && HasOtherUsable(s)) Reinject(s);
+        if (wasUsable && view.Established && view.Stale || retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) Reinject(s);
         s.TimedOut = retransmissionTimedOut;
     }
 
-    private bool HasOtherUsable(ConnectionSubflow subflow)
+    private bool HasOtherHealthyRegular(ConnectionSubflow subflow)
     {
         foreach (var s in _subflows)
-            if (s != subflow && s.View.Usable) return true;
+            if (s != subflow && s.View.Usable && !s.View.Backup && !s.TimedOut) return true;
         return false;
     }
 
@@ -165,8 +165,7 @@ public sealed class MptcpConnectionCore
             length = (int)Math.Min(Math.Min(unsent, window), _o.MaxChunk);
         }
         if (length <= 0) return 0;
-        var n = Math.Min(_subflows.Count, _views.Length);
-        for (var i = 0; i < n; i++) _views[i] = _subflows[i].Current;
+        var n = FillViews();
         if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
         var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
         if (chosen == 0) return 0;
@@ -206,8 +205,7 @@ public sealed class MptcpConnectionCore
         // Every subflow carries everything already: what a failed one held needs no reinjection.
         _reinject.Clear();
         var end = _dataUna + (ulong)_send.Count;
-        var n = Math.Min(_subflows.Count, _views.Length);
-        for (var i = 0; i < n; i++) _views[i] = _subflows[i].Current;
+        var n = FillViews();
         var backupsCarry = SubflowView.BackupsCarry(_views.AsSpan(0, n));
         for (var i = 0; i < n; i++)
         {
@@ -230,6 +228,26 @@ public sealed class MptcpConnectionCore
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The subflows as the scheduler sees them. One whose retransmission timer fired is potentially failed: it gets no
+    /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for it: they wait
+    /// until a subflow is stale (mptcp.stale-loss-count RTOs), as a single RTO is often just a loss.
+    /// </summary>
+    private int FillViews()
+    {
+        var n = Math.Min(_subflows.Count, _views.Length);
+        var healthyRegular = false;
+        for (var i = 0; i < n; i++)
+        {
+            _views[i] = _subflows[i].Current;
+            if (_views[i].Usable && !_views[i].Backup && !_subflows[i].TimedOut) healthyRegular = true;
+        }
+        if (healthyRegular)
+            for (var i = 0; i < n; i++)
+                if (_subflows[i].TimedOut && !_views[i].Backup) _views[i] = _views[i] with { Stale = true };
+        return n;
     }
 
     /// <summary>Copies the data at <paramref name="dsn"/> (still in the send buffer) into <paramref name="destination"/>.</summary>
