@@ -10,7 +10,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 [Collection("netns")]
 public class Ipv6InteropTests(ITestOutputHelper output)
 {
-    private const int Bytes = 20_000_000;
+    private const int Bytes = 100_000_000;
 
     [Fact]
     public async Task Kernel_client_and_engine_listen_exchange_20MB_each_way_over_ipv6()

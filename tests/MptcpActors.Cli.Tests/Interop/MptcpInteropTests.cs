@@ -8,7 +8,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 [Collection("netns")]
 public class MptcpInteropTests
 {
-    private const long Bytes = 20_000_000;
+    private const long Bytes = 100_000_000;
 
     private static EngineProcess Engine(VethPair net, string args, bool feedStdin = false) =>
         EngineProcess.Start(net.EngineNs, $"{args} --iface {net.EngineIf}={net.EngineIp}/24", feedStdin);
