@@ -53,6 +53,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     public ConnectionActor(ConnectionStart start)
     {
         _start = start;
+        _pullMode = start.PullMode;
+        _readingSuspended = start.PullMode;
         _localToken = MptcpCrypto.Token(start.LocalKey);
     }
 
@@ -173,6 +175,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     if (e.Key is { } key) _finished.Add(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Aborted));
                 Finish();
                 return;
+            case TcpMsg.ResumeReading:
+                _readingSuspended = false;
+                Deliver();
+                if (_core is not null) Broadcast(DataAck(force: true)); // the window opened
+                break;
+            case TcpMsg.SuspendReading:
+                _readingSuspended = true;
+                break;
             case TcpMsg.Register r:
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
@@ -276,7 +286,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return;
             }
             _core.AddSubflow(e.Id);
-            e.Actor.Tell(new DataLevelAck(_core.DataAck, Force: false));
+            e.Actor.Tell(DataAck(force: false));
         }
         _log.Debug("connection {0:x8}: subflow {1} up (join {2}, backup {3}/{4})", _localToken, up.Key, up.IsJoin, up.LocalBackup, up.PeerBackup);
     }
@@ -286,9 +296,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_core is null) return;
         foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
         Deliver();
-        e.Actor.Tell(new DataLevelAck(_core.DataAck, Force: true));
+        e.Actor.Tell(DataAck(force: true));
         foreach (var other in _subflows.Values)
-            if (other != e && other.Up) other.Actor.Tell(new DataLevelAck(_core.DataAck, Force: false));
+            if (other != e && other.Up) other.Actor.Tell(DataAck(force: false));
     }
 
     private void OnReport(SubflowEntry e, SubflowReport r, long now)
@@ -410,20 +420,28 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
+    private DataLevelAck DataAck(bool force) => new(_core!.DataAck, _core.ReceiveWindowEnd, force);
+
+    /// <summary>
+    /// Hands what is readable to the handler: at once (push mode), or once per ResumeReading (Akka.IO's pull mode, and
+    /// after SuspendReading). Unread data stays in the reassembly buffer, whose room is the window every subflow
+    /// announces, so a slow reader slows the peer down instead of filling memory.
+    /// </summary>
     private void Deliver()
     {
-        if (_core is null || _handler is null) return;
+        if (_core is null || _handler is null || _readingSuspended) return;
         if (_core.Readable > 0)
         {
             var data = new byte[_core.Readable];
             var n = _core.Read(data);
             _bytesReceived += n;
             _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
+            if (_pullMode) _readingSuspended = true;
         }
         if (_core.PeerClosed && !_peerClosedReported)
         {
             _peerClosedReported = true;
-            Broadcast(new DataLevelAck(_core.DataAck, Force: true));
+            Broadcast(DataAck(force: true));
             if (_closeCommand is not null) return; // our own close completes with the peer's DATA_FIN
             if (_keepOpenOnPeerClosed) _handler.Tell(TcpMsg.PeerClosed.Instance);
             else
@@ -453,6 +471,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     private bool _subflowsClosing;
+    private readonly bool _pullMode;
+    private bool _readingSuspended;
 
     /// <summary>Our stream is over: DATA_FIN acknowledged, or (fallen back) the subflow's FIN sent after all data.</summary>
     private bool SendDone => _core is not null && (_core.DataFinAcked || (_fallback && _dataFinSent is not null));

@@ -43,8 +43,11 @@ public sealed record SubflowSend(ulong Dsn, byte[] Data);
 /// <summary>The subflow could not take all of a <see cref="SubflowSend"/>: this part goes elsewhere.</summary>
 public sealed record SubflowSendRefused(ulong Dsn, int Length);
 
-/// <summary>The connection's DATA_ACK; <see cref="Force"/> sends it in a pure ACK now rather than on the next segment.</summary>
-public sealed record DataLevelAck(ulong DataAck, bool Force);
+/// <summary>
+/// The connection's DATA_ACK and the right edge of its receive window; <see cref="Force"/> sends them in a pure ACK now
+/// rather than on the next segment.
+/// </summary>
+public sealed record DataLevelAck(ulong DataAck, ulong WindowEnd, bool Force);
 
 /// <summary>
 /// Send DATA_FIN at this DSN on every segment without data, starting with a pure ACK now; null once the peer

@@ -23,6 +23,8 @@ public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, Mpt
     /// <summary>The congestion control of this connection's subflows (mptcp.congestion-control, or the Connect's <see cref="MptcpSocketOptions"/>).</summary>
     public Tcp.Congestion.CongestionControlKind CongestionControl { get; init; }
     public bool Client => Syn is null;
+    /// <summary>Akka.IO's pull mode (Connect or Bind asked for it): one Received per ResumeReading.</summary>
+    public bool PullMode { get; init; }
 }
 
 /// <summary>To a connection, from the node's MPTCP manager: a SYN with MP_JOIN carrying this connection's token.</summary>

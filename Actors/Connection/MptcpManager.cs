@@ -30,6 +30,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly Dictionary<IActorRef, uint> _tokenOf = [];
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
+    private readonly HashSet<ushort> _pullBinds = [];
 
     public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
     {
@@ -152,6 +153,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             Interface = route,
             RemoteAddress = remoteAddress,
             RemotePort = (ushort)remote.Port,
+            PullMode = c.PullMode,
         }, c.Options));
     }
 
@@ -187,6 +189,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         _binds[port] = b.Handler;
         _bindOptions[port] = b.Options;
+        if (b.PullMode) _pullBinds.Add(port);
+        else _pullBinds.Remove(port);
         Context.Watch(b.Handler);
         Sender.Tell(new TcpMsg.Bound(new IPEndPoint(endpoint!.Address, port)));
     }
@@ -225,7 +229,12 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
-        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces) { Syn = syn, BindHandler = handler },
+        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
+            {
+                Syn = syn,
+                BindHandler = handler,
+                PullMode = _pullBinds.Contains(syn.Key.LocalPort),
+            },
             _bindOptions.GetValueOrDefault(syn.Key.LocalPort)));
     }
 

@@ -136,6 +136,12 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
 
     /// <summary>The connection's DATA_ACK (next DSN expected), put on every segment.</summary>
     public ulong DataAck { get; set; }
+    /// <summary>The right edge of the connection's receive window (0 until the connection says): windows are announced up to it.</summary>
+    public ulong ReceiveWindowEnd { get; set; }
+
+    public long ReceiveWindowLimit(long window) =>
+        State != MptcpNegotiation.Mptcp || ReceiveWindowEnd == 0 ? window : Math.Min(window, Math.Max(0, (long)(ReceiveWindowEnd - DataAck)));
+
     /// <summary>The DATA_ACK last written on a segment: a new one needs an ACK of its own only when it differs.</summary>
     public ulong DataAckSent { get; private set; }
     /// <summary>When set, the DSN of our DATA_FIN: carried on every segment without payload until the connection says it was acknowledged.</summary>

@@ -40,8 +40,10 @@ public sealed partial class SubflowActor
                 Queue(s.Dsn, s.Data, now);
                 break;
             case DataLevelAck a:
-                _mptcp!.DataAck = a.DataAck;
-                if (a.Force && _mptcp.DataAckSent != a.DataAck) _core.SendAckNow(now);
+                var opened = a.WindowEnd != _mptcp!.ReceiveWindowEnd;
+                _mptcp.DataAck = a.DataAck;
+                _mptcp.ReceiveWindowEnd = a.WindowEnd;
+                if (a.Force && (_mptcp.DataAckSent != a.DataAck || opened)) _core.SendAckNow(now);
                 break;
             case SendDataFin f:
                 _mptcp!.DataFinToSend = f.Dsn;

@@ -53,4 +53,9 @@ public interface ITcpOptionHook
     /// MPTCP cuts segments where its data-sequence mappings end, since one DSS maps one contiguous range.
     /// </summary>
     int PayloadLimit(uint seq, int room) => room;
+    /// <summary>
+    /// The receive window to announce, given the one the subflow's own buffer allows: MPTCP announces the connection's
+    /// window (RFC 8684 3.3.4), shared by all subflows and relative to the DATA_ACK on the same segment.
+    /// </summary>
+    long ReceiveWindowLimit(long window) => window;
 }

@@ -229,6 +229,7 @@ public sealed partial class TcpConnection
         if ((flags & TcpFlags.Rst) == 0)
         {
             var win = AdvertisableWindow();
+            if (_hook is not null && (flags & TcpFlags.Syn) == 0) win = Math.Max(0, Math.Min(win, _hook.ReceiveWindowLimit(win)));
             if ((flags & TcpFlags.Syn) != 0)
             {
                 window = (ushort)Math.Min(win, ushort.MaxValue);

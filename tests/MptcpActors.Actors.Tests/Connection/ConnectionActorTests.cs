@@ -277,6 +277,51 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         AwaitCondition(() => !JoinIsBackupAtServer(), Wait);
     }
 
+    [Fact]
+    public void A_slow_pull_mode_reader_holds_the_peer_back_with_the_connection_window()
+    {
+        // A small reassembly buffer: the window both subflows announce. The reader takes one Received per ResumeReading.
+        var lossless = new LinkParameters(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 2000);
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, "mptcp.reassembly-memory = 128KiB\nmptcp.path-manager.limits.subflows = 2",
+            lossless, lossless);
+        var up = TransferHandler.RandomBytes(3 << 20, 21);
+        var serverReport = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new PullReader(serverReport.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080), pullMode: true));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        var clientReport = CreateTestProbe();
+        var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)), client);
+
+        var received = serverReport.ExpectMsg<byte[]>(TimeSpan.FromSeconds(60));
+        AssertIntact(up, received);
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        // Nothing had to be sent twice at data level: the peer never sent past the window, so nothing was dropped.
+        Assert.Equal(0, c.Finished!.BytesReinjected);
+    }
+
+    /// <summary>Reads in pull mode, a Received at a time, a little slower than the data comes; reports all of it at the end.</summary>
+    private sealed class PullReader : ReceiveActor
+    {
+        public PullReader(IActorRef report)
+        {
+            var data = new MemoryStream();
+            Receive<TcpMsg.Connected>(_ =>
+            {
+                Sender.Tell(new TcpMsg.Register(Self));
+                Sender.Tell(TcpMsg.ResumeReading.Instance);
+            });
+            Receive<TcpMsg.Received>(r =>
+            {
+                data.Write(r.Data.ToArray());
+                Thread.Sleep(2); // a slow consumer
+                Sender.Tell(TcpMsg.ResumeReading.Instance);
+            });
+            Receive<TcpMsg.ConnectionClosed>(_ => report.Tell(data.ToArray()));
+            ReceiveAny(_ => { });
+        }
+    }
+
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
     private sealed class Forwarder : ReceiveActor
     {
