@@ -187,6 +187,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
                 Context.Watch(r.Handler);
+                Deliver(); // what arrived before the handler registered
                 break;
             case TcpMsg.Write w:
                 if (_pending is not null || _closeCommand is not null)
@@ -345,8 +346,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)
     {
         _finished.Add(down.Finished);
+        // A join accepted here but refused by its subflow (bad HMAC, stage) never came up: it frees its place too.
+        if (_pendingAccepts.Remove(down.Finished.Key) && _core is not null) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
         if (_subflows.Remove(subflow, out var e))
         {
+            // The limit counts subflows that exist (Linux: pm.subflows), so a closed join frees its place.
+            if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
             _core?.RemoveSubflow(e.Id);
             if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
             if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)

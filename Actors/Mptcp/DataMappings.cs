@@ -43,14 +43,24 @@ public sealed class DataMappings
         _list.Add(new DataMapping(subflowSeq, dsn, length));
     }
 
-    /// <summary>Records a received mapping unless one starting at the same subflow sequence is known (a repeat).</summary>
-    public void Insert(DataMapping m)
+    /// <summary>
+    /// Records a received mapping. A repeat (or any mapping that agrees with the known ones on every byte they share)
+    /// is fine; one that maps a byte already mapped to a different DSN contradicts the peer's earlier word and is
+    /// refused (false): data must never be re-mapped (Linux counts DSSNOMATCH and resets the subflow).
+    /// </summary>
+    public bool Insert(DataMapping m)
     {
+        foreach (var known in _list)
+            if (Overlap(known, m) && known.Dsn - known.SubflowSeq != m.Dsn - m.SubflowSeq) return false;
         var i = _list.Count;
         while (i > 0 && (int)(_list[i - 1].SubflowSeq - m.SubflowSeq) > 0) i--;
-        if (i > 0 && _list[i - 1].SubflowSeq == m.SubflowSeq) return;
+        if (i > 0 && _list[i - 1].SubflowSeq == m.SubflowSeq && _list[i - 1].Length >= m.Length) return true;
         _list.Insert(i, m);
+        return true;
     }
+
+    private static bool Overlap(in DataMapping a, in DataMapping b) =>
+        (int)(a.SubflowSeq - b.SubflowEnd) < 0 && (int)(b.SubflowSeq - a.SubflowEnd) < 0;
 
     /// <summary>The mapping covering <paramref name="subflowSeq"/>, if any (the first one received, when several overlap).</summary>
     public bool TryFind(uint subflowSeq, out DataMapping mapping)

@@ -114,9 +114,12 @@ public sealed class MptcpConnectionCore
     /// <summary>The peer's DATA_ACK and the right edge of its window; returns how many bytes of the send buffer it freed.</summary>
     public int OnDataAck(ulong dataAck, ulong windowEnd, long nowNs)
     {
-        if ((long)(windowEnd - _peerWindowEnd) > 0) _peerWindowEnd = windowEnd;
+        // Acceptable only between what is acknowledged and what was sent (Linux: ack_update_msk); an ACK for data never
+        // sent is ignored whole, its window too. An old one may still move the window's right edge forward.
         var sentEnd = _sndNxt + (_finQueued && _sndNxt == _dataUna + (ulong)_send.Count ? 1UL : 0);
-        if ((long)(dataAck - _dataUna) <= 0 || (long)(dataAck - sentEnd) > 0 && !FinCovered(dataAck)) return 0;
+        if ((long)(dataAck - sentEnd) > 0 && !FinCovered(dataAck)) return 0;
+        if ((long)(dataAck - _dataUna) >= 0 && (long)(windowEnd - _peerWindowEnd) > 0) _peerWindowEnd = windowEnd;
+        if ((long)(dataAck - _dataUna) <= 0) return 0;
         var freed = (int)Math.Min((long)(dataAck - _dataUna), _send.Count);
         _send.Consume(freed);
         _dataUna += (ulong)freed;

@@ -108,6 +108,8 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     public bool FastCloseOnReset { get; set; }
     /// <summary>When set, our RST carries MP_FAIL with this DSN: a mapping starting there failed its DSS checksum (RFC 8684 3.7).</summary>
     public ulong? FailDsn { get; set; }
+    /// <summary>Received mappings that contradicted earlier ones (DSSNOMATCH in Linux's counters).</summary>
+    public long MappingConflicts { get; private set; }
     /// <summary>Mappings whose DSS checksum did not match their data.</summary>
     public long ChecksumErrors { get; private set; }
 
@@ -295,7 +297,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
                     }
                     // The client's first data carries MP_CAPABLE with its length in place of a DSS mapping (3.1).
                     if (!Client && c.DataLevelLength is { } len && len > 0 && segment.PayloadLength > 0)
-                        ReceiveMappings.Insert(new DataMapping(1, RemoteIdsn + 1, len, c.Checksum));
+                        Map(new DataMapping(1, RemoteIdsn + 1, len, c.Checksum));
                     break;
                 case MptcpSubtype.MpJoin when MpJoinOption.Read(o.Raw, out var j) == MptcpOptionError.None:
                     if (IsJoin && !Client && j.Stage == MpJoinStage.Ack && !_joinConfirmed)
@@ -387,11 +389,20 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             // DATA_FIN takes the last DSN of its mapping; alone it has subflow sequence 0 and length 1 (3.3.3).
             PeerDataFin = dsn + d.DataLevelLength - 1u;
             if (d.DataLevelLength > 1 && d.SubflowSequenceNumber != 0)
-                ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1, d.Checksum, d.DataLevelLength));
+                Map(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1, d.Checksum, d.DataLevelLength));
             return true; // a DATA_FIN is answered with a DATA_ACK covering it, even on a pure ACK
         }
-        ReceiveMappings.Insert(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength, d.Checksum));
+        Map(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength, d.Checksum));
         return false;
+    }
+
+    /// <summary>A mapping that contradicts an earlier one resets the subflow (its data cannot be trusted either way).</summary>
+    private void Map(in DataMapping m)
+    {
+        if (ReceiveMappings.Insert(m)) return;
+        MappingConflicts++;
+        ResetRequested = true;
+        ResetReason = MpTcpRstReason.MptcpSpecific;
     }
 
     private void OnAddAddr(in AddAddrOption add)
@@ -409,13 +420,15 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         Signals.Add(new AddAddrReceived(add.AddressId, add.Address, add.Port, add.Echo));
     }
 
+    /// <summary>
+    /// The latest DATA_ACK and the window edge it carries, as received: whether it is acceptable (not old, not for data
+    /// never sent) only the connection can tell, so nothing is latched here (a forged one must not stick).
+    /// </summary>
     private void SetPeerDataAck(ulong ack, long window)
     {
-        if (HasPeerDataAck && (long)(ack - PeerDataAck) < 0) return; // an old DATA_ACK, reordered
         PeerDataAck = ack;
         HasPeerDataAck = true;
-        var end = ack + (ulong)Math.Max(0, window);
-        if ((long)(end - PeerWindowEnd) > 0 || PeerWindowEnd == 0) PeerWindowEnd = end;
+        PeerWindowEnd = ack + (ulong)Math.Max(0, window);
     }
 
     /// <summary>Widens a 32-bit sequence to the 64-bit value nearest <paramref name="reference"/> (RFC 8684 3.3.1).</summary>

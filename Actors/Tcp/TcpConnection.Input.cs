@@ -49,7 +49,13 @@ public sealed partial class TcpConnection
         // Second: RST (RFC 5961 3.2: only the exact next sequence number resets; in-window others get a challenge ACK).
         if (seg.Has(TcpFlags.Rst))
         {
-            if (seq == _rcvNxt) Close(TcpCloseReason.Reset);
+            if (seq == _rcvNxt)
+            {
+                // The layer above reads the RST's options first: MPTCP's MP_FASTCLOSE and MP_TCPRST ride on RSTs (Linux:
+                // tcp_reset calls mptcp_incoming_options).
+                _hook?.OnOptions(seg.Options, new IncomingSegmentInfo(seq, seg.AcknowledgmentNumber, seg.Flags, 0, State));
+                Close(TcpCloseReason.Reset);
+            }
             else SendChallengeAck(nowNs);
             return;
         }
@@ -271,6 +277,7 @@ public sealed partial class TcpConnection
             if (SeqMath.Lt(_sndNxt, _sndUna)) _sndNxt = _sndUna;
             if (rttNs >= 0) _rtt.Sample(rttNs, nowNs);
             _backoffs = 0;
+            _timeoutsWithoutProgress = 0;
             _dupAcks = 0;
             Statistics.BytesAcked += dataAcked;
             _rtoAt = _flight.Count > 0 ? nowNs + _rtt.RtoNs : long.MaxValue;

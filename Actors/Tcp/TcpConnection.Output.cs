@@ -131,7 +131,7 @@ public sealed partial class TcpConnection
         if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rtt.RtoNs;
     }
 
-    private void SendAck(long nowNs) => SendControl(_sndNxt, _rcvNxt, TcpFlags.Ack, nowNs);
+    private void SendAck(long nowNs) => SendControl(AcceptableSeq, _rcvNxt, TcpFlags.Ack, nowNs);
 
     private void SendChallengeAck(long nowNs)
     {

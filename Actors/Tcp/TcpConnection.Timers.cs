@@ -81,9 +81,10 @@ public sealed partial class TcpConnection
             return;
         }
         if (_flight.Count == 0) return;
+        _timeoutsWithoutProgress++;
         if (_backoffs > _o.MaxRetransmissions)
         {
-            SendControl(_sndNxt, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
+            SendControl(AcceptableSeq, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
             Close(TcpCloseReason.TimedOut);
             return;
         }
@@ -129,7 +130,7 @@ public sealed partial class TcpConnection
         if (!_o.Keepalive || !State.IsSynchronized() || State == TcpState.TimeWait) return;
         if (_keepaliveProbesSent >= _o.KeepaliveProbes)
         {
-            SendControl(_sndNxt, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
+            SendControl(AcceptableSeq, 0, Transport.Wire.Tcp.TcpFlags.Rst, nowNs);
             Close(TcpCloseReason.TimedOut);
             return;
         }

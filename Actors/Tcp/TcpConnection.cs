@@ -113,8 +113,22 @@ public sealed partial class TcpConnection
     public int SendWindowShift => _sndShift;
     public int ReceiveWindowShift => _rcvShift;
     public bool InRecovery => _inRecovery;
-    /// <summary>Consecutive retransmission timeouts without progress (MPTCP counts a subflow stale after a few).</summary>
-    public int RtoBackoffs => _backoffs;
+    /// <summary>Consecutive retransmission timeouts without progress (MPTCP counts a subflow stale after a few); zero-window probes do not count.</summary>
+    public int RtoBackoffs => _timeoutsWithoutProgress;
+    private int _timeoutsWithoutProgress;
+
+    /// <summary>
+    /// The sequence number for a segment without data (RST, pure ACK): SND.NXT, unless a zero-window probe put it past the
+    /// peer's window, then the window's right edge, which the peer accepts (Linux: tcp_acceptable_seq; RFC 5961).
+    /// </summary>
+    private uint AcceptableSeq
+    {
+        get
+        {
+            var windowEnd = _sndUna + (uint)Math.Min(_sndWnd, int.MaxValue);
+            return SeqMath.Le(_sndNxt, windowEnd) ? _sndNxt : windowEnd;
+        }
+    }
     public long BytesInFlight => _flight.Pipe;
     /// <summary>The MSS for payload once per-segment options are accounted for.</summary>
     public int EffectiveMss => Math.Min(Math.Min(_peerMss, _o.Mss), _pathMss) - (_ts ? TimestampSpace : 0);
@@ -235,7 +249,7 @@ public sealed partial class TcpConnection
     public void Abort(long nowNs)
     {
         if (State is TcpState.Closed or TcpState.TimeWait or TcpState.Listen) return;
-        if (State != TcpState.SynSent) SendControl(_sndNxt, 0, TcpFlags.Rst, nowNs);
+        if (State != TcpState.SynSent) SendControl(AcceptableSeq, 0, TcpFlags.Rst, nowNs);
         Close(TcpCloseReason.Aborted);
     }
 
