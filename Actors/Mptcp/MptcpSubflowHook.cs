@@ -428,7 +428,22 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     {
         PeerDataAck = ack;
         HasPeerDataAck = true;
+        NewPeerDataAck = true;
         PeerWindowEnd = ack + (ulong)Math.Max(0, window);
+    }
+
+    /// <summary>A DATA_ACK arrived since the owner last took one (<see cref="TakePeerDataAck"/>).</summary>
+    public bool NewPeerDataAck { get; private set; }
+
+    /// <summary>
+    /// The DATA_ACK received since the last call, if any: each is judged once, when it arrives, so one for data not
+    /// sent yet cannot become acceptable later by being reported again.
+    /// </summary>
+    public ulong? TakePeerDataAck()
+    {
+        if (!NewPeerDataAck) return null;
+        NewPeerDataAck = false;
+        return PeerDataAck;
     }
 
     /// <summary>Widens a 32-bit sequence to the 64-bit value nearest <paramref name="reference"/> (RFC 8684 3.3.1).</summary>
