@@ -128,7 +128,7 @@ public sealed partial class ConnectionActor
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
         var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums),
-            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount) { CongestionControl = _start.CongestionControl };
+            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
 

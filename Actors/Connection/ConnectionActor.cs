@@ -120,7 +120,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
             syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
-                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount) { CongestionControl = _start.CongestionControl }));
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow }));
         }
     }
 
@@ -250,6 +250,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount)
         {
             CongestionControl = _start.CongestionControl,
+            ConnectionWindow = _start.Options.ReceiveWindow,
         };
         route.Actor.Tell(new OpenSubflow(remote, port, Self, setup));
         _opening++;

@@ -13,6 +13,8 @@ namespace MptcpActors.Actors.Connection;
 /// <summary>How a subflow's MPTCP layer starts: the connection's key, and for an additional subflow the join's parameters.</summary>
 public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0, int StaleLossCount = 4)
 {
+    /// <summary>The connection's receive buffer (mptcp.reassembly-memory): the window a subflow announces at most.</summary>
+    public int ConnectionWindow { get; init; } = int.MaxValue;
     /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
     public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
 }

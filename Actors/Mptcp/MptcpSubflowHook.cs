@@ -141,8 +141,15 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     /// <summary>The right edge of the connection's receive window (0 until the connection says): windows are announced up to it.</summary>
     public ulong ReceiveWindowEnd { get; set; }
 
-    public long ReceiveWindowLimit(long window) =>
-        State != MptcpNegotiation.Mptcp || ReceiveWindowEnd == 0 ? window : Math.Min(window, Math.Max(0, (long)(ReceiveWindowEnd - DataAck)));
+    /// <summary>The connection's receive buffer: the most announced before the connection's first word (a window, once
+    /// announced, only grows at the peer, so announcing the subflow's larger buffer first would overrun the connection).</summary>
+    public long ConnectionWindow { get; set; } = long.MaxValue;
+
+    public long ReceiveWindowLimit(long window)
+    {
+        if (State != MptcpNegotiation.Mptcp) return window;
+        return ReceiveWindowEnd == 0 ? Math.Min(window, ConnectionWindow) : Math.Min(window, Math.Max(0, (long)(ReceiveWindowEnd - DataAck)));
+    }
 
     /// <summary>The DATA_ACK last written on a segment: a new one needs an ACK of its own only when it differs.</summary>
     public ulong DataAckSent { get; private set; }

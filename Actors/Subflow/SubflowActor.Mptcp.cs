@@ -30,6 +30,7 @@ public sealed partial class SubflowActor
             ? MptcpSubflowHook.Join(client, join, setup.JoinNonce)
             : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
         _staleAfter = setup.StaleLossCount;
+        _mptcp.ConnectionWindow = setup.ConnectionWindow;
     }
 
     private bool OnConnectionMessage(object message, long now)
