@@ -10,8 +10,10 @@ namespace MptcpActors.Actors.Mptcp;
 /// </summary>
 public sealed class DataReassembly
 {
-    private readonly ByteRing _ring;
-    private readonly BitRing _held;
+    private readonly int _capacity;
+    // Allocated with the first data: an idle connection costs nothing for its window.
+    private ByteRing? _ringOrNull;
+    private BitRing? _heldOrNull;
     // The ring slot of ReadDsn: the ByteRing keeps its head to itself, and the bits must line up with its bytes.
     private int _readSlot;
 
@@ -19,17 +21,19 @@ public sealed class DataReassembly
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ReadDsn = initialDsn;
-        _ring = new ByteRing(capacity);
-        _held = new BitRing(capacity);
+        _capacity = capacity;
     }
+
+    private ByteRing _ring => _ringOrNull ??= new ByteRing(_capacity, fixedSize: true);
+    private BitRing _held => _heldOrNull ??= new BitRing(_capacity);
 
     /// <summary>DSN of the first byte not yet read by the application.</summary>
     public ulong ReadDsn { get; private set; }
     /// <summary>First DSN not yet received in order: the DATA_ACK to send.</summary>
-    public ulong NextDsn => ReadDsn + (ulong)_ring.Count;
+    public ulong NextDsn => ReadDsn + (ulong)Readable;
     /// <summary>In-order bytes ready to read.</summary>
-    public int Readable => _ring.Count;
-    public int Capacity => _ring.Capacity;
+    public int Readable => _ringOrNull?.Count ?? 0;
+    public int Capacity => _capacity;
     /// <summary>Bytes held beyond a hole at NextDsn.</summary>
     public long OutOfOrderBytes { get; private set; }
     /// <summary>All bytes held, in order or not; never more than Capacity.</summary>
@@ -101,7 +105,7 @@ public sealed class DataReassembly
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _ring.Consume(count);
         ReadDsn += (ulong)count;
-        _readSlot = (_readSlot + count) % _ring.Capacity;
+        if (count > 0) _readSlot = (_readSlot + count) % _capacity;
     }
 
     /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>

@@ -1,14 +1,31 @@
 namespace MptcpActors.Actors.Tcp;
 
-/// <summary>A fixed-capacity ring of bytes: appended at the tail, consumed at the head, read anywhere in between without copying out twice.</summary>
-public sealed class ByteRing(int capacity)
+/// <summary>
+/// A ring of bytes of a fixed logical capacity: appended at the tail, consumed at the head, read anywhere in between
+/// without copying out twice. Memory follows use: the backing array starts small and doubles (up to the capacity) only
+/// when data needs the room, so a thousand idle connections with megabyte windows cost kilobytes each. A ring made with
+/// <paramref name="fixedSize"/> allocates its whole capacity at once and never moves its slots (for callers that keep
+/// their own slot arithmetic beside it).
+/// </summary>
+public sealed class ByteRing
 {
-    private readonly byte[] _buffer = new byte[capacity];
+    private const int InitialSize = 16 * 1024;
+    private byte[] _buffer;
     private int _head;
 
-    public int Capacity => _buffer.Length;
+    public ByteRing(int capacity, bool fixedSize = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+        _buffer = new byte[fixedSize ? capacity : Math.Min(capacity, InitialSize)];
+    }
+
+    /// <summary>The most bytes the ring holds (its logical size, whatever is allocated now).</summary>
+    public int Capacity { get; }
     public int Count { get; private set; }
-    public int Free => _buffer.Length - Count;
+    public int Free => Capacity - Count;
+    /// <summary>Bytes allocated now.</summary>
+    public int Allocated => _buffer.Length;
 
     /// <summary>Appends what fits; returns how many bytes were taken.</summary>
     public int Append(ReadOnlySpan<byte> data)
@@ -22,6 +39,7 @@ public sealed class ByteRing(int capacity)
     /// <summary>Writes at <paramref name="offset"/> from the head (inside or at the end of the ring's capacity) without changing Count.</summary>
     public void Write(int offset, ReadOnlySpan<byte> data)
     {
+        if (offset + data.Length > _buffer.Length) Grow(offset + data.Length);
         var start = (_head + offset) % _buffer.Length;
         var first = Math.Min(data.Length, _buffer.Length - start);
         data[..first].CopyTo(_buffer.AsSpan(start));
@@ -54,5 +72,18 @@ public sealed class ByteRing(int capacity)
         Peek(0, destination[..n]);
         Consume(n);
         return n;
+    }
+
+    /// <summary>A larger array holding every slot in order from the head (bytes written beyond Count included).</summary>
+    private void Grow(int needed)
+    {
+        if (needed > Capacity) throw new ArgumentOutOfRangeException(nameof(needed), "beyond the ring's capacity");
+        var size = _buffer.Length;
+        while (size < needed) size = (int)Math.Min((long)size * 2, Capacity);
+        var grown = new byte[size];
+        _buffer.AsSpan(_head).CopyTo(grown);
+        _buffer.AsSpan(0, _head).CopyTo(grown.AsSpan(_buffer.Length - _head));
+        _buffer = grown;
+        _head = 0;
     }
 }
