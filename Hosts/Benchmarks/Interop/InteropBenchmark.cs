@@ -16,6 +16,11 @@ namespace MptcpActors.Benchmarks.Interop;
 /// (bytes and seconds per scenario). Engine CPU: utime+stime of the engine process (/proc/PID/stat, sampled every
 /// 10 ms) over the measured window, per gigabit of goodput.
 /// </para>
+/// <para>
+/// Named with <c>--only</c>, three more: <c>aggregate</c> and <c>failover</c>, MPTCP over two shaped paths against the
+/// kernel (<see cref="MultipathBenchmark"/>), and <c>idle-memory</c>, idle two-subflow connections between two engine
+/// nodes on the simulator (<see cref="IdleMemoryBenchmark"/>; the one that needs no root).
+/// </para>
 /// </summary>
 public static class InteropBenchmark
 {
@@ -46,20 +51,47 @@ public static class InteropBenchmark
         public string Spread => Runs.Count > 1 ? " (runs " + string.Join(" / ", Runs.Select(r => r.ToString("0", Inv))) + " Mbit/s)" : "";
     }
 
+    /// <summary>Every --only name: the single-connection scenarios, then the multipath and memory benchmarks.</summary>
+    private static readonly string[] Names = ["a", "b", "c", "aggregate", "failover", "idle-memory"];
+
+    private const string Usage =
+        "usage: --interop [--only NAME,...] [--proto tcp,mptcp] [--repeat N] [--aggregate-mb N] [--failover-mb N] [--idle-connections N,...] [--idle-buffers SIZE]\n" +
+        "  --only           a: unshaped veth MTU 1500 (+ raw AF_PACKET send ceiling); b: MTU 9000; c: 100 Mbit/s tbf (default a,b,c)\n" +
+        "                   aggregate: MPTCP over two 50 Mbit/s paths, engine sending / receiving vs kernel <-> kernel, ratios and share of 100 Mbit/s\n" +
+        "                   failover: two 20 Mbit/s paths, path 0 blackholed 2 s after the join; the kernel receiver's longest gap, engine vs kernel sender\n" +
+        "                   idle-memory: idle two-subflow connections between two engine nodes on the simulator (no root): heap per connection\n" +
+        "  --proto          a, b, c: tcp,mptcp (default both)\n" +
+        "  --repeat N       runs of each measurement, the median is printed (default 3; idle-memory runs once)\n" +
+        "  --aggregate-mb N bytes per aggregate transfer, in MB of 10^6 (default 64)\n" +
+        "  --failover-mb N  bytes per failover transfer, in MB (default 32)\n" +
+        "  --idle-connections N,...  idle-memory's connection counts, in turn (default 1000,10000)\n" +
+        "  --idle-buffers SIZE       idle-memory with mptcp.tcp.send-buffer, receive-buffer and mptcp.reassembly-memory at SIZE (e.g. 64KiB)";
+
     public static int Run(string[] args)
     {
+        var only = Option(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["a", "b", "c"];
+        var protocols = (Option(args, "--proto") ?? "tcp,mptcp").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var idleCounts = (Option(args, "--idle-connections") ?? "1000,10000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!int.TryParse(Option(args, "--repeat") ?? "3", NumberStyles.None, Inv, out var repeat) || repeat < 1
+            || !int.TryParse(Option(args, "--aggregate-mb") ?? "64", NumberStyles.None, Inv, out var aggregateMb) || aggregateMb < 1
+            || !int.TryParse(Option(args, "--failover-mb") ?? "32", NumberStyles.None, Inv, out var failoverMb) || failoverMb < 1
+            || idleCounts.Length == 0 || idleCounts.Any(n => !int.TryParse(n, NumberStyles.None, Inv, out var c) || c < 1)
+            || only.Length == 0 || only.Any(o => !Names.Contains(o)) || protocols.Length == 0 || protocols.Any(p => p is not ("tcp" or "mptcp")))
+        {
+            Console.Error.WriteLine($"{Prefix}: error: {Usage}");
+            return 2;
+        }
+        var summary = new List<string>();
+        // Only idle-memory runs without root: it needs neither namespaces nor the mptcp command.
+        if (only.All(o => o == "idle-memory"))
+        {
+            _failures += IdleMemoryBenchmark.Run([.. idleCounts.Select(n => int.Parse(n, Inv))], Option(args, "--idle-buffers"), summary);
+            return Finish(only, summary);
+        }
         if (!OperatingSystem.IsLinux() || geteuid() != 0)
         {
             Console.Error.WriteLine($"{Prefix}: error: --interop needs root on Linux (it creates network namespaces and raw sockets): " +
-                "run e.g. sudo dotnet run -c Release --project Hosts/Benchmarks -- --interop");
-            return 2;
-        }
-        var only = Option(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["a", "b", "c"];
-        var protocols = (Option(args, "--proto") ?? "tcp,mptcp").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (!int.TryParse(Option(args, "--repeat") ?? "3", NumberStyles.None, Inv, out var repeat) || repeat < 1
-            || only.Length == 0 || only.Any(o => o is not ("a" or "b" or "c")) || protocols.Length == 0 || protocols.Any(p => p is not ("tcp" or "mptcp")))
-        {
-            Console.Error.WriteLine($"{Prefix}: error: usage: --interop [--only a,b,c] [--proto tcp,mptcp] [--repeat N (default 3, the median is printed)]");
+                "run e.g. sudo dotnet run -c Release --project Hosts/Benchmarks -- --interop (or --only idle-memory alone, which does not)");
             return 2;
         }
         var mptcpDll = Path.Combine(AppContext.BaseDirectory, "mptcp.dll");
@@ -78,6 +110,7 @@ public static class InteropBenchmark
         var dir = Directory.CreateTempSubdirectory("mptcp-interop-bench-");
         File.WriteAllText(Path.Combine(dir.FullName, "peer.py"), InteropScripts.Peer);
         File.WriteAllText(Path.Combine(dir.FullName, "launch.py"), InteropScripts.Launcher);
+        File.WriteAllText(Path.Combine(dir.FullName, "mp.py"), MultipathScripts.Program);
         var ctx = new Context(dir.FullName, dotnet!, mptcpDll, repeat);
 
         var scenarios = new[]
@@ -87,11 +120,11 @@ public static class InteropBenchmark
             new Scenario("c", "tbf100mbit", 1500, true, 40_000_000, 20),
         }.Where(s => only.Contains(s.Id)).ToList();
 
-        Console.WriteLine($"interop benchmark: single connection, engine (mptcp CLI, {ctx.MptcpDll}) vs Linux {Environment.OSVersion.Version} kernel, " +
+        Console.WriteLine($"interop benchmark: engine (mptcp CLI, {ctx.MptcpDll}) vs Linux {Environment.OSVersion.Version} kernel, " +
             $"{Environment.ProcessorCount} CPUs, median of {repeat} run(s) each");
-        Console.WriteLine("goodput = bytes / the kernel side's own window (receiving: first byte -> EOF; sending: connected -> all acknowledged); " +
-            "kernel = the same kernel programs with the engine's address lent to the engine namespace's kernel, on the same veth");
-        var summary = new List<string>();
+        if (scenarios.Count > 0)
+            Console.WriteLine("(a, b, c) single connection; goodput = bytes / the kernel side's own window (receiving: first byte -> EOF; sending: connected -> all acknowledged); " +
+                "kernel = the same kernel programs with the engine's address lent to the engine namespace's kernel, on the same veth");
         try
         {
             foreach (var s in scenarios)
@@ -106,22 +139,35 @@ public static class InteropBenchmark
                     Console.WriteLine($"({s.Id}) {s.Name}: FAILED: {e.Message}");
                 }
             }
+            if (only.Contains("aggregate")) _failures += MultipathBenchmark.Aggregate(ctx, aggregateMb * 1_000_000L, 50, summary);
+            if (only.Contains("failover")) _failures += MultipathBenchmark.Failover(ctx, failoverMb * 1_000_000L, 20, TimeSpan.FromSeconds(2), summary);
+            if (only.Contains("idle-memory")) _failures += IdleMemoryBenchmark.Run([.. idleCounts.Select(n => int.Parse(n, Inv))], Option(args, "--idle-buffers"), summary);
         }
         finally
         {
             try { dir.Delete(true); }
             catch (IOException) { }
         }
-        Console.WriteLine("targets (issue 5): (a) engine >= 2000 Mbit/s; (c) ratio >= 0.97 of kernel");
+        return Finish(only, summary);
+    }
+
+    private static int Finish(string[] only, List<string> summary)
+    {
+        var targets = new List<string>();
+        if (only.Contains("a") || only.Contains("c")) targets.Add("(issue 5) (a) engine >= 2000 Mbit/s; (c) ratio >= 0.97 of kernel");
+        if (only.Contains("aggregate")) targets.Add("(aggregate) ratio >= 1.0 of kernel <-> kernel");
+        if (only.Contains("failover")) targets.Add("(failover) the engine's gap no longer than the kernel's");
+        if (targets.Count > 0) Console.WriteLine("targets: " + string.Join("; ", targets));
         foreach (var line in summary) Console.WriteLine("  " + line);
         if (_failures > 0) Console.Error.WriteLine($"{Prefix}: {_failures} measurement(s) failed (see FAILED above)");
         return _failures > 0 ? 1 : 0;
     }
 
-    private sealed record Context(string ScriptDir, string Dotnet, string MptcpDll, int Repeat)
+    internal sealed record Context(string ScriptDir, string Dotnet, string MptcpDll, int Repeat)
     {
         public string Peer => Path.Combine(ScriptDir, "peer.py");
         public string Launcher => Path.Combine(ScriptDir, "launch.py");
+        public string Multipath => Path.Combine(ScriptDir, "mp.py");
     }
 
     private static void RunScenario(Context ctx, Scenario s, string[] protocols, List<string> summary)
