@@ -170,7 +170,7 @@ public sealed class MptcpConnectionCore
             length = (int)Math.Min(Math.Min(unsent, window), _o.MaxChunk);
         }
         if (length <= 0) return 0;
-        var n = FillViews();
+        var n = FillViews(length);
         if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
         var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
         if (chosen == 0) return 0;
@@ -182,11 +182,7 @@ public sealed class MptcpConnectionCore
             // of any length would leave a runt segment at every chunk boundary, a few percent of the path lost.
             var unsent = (long)(_dataUna + (ulong)_send.Count - _sndNxt);
             var segment = Math.Max(1, _views[_chosen[0]].Mss - DssSpace);
-            if (length < unsent)
-            {
-                if (length < segment) return 0;
-                length -= length % segment;
-            }
+            if (length < unsent && length >= segment) length -= length % segment;
         }
         for (var i = 0; i < count; i++)
         {
@@ -222,7 +218,7 @@ public sealed class MptcpConnectionCore
         // Every subflow carries everything already: what a failed one held needs no reinjection.
         _reinject.Clear();
         var end = _dataUna + (ulong)_send.Count;
-        var n = FillViews();
+        var n = FillViews(int.MaxValue);
         var backupsCarry = SubflowView.BackupsCarry(_views.AsSpan(0, n));
         for (var i = 0; i < n; i++)
         {
@@ -252,13 +248,16 @@ public sealed class MptcpConnectionCore
     /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for it: they wait
     /// until a subflow is stale (mptcp.stale-loss-count RTOs), as a single RTO is often just a loss.
     /// </summary>
-    private int FillViews()
+    private int FillViews(int wanted)
     {
         var n = Math.Min(_subflows.Count, _views.Length);
         var healthyRegular = false;
         for (var i = 0; i < n; i++)
         {
             _views[i] = _subflows[i].Current;
+            // Room for less than a whole segment (and less than what is left to send) counts as none: the scheduler then
+            // looks at the others rather than cutting a runt segment.
+            if (_views[i].SendSpace < Math.Min(wanted, Math.Max(1, _views[i].Mss - DssSpace))) _views[i] = _views[i] with { SendSpace = 0 };
             if (_views[i].Usable && !_views[i].Backup && !_subflows[i].TimedOut) healthyRegular = true;
         }
         if (healthyRegular)
