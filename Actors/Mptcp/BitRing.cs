@@ -9,9 +9,28 @@ namespace MptcpActors.Actors.Mptcp;
 /// </summary>
 internal sealed class BitRing(int length)
 {
-    private readonly ulong[] _words = new ulong[(length + 63) / 64];
+    private ulong[] _words = new ulong[(length + 63) / 64];
 
     public int Length => length;
+
+    /// <summary>
+    /// Grows to <paramref name="newLength"/> slots, the old ones in order from <paramref name="start"/> moved to 0 on
+    /// (as a <see cref="Tcp.ByteRing"/> moves its bytes when it grows).
+    /// </summary>
+    public void Grow(int start, int newLength)
+    {
+        var old = new BitRing(length) { _words = _words };
+        var oldLength = length;
+        _words = new ulong[(newLength + 63) / 64];
+        length = newLength;
+        for (var i = 0; i < oldLength;)
+        {
+            var ones = old.Run((start + i) % oldLength, oldLength - i, value: true);
+            if (ones > 0) LinearFill(i, i + ones, value: true);
+            i += ones;
+            if (i < oldLength) i += old.Run((start + i) % oldLength, oldLength - i, value: false);
+        }
+    }
 
     /// <summary>How many slots from <paramref name="start"/> on (at most <paramref name="max"/>, wrapping) hold <paramref name="value"/>.</summary>
     public int Run(int start, int max, bool value)

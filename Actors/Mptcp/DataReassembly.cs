@@ -11,7 +11,7 @@ namespace MptcpActors.Actors.Mptcp;
 public sealed class DataReassembly
 {
     private readonly int _capacity;
-    // Allocated with the first data: an idle connection costs nothing for its window.
+    // Allocated with the first data and grown with what is held: an idle connection costs little for its window.
     private ByteRing? _ringOrNull;
     private BitRing? _heldOrNull;
     // The ring slot of ReadDsn: the ByteRing keeps its head to itself, and the bits must line up with its bytes.
@@ -24,8 +24,8 @@ public sealed class DataReassembly
         _capacity = capacity;
     }
 
-    private ByteRing _ring => _ringOrNull ??= new ByteRing(_capacity, fixedSize: true);
-    private BitRing _held => _heldOrNull ??= new BitRing(_capacity);
+    private ByteRing _ring => _ringOrNull ??= new ByteRing(_capacity);
+    private BitRing _held => _heldOrNull ??= new BitRing(_ring.Allocated);
 
     /// <summary>DSN of the first byte not yet read by the application.</summary>
     public ulong ReadDsn { get; private set; }
@@ -60,6 +60,15 @@ public sealed class DataReassembly
         if (offset >= room) return 0;
         var at = (int)offset;
         if (data.Length > room - at) data = data[..(room - at)];
+        var needed = _ring.Count + at + data.Length;
+        if (needed > _ring.Allocated)
+        {
+            // The ring grows with what it must hold, its slots (and their bits) moving to start at 0.
+            _ = _held;
+            _ring.Reserve(needed);
+            _held.Grow(_readSlot, _ring.Allocated);
+            _readSlot = 0;
+        }
 
         while (!data.IsEmpty)
         {
@@ -105,13 +114,13 @@ public sealed class DataReassembly
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _ring.Consume(count);
         ReadDsn += (ulong)count;
-        if (count > 0) _readSlot = (_readSlot + count) % _capacity;
+        if (count > 0) _readSlot = (_readSlot + count) % _ring.Allocated;
     }
 
     /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>
     private int Slot(int offset)
     {
         var slot = _readSlot + _ring.Count + offset;
-        return slot >= _ring.Capacity ? slot - _ring.Capacity : slot;
+        return slot >= _ring.Allocated ? slot - _ring.Allocated : slot;
     }
 }

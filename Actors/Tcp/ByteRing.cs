@@ -3,9 +3,8 @@ namespace MptcpActors.Actors.Tcp;
 /// <summary>
 /// A ring of bytes of a fixed logical capacity: appended at the tail, consumed at the head, read anywhere in between
 /// without copying out twice. Memory follows use: the backing array starts small and doubles (up to the capacity) only
-/// when data needs the room, so a thousand idle connections with megabyte windows cost kilobytes each. A ring made with
-/// <paramref name="fixedSize"/> allocates its whole capacity at once and never moves its slots (for callers that keep
-/// their own slot arithmetic beside it).
+/// when data needs the room, so a thousand idle connections with megabyte windows cost kilobytes each. Growing moves
+/// the head to slot 0 (a caller keeping its own slot arithmetic beside the ring grows through <see cref="Reserve"/>).
 /// </summary>
 public sealed class ByteRing
 {
@@ -13,11 +12,11 @@ public sealed class ByteRing
     private byte[] _buffer;
     private int _head;
 
-    public ByteRing(int capacity, bool fixedSize = false)
+    public ByteRing(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
-        _buffer = new byte[fixedSize ? capacity : Math.Min(capacity, InitialSize)];
+        _buffer = new byte[Math.Min(capacity, InitialSize)];
     }
 
     /// <summary>The most bytes the ring holds (its logical size, whatever is allocated now).</summary>
@@ -44,6 +43,12 @@ public sealed class ByteRing
         var first = Math.Min(data.Length, _buffer.Length - start);
         data[..first].CopyTo(_buffer.AsSpan(start));
         data[first..].CopyTo(_buffer);
+    }
+
+    /// <summary>Allocates room for <paramref name="size"/> bytes from the head now (moving the head to slot 0 if it grows).</summary>
+    public void Reserve(int size)
+    {
+        if (size > _buffer.Length) Grow(size);
     }
 
     /// <summary>Makes <paramref name="n"/> bytes already written past Count part of the content.</summary>
