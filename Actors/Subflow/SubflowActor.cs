@@ -20,7 +20,10 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 {
     private const string TimerKey = "tcp";
     private readonly SubflowStart _start;
-    private readonly byte[] _segment = new byte[70_200];
+    // One scratch frame per thread, not per subflow: a segment is built, framed and handed on (copied into the send
+    // batch or a message) within one call, so ten thousand subflows need no ten thousand 70 KB buffers.
+    [ThreadStatic] private static byte[]? _scratch;
+    private static byte[] Scratch => _scratch ??= new byte[70_200];
     private readonly byte[] _remote;
     private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
@@ -242,12 +245,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.
     private int Headroom => _start.Link?.HeaderRoom ?? 0;
 
-    Span<byte> ITcpSegmentSink.Rent(int maxLength) => _segment.AsSpan(Headroom, maxLength);
+    Span<byte> ITcpSegmentSink.Rent(int maxLength) => Scratch.AsSpan(Headroom, maxLength);
 
     void ITcpSegmentSink.Send(int length)
     {
-        if (_start.Link is { } link && link.TryTransmit(_segment, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
-        _start.Interface.Tell(new SegmentOut(_start.Key, _segment.AsSpan(Headroom, length).ToArray()));
+        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
+        _start.Interface.Tell(new SegmentOut(_start.Key, Scratch.AsSpan(Headroom, length).ToArray()));
     }
 
     void ITcpEvents.OnEstablished()
