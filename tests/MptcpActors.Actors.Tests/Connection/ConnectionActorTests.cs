@@ -14,7 +14,8 @@ namespace MptcpActors.Actors.Tests.Connection;
 /// <summary>Engine to engine MPTCP over two simulated paths: joins, ADD_ADDR, data on both paths, failover, close, abort.</summary>
 public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    // Generous: these run the simulator in real time, and a loaded machine stretches every RTT and so every RTO.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
     private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
 
     private const string ClientWithSubflowEndpoint = """
