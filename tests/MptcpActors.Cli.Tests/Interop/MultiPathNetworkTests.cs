@@ -235,10 +235,11 @@ else:
             // The kernel resolving an engine address broadcasts ARP requests (nobody answers: no engine runs): the faults see them.
             net.Blackhole(0);
             net.Loss(1, 100);
-            Assert.Equal(0, net.Dropped(0) + net.Dropped(1));
+            // Counted from here: the kernel's own IPv6 chatter (MLD, DAD) may already have met the new rules.
+            var before = (net.Dropped(0), net.Dropped(1));
             net.InKernelNs($"echo x > /dev/udp/{net.Paths[0].EngineIp}/9; echo x > /dev/udp/{net.Paths[1].EngineIp}/9");
-            Assert.True(net.Dropped(0) > 0, "the blackhole dropped no ARP request");
-            Assert.True(net.Dropped(1) > 0, "100 % loss dropped no ARP request");
+            Assert.True(net.Dropped(0) > before.Item1, "the blackhole dropped no ARP request");
+            Assert.True(net.Dropped(1) > before.Item2, "100 % loss dropped no ARP request");
             Assert.Contains("gso_max_segs 1 ", net.InKernelNs($"ip -d link show dev {net.Paths[1].KernelIf}"));
             net.Loss(1, 0);
             Assert.DoesNotContain("gso_max_segs 1 ", net.InKernelNs($"ip -d link show dev {net.Paths[1].KernelIf}"));
