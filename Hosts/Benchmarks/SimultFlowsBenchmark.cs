@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.IO;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Sim;
+using MptcpActors.Transport.Sim;
+using MptcpActors.Transport.Wire.Mptcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Benchmarks;
+
+/// <summary>
+/// The matrix of Linux's selftest <c>simult_flows.sh</c> on the simulator (engine on both ends, two paths, the client's
+/// second address a subflow endpoint): 16 MiB each way at once over 10/10 and 10/3 Mbit/s paths, with and without
+/// 1 ms / 25 ms delays, each direction's completion time against the script's own bound — the summed rate less 10 %,
+/// plus 450 ms for the join handshake and slack. The simulator runs in real time here, so a loaded machine stretches
+/// the times: this is a benchmark, not a test.
+/// </summary>
+public static class SimultFlowsBenchmark
+{
+    private sealed record Case(string Name, double Rate1, double Rate2, int Delay1, int Delay2);
+
+    private static readonly Case[] Matrix =
+    [
+        new("balanced bwidth", 10, 10, 0, 0),
+        new("balanced bwidth with unbalanced delay", 10, 10, 1, 25),
+        new("unbalanced bwidth", 10, 3, 0, 0),
+        new("unbalanced bwidth with unbalanced delay", 10, 3, 1, 25),
+        new("unbalanced bwidth with opposed, unbalanced delay", 10, 3, 25, 1),
+    ];
+
+    public static int Run(string[] args)
+    {
+        var size = 16 << 20;
+        var i = Array.IndexOf(args, "--simult-mb");
+        if (i >= 0 && i + 1 < args.Length) size = int.Parse(args[i + 1], CultureInfo.InvariantCulture) << 20;
+        Console.WriteLine($"simult_flows matrix on the simulator: {size >> 20} MiB each way at once; bound = size*8 / (0.9 * summed rate) + 450 ms");
+        var met = 0;
+        foreach (var c in Matrix)
+        {
+            var (up, down) = RunCase(c, size);
+            var bound = TimeSpan.FromMilliseconds(size * 8.0 / ((c.Rate1 + c.Rate2) * 1e6 * 0.9) * 1000 + 450);
+            var ok = up <= bound && down <= bound;
+            if (ok) met++;
+            Console.WriteLine($"{c.Name,-50} {c.Rate1}/{c.Rate2} Mbit/s {c.Delay1}/{c.Delay2} ms: up {up.TotalSeconds:F2} s, down {down.TotalSeconds:F2} s, " +
+                              $"bound {bound.TotalSeconds:F2} s: {(ok ? "met" : "NOT met")}");
+        }
+        Console.WriteLine($"{met} of {Matrix.Length} cases within the bound");
+        return 0;
+    }
+
+    private static (TimeSpan Up, TimeSpan Down) RunCase(Case c, int size)
+    {
+        var config = ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
+        using var system = ActorSystem.Create("simult", config);
+        // netem's default queue (limit 1000 packets), as the script's `tc qdisc ... netem rate R delay D` has it.
+        LinkParameters Link(double mbit, int delayMs) => new(RateBps: mbit * 1e6, Delay: TimeSpan.FromMilliseconds(delayMs), QueueLimitPackets: 1000);
+        var paths = new[]
+        {
+            new SimPath("p1", Address("10.0.1.1"), Address("10.0.1.2"), 24, Link(c.Rate1, c.Delay1)),
+            new SimPath("p2", Address("10.0.2.1"), Address("10.0.2.2"), 24, Link(c.Rate2, c.Delay2)),
+        };
+        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
+            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
+        var nodes = new SimTwoNodes(system, paths, client, MptcpSettings.Default);
+        var done = new TaskCompletionSource<TimeSpan>[] { new(), new() };
+        var clock = Stopwatch.StartNew();
+        var listener = system.ActorOf(Props.Create(() => new BulkListener(size, done[1], clock)));
+        nodes.Peer.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 5201)), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        var end = system.ActorOf(Props.Create(() => new Bulk(size, done[0], clock)));
+        nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(IPAddress.Parse("10.0.1.2"), 5201)), end);
+        var limit = TimeSpan.FromSeconds(120);
+        // Each end records when it has received all of the other's data: the server's is the upload, the client's the download.
+        var up = done[1].Task.Wait(limit) ? done[1].Task.Result : limit;
+        var down = done[0].Task.Wait(limit) ? done[0].Task.Result : limit;
+        return (up, down);
+    }
+
+    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
+
+    /// <summary>Sends <c>size</c> bytes in 64 KB writes paced by write acks while receiving; notes when all of the other end's data is in.</summary>
+    private sealed class Bulk : ReceiveActor
+    {
+        private sealed class Ack : TcpMsg.Event
+        {
+            public static readonly Ack Instance = new();
+        }
+
+        public Bulk(int size, TaskCompletionSource<TimeSpan> done, Stopwatch clock)
+        {
+            var chunk = new byte[64 * 1024];
+            new Random(size).NextBytes(chunk);
+            var sent = 0;
+            long received = 0;
+            IActorRef connection = ActorRefs.Nobody;
+            void Next()
+            {
+                if (sent >= size)
+                {
+                    connection.Tell(TcpMsg.ConfirmedClose.Instance);
+                    return;
+                }
+                var n = Math.Min(chunk.Length, size - sent);
+                sent += n;
+                connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(chunk, 0, n), Ack.Instance));
+            }
+            Receive<TcpMsg.Connected>(_ =>
+            {
+                connection = Sender;
+                Sender.Tell(new TcpMsg.Register(Self, keepOpenOnPeerClosed: true));
+                Next();
+            });
+            Receive<Ack>(_ => Next());
+            Receive<TcpMsg.Received>(r =>
+            {
+                received += r.Data.Count;
+                if (received >= size) done.TrySetResult(clock.Elapsed);
+            });
+            ReceiveAny(_ => { });
+        }
+    }
+
+    private sealed class BulkListener : ReceiveActor
+    {
+        public BulkListener(int size, TaskCompletionSource<TimeSpan> done, Stopwatch clock) =>
+            Receive<TcpMsg.Connected>(c => Context.ActorOf(Props.Create(() => new Bulk(size, done, clock))).Forward(c));
+    }
+}
