@@ -24,8 +24,8 @@ public sealed class DataReassembly
         _capacity = capacity;
     }
 
-    private ByteRing _ring => _ringOrNull ??= new ByteRing(_capacity);
-    private BitRing _held => _heldOrNull ??= new BitRing(_ring.Allocated);
+    private ByteRing Ring => _ringOrNull ??= new ByteRing(_capacity);
+    private BitRing Held => _heldOrNull ??= new BitRing(Ring.Allocated);
 
     /// <summary>DSN of the first byte not yet read by the application.</summary>
     public ulong ReadDsn { get; private set; }
@@ -56,47 +56,47 @@ public sealed class DataReassembly
             data = data[(int)-offset..];
             offset = 0;
         }
-        var room = _ring.Free;
+        var room = Ring.Free;
         if (offset >= room) return 0;
         var at = (int)offset;
         if (data.Length > room - at) data = data[..(room - at)];
-        var needed = _ring.Count + at + data.Length;
-        if (needed > _ring.Allocated)
+        var needed = Ring.Count + at + data.Length;
+        if (needed > Ring.Allocated)
         {
             // The ring grows with what it must hold, its slots (and their bits) moving to start at 0.
-            _ = _held;
-            _ring.Reserve(needed);
-            _held.Grow(_readSlot, _ring.Allocated);
+            _ = Held;
+            Ring.Reserve(needed);
+            Held.Grow(_readSlot, Ring.Allocated);
             _readSlot = 0;
         }
 
         while (!data.IsEmpty)
         {
-            var hole = _held.Run(Slot(at), data.Length, value: false);
+            var hole = Held.Run(Slot(at), data.Length, value: false);
             if (hole > 0)
             {
-                _ring.Write(_ring.Count + at, data[..hole]);
-                _held.Fill(Slot(at), hole, value: true);
+                Ring.Write(Ring.Count + at, data[..hole]);
+                Held.Fill(Slot(at), hole, value: true);
                 OutOfOrderBytes += hole;
             }
-            var skip = hole + _held.Run(Slot(at + hole), data.Length - hole, value: true);
+            var skip = hole + Held.Run(Slot(at + hole), data.Length - hole, value: true);
             data = data[skip..];
             at += skip;
         }
 
-        var advanced = _held.Run(Slot(0), room, value: true);
+        var advanced = Held.Run(Slot(0), room, value: true);
         if (advanced == 0) return 0;
         // In-order slots are known by the ring's count; their bits are cleared so the slots come back empty after a read.
-        _held.Fill(Slot(0), advanced, value: false);
+        Held.Fill(Slot(0), advanced, value: false);
         OutOfOrderBytes -= advanced;
-        _ring.Extend(advanced);
+        Ring.Extend(advanced);
         return advanced;
     }
 
     /// <summary>Copies and consumes up to destination.Length in-order bytes; returns how many.</summary>
     public int Read(Span<byte> destination)
     {
-        var n = Math.Min(destination.Length, _ring.Count);
+        var n = Math.Min(destination.Length, Ring.Count);
         Peek(destination[..n]);
         Consume(n);
         return n;
@@ -105,22 +105,22 @@ public sealed class DataReassembly
     /// <summary>Copies the first destination.Length readable bytes without consuming them.</summary>
     public void Peek(Span<byte> destination)
     {
-        if (destination.Length > _ring.Count) throw new ArgumentOutOfRangeException(nameof(destination), "more than is readable");
-        _ring.Peek(0, destination);
+        if (destination.Length > Ring.Count) throw new ArgumentOutOfRangeException(nameof(destination), "more than is readable");
+        Ring.Peek(0, destination);
     }
 
     public void Consume(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _ring.Consume(count);
+        Ring.Consume(count);
         ReadDsn += (ulong)count;
-        if (count > 0) _readSlot = (_readSlot + count) % _ring.Allocated;
+        if (count > 0) _readSlot = (_readSlot + count) % Ring.Allocated;
     }
 
     /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>
     private int Slot(int offset)
     {
-        var slot = _readSlot + _ring.Count + offset;
-        return slot >= _ring.Allocated ? slot - _ring.Allocated : slot;
+        var slot = _readSlot + Ring.Count + offset;
+        return slot >= Ring.Allocated ? slot - Ring.Allocated : slot;
     }
 }

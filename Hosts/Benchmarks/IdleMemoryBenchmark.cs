@@ -7,10 +7,7 @@ using Akka.Configuration;
 using Akka.IO;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
-using MptcpActors.Actors.Interface;
 using MptcpActors.Actors.Sim;
-using MptcpActors.Actors.Stack;
-using MptcpActors.Actors.Tcp;
 using MptcpActors.Transport.Sim;
 using MptcpActors.Transport.Wire.Mptcp;
 using TcpMsg = Akka.IO.Tcp;
@@ -239,36 +236,12 @@ internal static class IdleMemoryBenchmark
         return GC.GetTotalMemory(forceFullCollection: false);
     }
 
-    /// <summary>Client and server nodes on two paths (path i: 10.7.i.1 client, 10.7.i.2 server), as SimMptcpNodes wires them.</summary>
+    /// <summary>Client and server nodes on two paths (path i: 10.7.i.1 client, 10.7.i.2 server), the engine's own two-node wiring.</summary>
     private static (IActorRef Client, IActorRef Server) Nodes(ActorSystem system, MptcpSettings clientSettings, MptcpSettings serverSettings)
     {
-        var net = new SimNetwork(11);
-        const int paths = 2;
-        var macs = new Dictionary<IpAddressBytes, byte[]>();
-        for (var i = 0; i < paths; i++)
-        {
-            net.Link($"p{i}", "client", "server", Link);
-            macs[Ip("client", i)] = net.Host("client").Port($"p{i}").MacAddress.ToArray();
-            macs[Ip("server", i)] = net.Host("server").Port($"p{i}").MacAddress.ToArray();
-        }
-        var sim = system.ActorOf(SimNetworkActor.Props(net), "sim");
-        IActorRef Node(string host, string peer, MptcpSettings settings)
-        {
-            // The TCP core's defaults are akka.hocon's mptcp.tcp defaults (MSS, timers, CUBIC, ...); the buffers follow the settings.
-            var options = new TcpCoreOptions { SendBufferSize = settings.Tcp.SendBuffer, ReceiveBufferSize = settings.Tcp.ReceiveBuffer };
-            var addresses = Enumerable.Range(0, paths).Select(i => Ip(host, i)).ToList();
-            var isn = IsnGenerator.CreateRandom();
-            var routes = Enumerable.Range(0, paths).Select(i =>
-            {
-                // Each path is a router's link: the peer's address on it is the gateway, so a subflow from path i's address
-                // may go to any of the peer's addresses (each interface takes segments for all of the node's addresses).
-                var setup = new InterfaceSetup($"{host}-p{i}", new DeviceRef(sim, $"{host}/p{i}"), macs[Ip(host, i)], Ip(host, i), 24, Ip(peer, i),
-                    options, isn, ip => macs.GetValueOrDefault(ip)) { NodeAddresses = addresses };
-                return new InterfaceRoute(setup.Name, setup.Address, 24, true, system.ActorOf(InterfaceActor.Props(setup), setup.Name));
-            }).ToList();
-            return system.ActorOf(MptcpManager.Props(settings, routes), $"{host}-mptcp");
-        }
-        return (Node("client", "server", clientSettings), Node("server", "client", serverSettings));
+        var paths = Enumerable.Range(0, 2).Select(i => new SimPath($"p{i}", Ip("client", i), Ip("server", i), 24, Link)).ToList();
+        var nodes = new SimTwoNodes(system, paths, clientSettings, serverSettings, seed: 11);
+        return (nodes.Local, nodes.Peer);
     }
 
     /// <summary>Errors the actor system logged (failed actors): how many, and the first one's cause.</summary>

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
+using MptcpActors.Cli.Tests.Interop;
 
 namespace MptcpActors.Benchmarks.Interop;
 
@@ -12,7 +12,7 @@ namespace MptcpActors.Benchmarks.Interop;
 /// </summary>
 internal sealed class InteropNetwork : IDisposable
 {
-    private static int _counter;
+    private readonly VethPair _pair;
     private static readonly List<InteropNetwork> Live = [];
     private static readonly PosixSignalRegistration[] Signals =
         [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, _ => DisposeAll()))];
@@ -27,29 +27,12 @@ internal sealed class InteropNetwork : IDisposable
 
     public InteropNetwork(int mtu)
     {
-        var id = $"{Environment.ProcessId % 100000}{Interlocked.Increment(ref _counter)}";
-        KernelNs = $"mpbk{id}";
-        EngineNs = $"mpbe{id}";
-        KernelIf = $"bk{id}";
-        EngineIf = $"be{id}";
-        var subnet = Random.Shared.Next(1, 250);
-        KernelIp = $"10.214.{subnet}.1";
-        EngineIp = $"10.214.{subnet}.2";
+        // The tests' namespace pair (linked in): one place creates and removes namespaces.
+        _pair = new VethPair(mtu);
         Mtu = mtu;
         lock (Live) Live.Add(this);
         try
         {
-            Sh($"ip netns add {KernelNs}");
-            Sh($"ip netns add {EngineNs}");
-            Sh($"ip link add {KernelIf} netns {KernelNs} mtu {mtu} type veth peer name {EngineIf} netns {EngineNs} mtu {mtu}");
-            Sh($"ip -n {KernelNs} addr add {KernelIp}/24 dev {KernelIf}");
-            Sh($"ip -n {KernelNs} link set {KernelIf} up");
-            Sh($"ip -n {KernelNs} link set lo up");
-            Sh($"ip -n {EngineNs} link set {EngineIf} up");
-            Sh($"ip -n {EngineNs} link set lo up");
-            // Quiet links: no IPv6 chatter on the engine's wire.
-            Sh($"ip netns exec {EngineNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
-            Sh($"ip netns exec {KernelNs} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
             KernelMac = Sh($"ip netns exec {KernelNs} cat /sys/class/net/{KernelIf}/address").Trim();
             EngineMac = Sh($"ip netns exec {EngineNs} cat /sys/class/net/{EngineIf}/address").Trim();
         }
@@ -60,12 +43,12 @@ internal sealed class InteropNetwork : IDisposable
         }
     }
 
-    public string KernelNs { get; }
-    public string EngineNs { get; }
-    public string KernelIf { get; }
-    public string EngineIf { get; }
-    public string KernelIp { get; }
-    public string EngineIp { get; }
+    public string KernelNs => _pair.KernelNs;
+    public string EngineNs => _pair.EngineNs;
+    public string KernelIf => _pair.KernelIf;
+    public string EngineIf => _pair.EngineIf;
+    public string KernelIp => _pair.KernelIp;
+    public string EngineIp => _pair.EngineIp;
     public string KernelMac { get; }
     public string EngineMac { get; }
     public int Mtu { get; }
@@ -140,33 +123,12 @@ internal sealed class InteropNetwork : IDisposable
     /// <summary>Frames the kernel's veth end has received (rx_packets).</summary>
     public long KernelReceivedFrames() => long.Parse(Sh($"ip netns exec {KernelNs} cat /sys/class/net/{KernelIf}/statistics/rx_packets").Trim());
 
-    public static string Sh(string command, int timeoutMs = 30_000)
-    {
-        var psi = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"'{command}' did not finish in {timeoutMs / 1000} s");
-        }
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed ({p.ExitCode}): {error.Result.Trim()}");
-        return output.Result;
-    }
+    public static string Sh(string command, int timeoutMs = 30_000) => VethPair.Sh(command, timeoutMs);
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        foreach (var ns in new[] { KernelNs, EngineNs })
-        {
-            try { Sh($"if ip netns list | grep -qw {ns}; then ip netns pids {ns} | xargs -r kill -9; ip netns del {ns}; fi"); }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-            {
-                Console.Error.WriteLine($"mptcp-bench: warning: could not remove namespace {ns}: {e.Message}");
-            }
-        }
+        _pair.Dispose();
         lock (Live) Live.Remove(this);
     }
 

@@ -110,11 +110,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
         var up = TransferHandler.RandomBytes(8 << 20, 5);
 
-        var (c, s) = Transfer(nodes, up, [], midway: () =>
-        {
-            Thread.Sleep(400);
-            nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
-        });
+        var (c, s) = Transfer(nodes, up, [], midway: BlackholeInitialPathSoon(nodes));
 
         AssertIntact(up, s.Received);
         Assert.Contains(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)) && sf.BytesSent > 4 << 20);
@@ -237,11 +233,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         var nodes = new SimMptcpNodes(Sys, ClientWithBackupEndpoint, ServerAcceptingJoins, Path, Path);
         var up = TransferHandler.RandomBytes(8 << 20, 13);
 
-        var (c, s) = Transfer(nodes, up, [], midway: () =>
-        {
-            Thread.Sleep(400);
-            nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
-        });
+        var (c, s) = Transfer(nodes, up, [], midway: BlackholeInitialPathSoon(nodes));
 
         AssertIntact(up, s.Received);
         var backup = Assert.Single(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
@@ -322,6 +314,13 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
             ReceiveAny(_ => { });
         }
     }
+
+    /// <summary>Blackholes the initial path (p0) 400 ms into the transfer, on the simulator's own thread.</summary>
+    private static Action BlackholeInitialPathSoon(SimMptcpNodes nodes) => () =>
+    {
+        Thread.Sleep(400);
+        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
+    };
 
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
     private sealed class Forwarder : ReceiveActor
