@@ -117,7 +117,7 @@ public sealed partial class SubflowActor
         if (_upReported)
         {
             PassData(now);
-            h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
+            h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
             Report();
         }
         ReportDown();

@@ -247,9 +247,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     Span<byte> ITcpSegmentSink.Rent(int maxLength) => Scratch.AsSpan(Headroom, maxLength);
 
-    void ITcpSegmentSink.Send(int length)
+    void ITcpSegmentSink.Send(int length) => Send(length, 0);
+
+    int ITcpSegmentSink.MaxOffloadSegmentLength => _start.Link?.MaxOffloadSegmentLength(_batch) ?? 0;
+
+    void ITcpSegmentSink.Send(int length, int segmentSize) => Send(length, segmentSize);
+
+    private void Send(int length, int segmentSize)
     {
-        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
+        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch, segmentSize)) return;
+        // Through the interface actor (next hop not resolved yet) a super-segment is too large for the link and is
+        // lost like on a wire; its pieces are retransmitted one by one.
         _start.Interface.Tell(new SegmentOut(_start.Key, Scratch.AsSpan(Headroom, length).ToArray()));
     }
 
