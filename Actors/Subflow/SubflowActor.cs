@@ -130,6 +130,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         var now = MonotonicClock.NowNs;
         switch (message)
         {
+            case SegmentBatch b:
+                try
+                {
+                    for (var i = 0; i < b.Count; i++)
+                        if (TcpSegment.TryParse(b[i], out var one)) _core.OnSegment(one, now);
+                }
+                finally
+                {
+                    b.Release();
+                }
+                break;
             case SegmentIn s:
                 if (TcpSegment.TryParse(s.Segment, out var seg)) _core.OnSegment(seg, now);
                 break;

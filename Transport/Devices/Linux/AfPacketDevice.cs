@@ -169,6 +169,9 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
     /// <summary>The interface MTU; re-read by the receive thread, so <c>ip link set NAME mtu N</c> shows up here.</summary>
     public int Mtu => _mtu;
 
+    /// <summary>True: the receiver hears <see cref="IFrameReceiver.EndOfBatch"/> after the frames of each recvmmsg.</summary>
+    public bool DeliversBatches => true;
+
     /// <summary>The interface's MAC address (6 bytes; zeros on loopback).</summary>
     public ReadOnlySpan<byte> MacAddress => _mac;
 
@@ -731,6 +734,15 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                     _receiverErrors++;
                     RaiseReceiveFailed(e);
                 }
+            }
+            try
+            {
+                receiver.EndOfBatch(this);
+            }
+            catch (Exception e)
+            {
+                _receiverErrors++;
+                RaiseReceiveFailed(e);
             }
             if (Math.Min(wanted, MaxFrameSize) > ring.SlotSize) ring.Grow(Math.Min(wanted, MaxFrameSize));
             if (n < ring.Count) return;
