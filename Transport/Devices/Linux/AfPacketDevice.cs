@@ -426,7 +426,8 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                 var r = LibC.SendMMsg(fd, messages + done, (uint)(count - done), 0);
                 if (r > 0)
                 {
-                    for (var i = done; i < done + r; i++) bytes += messages[i].Len;
+                    // sendmmsg counts the virtio_net_hdr in front of each frame on the offload socket; the wire does not.
+                    for (var i = done; i < done + r; i++) bytes += messages[i].Len - (offload ? sizeof(LibC.VirtioNetHdr) : 0);
                     done += r;
                     sent += r;
                     continue;
