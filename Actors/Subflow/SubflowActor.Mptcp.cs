@@ -31,6 +31,8 @@ public sealed partial class SubflowActor
             : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
+        // The initial subflow starts as the connection's only path: until it says otherwise, a checksum failure falls back.
+        _mptcp.InfiniteFallbackAllowed = setup.Join is null;
     }
 
     private bool OnConnectionMessage(object message, long now)
@@ -72,6 +74,9 @@ public sealed partial class SubflowActor
                 break;
             case PeerCongestion p:
                 OnPeerCongestion(p);
+                break;
+            case DisallowInfiniteFallback:
+                _mptcp!.InfiniteFallbackAllowed = false;
                 break;
             case Terminated t when t.ActorRef.Equals(Owner):
                 // The connection is gone without closing: an abort of the whole connection (MP_FASTCLOSE, RFC 8684 3.5).
@@ -117,6 +122,7 @@ public sealed partial class SubflowActor
         if (_upReported)
         {
             PassData(now);
+            if (h.PureAckOwed) _core.SendPureAck(now);
             h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
             Report();
         }
@@ -154,10 +160,10 @@ public sealed partial class SubflowActor
             }
             var bytes = new byte[n];
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
-            if (mapping is { } checkedMapping && !h.VerifyChecksum(checkedMapping, bytes))
+            if (mapping is { } checkedMapping && h.VerifyChecksum(checkedMapping, bytes, now) == ChecksumVerdict.Reset)
             {
-                // The data is not what was sent: nothing of it is delivered; the subflow goes with MP_FAIL and
-                // MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
+                // The data is not what was sent and other paths exist: nothing of it is delivered; the subflow goes with
+                // MP_FAIL and MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
                 _core.Abort(now);
                 return;
             }
