@@ -89,11 +89,11 @@ public sealed partial class ConnectionActor
                 _failing = true;
                 break;
             case FellBackToTcp:
-                _log.Warning("connection {0:x8}: fell back to TCP on subflow {1} after MP_FAIL", _localToken, from.Key);
+                _log.Warning("connection {0:x8}: fell back to TCP on subflow {1}", _localToken, from.Key);
                 _fallback = true;
                 _core?.FallBack();
                 // A DATA_FIN already sent would now go unseen: the subflow's FIN ends our stream instead.
-                if (_dataFinSent is not null) from.Actor.Tell(CloseSubflow.Instance);
+                if (_dataFinSent is not null && _core is { DataFinAcked: false }) from.Actor.Tell(CloseSubflow.Instance);
                 break;
         }
     }

@@ -271,24 +271,19 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (State == MptcpNegotiation.Fallback) PeerDataFin ??= RemoteIdsn + finSeq;
     }
 
-    /// <summary>Falls back to plain TCP on this (single, initial) subflow: data seen without a mapping (RFC 8684 3.7).</summary>
+    /// <summary>
+    /// Falls back to plain TCP on this (single, initial) subflow (RFC 8684 3.7): data came without a mapping, or an
+    /// infinite mapping went or came. From here both directions are plain TCP, no MPTCP option is sent or heeded; after
+    /// the handshake the connection learns it from <see cref="FellBackToTcp"/>.
+    /// </summary>
     public void FallBack()
     {
+        if (State == MptcpNegotiation.Mptcp) Signals.Add(new FellBackToTcp());
         State = MptcpNegotiation.Fallback;
         _pending.Clear();
-    }
-
-    /// <summary>
-    /// An infinite mapping went or came (RFC 8684 3.7): from here both directions are plain TCP, no MPTCP option is
-    /// sent or heeded, and the connection learns it from <see cref="FellBackToTcp"/>.
-    /// </summary>
-    private void FallBackAfterFail()
-    {
-        FallBack();
         _failToSend = null;
         _sendInfiniteMapping = false;
         FailResponseDeadlineNs = long.MaxValue;
-        Signals.Add(new FellBackToTcp());
     }
 
     /// <summary>Our MP_FAIL went unanswered: the subflow is to be reset (Linux: mptcp_mp_fail_no_response).</summary>
@@ -477,7 +472,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         {
             // The peer falls back from here (Linux: MAPPING_INVALID, then mptcp_try_fallback); only a lone subflow may.
             InfiniteMappingsReceived++;
-            if (InfiniteFallbackAllowed) FallBackAfterFail();
+            if (InfiniteFallbackAllowed) FallBack();
             else
             {
                 ResetRequested = true;
@@ -654,7 +649,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             _infiniteMappingSeq = segment.Seq;
             InfiniteMappingsSent++;
             WriteInfiniteMapping(ref w, segment);
-            FallBackAfterFail();
+            FallBack();
             return w.Finish();
         }
         if (segment.PayloadLength > 0)

@@ -141,9 +141,11 @@ public sealed partial class SubflowActor
         {
             if (!h.TryMapReceived(seq, out var dsn, out var contiguous, out var mapping))
             {
-                // Data without a mapping: on a lone initial subflow before any mapping the peer fell back (RFC 8684
-                // 3.7); anywhere else the subflow cannot be trusted and is reset.
-                if (!h.IsJoin && !h.HasPeerDataAck && h.ReceiveMappings.Count == 0 && taken == 0)
+                // Data without a mapping: on the connection's only subflow, data in order, the peer fell back (RFC 8684
+                // 3.7: before any mapping, or after MP_FAIL, where Linux may stop sending options before the segment
+                // with its infinite mapping; Linux: MAPPING_NODSS, then mptcp_try_fallback); anywhere else the subflow
+                // cannot be trusted and is reset.
+                if (h.InfiniteFallbackAllowed)
                 {
                     h.FallBack();
                     continue;
