@@ -59,7 +59,7 @@ public static class SimultFlowsBenchmark
             (int Up, int Down)[] directions = bothWays ? [(size, size)] : [(Small, size), (size, Small)];
             foreach (var (upSize, downSize) in directions)
             {
-                var (up, down) = RunCase(c, upSize, downSize, limit);
+                var (up, down, report) = RunCase(c, upSize, downSize, limit);
                 // The script times the whole transfer; only a large direction has a bound to meet.
                 var ok = (upSize < size || up <= bound) && (downSize < size || down <= bound);
                 runs++;
@@ -67,13 +67,14 @@ public static class SimultFlowsBenchmark
                 var label = bothWays ? c.Name : upSize == Small ? c.Name : c.Name + " - reverse direction";
                 Console.WriteLine($"{label,-68} {c.Rate1}/{c.Rate2} Mbit/s {c.Delay1}/{c.Delay2} ms: client sent {upSize >> 10} KiB in {up.TotalSeconds:F2} s, " +
                                   $"server {downSize >> 10} KiB in {down.TotalSeconds:F2} s; bound {bound.TotalSeconds:F2} s: {(ok ? "met" : "NOT met")}");
+                Console.WriteLine($"    {report}");
             }
         }
         Console.WriteLine($"{met} of {runs} runs within the bound");
         return 0;
     }
 
-    private static (TimeSpan Up, TimeSpan Down) RunCase(Case c, int upSize, int downSize, int? limit)
+    private static (TimeSpan Up, TimeSpan Down, string Report) RunCase(Case c, int upSize, int downSize, int? limit)
     {
         var config = ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
         using var system = ActorSystem.Create("simult", config);
@@ -89,16 +90,26 @@ public static class SimultFlowsBenchmark
             "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
         var nodes = new SimTwoNodes(system, paths, client, MptcpSettings.Default);
         var done = new TaskCompletionSource<TimeSpan>[] { new(), new() };
+        var finished = new TaskCompletionSource<ConnectionFinished>[] { new(), new() };
         var clock = Stopwatch.StartNew();
-        var listener = system.ActorOf(Props.Create(() => new BulkListener(downSize, upSize, done[1], clock)));
+        var listener = system.ActorOf(Props.Create(() => new BulkListener(downSize, upSize, done[1], finished[1], clock)));
         nodes.Peer.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 5201)), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        var end = system.ActorOf(Props.Create(() => new Bulk(upSize, downSize, done[0], clock)));
+        var end = system.ActorOf(Props.Create(() => new Bulk(upSize, downSize, done[0], finished[0], clock)));
         nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(IPAddress.Parse("10.0.1.2"), 5201)), end);
         var timeout = TimeSpan.FromSeconds(120);
         // Each end records when it has received all of the other's data: the server's is the upload, the client's the download.
         var up = done[1].Task.Wait(timeout) ? done[1].Task.Result : timeout;
         var down = done[0].Task.Wait(timeout) ? done[0].Task.Result : timeout;
-        return (up, down);
+        return (up, down, $"client: {Report(finished[0].Task)}; server: {Report(finished[1].Task)}");
+    }
+
+    /// <summary>What one end sent: per subflow the bytes and the bytes retransmitted by TCP, and the bytes reinjected at data level.</summary>
+    private static string Report(Task<ConnectionFinished> finished)
+    {
+        if (!finished.Wait(TimeSpan.FromSeconds(10))) return "no report";
+        var f = finished.Result;
+        var subflows = string.Join(", ", f.Subflows.Select(s => $"{s.BytesSent >> 10} KiB sent, {s.BytesRetransmitted >> 10} KiB again, srtt {s.SmoothedRttMs:F0} ms"));
+        return $"{subflows}; {f.BytesReinjected >> 10} KiB reinjected";
     }
 
     private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
@@ -111,7 +122,7 @@ public static class SimultFlowsBenchmark
             public static readonly Ack Instance = new();
         }
 
-        public Bulk(int size, int expect, TaskCompletionSource<TimeSpan> done, Stopwatch clock)
+        public Bulk(int size, int expect, TaskCompletionSource<TimeSpan> done, TaskCompletionSource<ConnectionFinished> finished, Stopwatch clock)
         {
             if (expect == 0) done.TrySetResult(TimeSpan.Zero);
             var chunk = new byte[64 * 1024];
@@ -142,13 +153,14 @@ public static class SimultFlowsBenchmark
                 received += r.Data.Count;
                 if (received >= expect) done.TrySetResult(clock.Elapsed);
             });
+            Receive<ConnectionFinished>(f => finished.TrySetResult(f));
             ReceiveAny(_ => { });
         }
     }
 
     private sealed class BulkListener : ReceiveActor
     {
-        public BulkListener(int size, int expect, TaskCompletionSource<TimeSpan> done, Stopwatch clock) =>
-            Receive<TcpMsg.Connected>(c => Context.ActorOf(Props.Create(() => new Bulk(size, expect, done, clock))).Forward(c));
+        public BulkListener(int size, int expect, TaskCompletionSource<TimeSpan> done, TaskCompletionSource<ConnectionFinished> finished, Stopwatch clock) =>
+            Receive<TcpMsg.Connected>(c => Context.ActorOf(Props.Create(() => new Bulk(size, expect, done, finished, clock))).Forward(c));
     }
 }
