@@ -387,6 +387,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             var n = _core.NextChunk(ids, out var dsn, out var length, now);
             if (n == 0) break;
+            if (_core.BytesReinjected > 0) EndInfiniteFallback();
             var data = new byte[length];
             _core.CopySendData(dsn, data);
             for (var i = 0; i < n; i++)

@@ -72,6 +72,15 @@ public sealed record CloseSubflow
     public static readonly CloseSubflow Instance = new();
 }
 
+/// <summary>
+/// To the initial subflow: it is no longer the connection's only path with data in order (a join was opened or
+/// accepted, or data reinjected), so a checksum failure resets it instead of falling back (RFC 8684 3.7).
+/// </summary>
+public sealed record DisallowInfiniteFallback
+{
+    public static readonly DisallowInfiniteFallback Instance = new();
+}
+
 /// <summary>Reset the subflow: with MP_FASTCLOSE when the whole connection is aborted, and MP_TCPRST's reason.</summary>
 public sealed record AbortSubflow(bool FastClose, MpTcpRstReason Reason);
 

@@ -149,7 +149,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 break;
             case TimerFired:
                 _timerAt = long.MaxValue;
-                _core.OnTimer(now);
+                if (_mptcp is { } h && h.FailResponseOverdue(now)) _core.Abort(now);
+                else _core.OnTimer(now);
                 break;
             case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
@@ -246,7 +247,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             Context.Stop(Self);
             return;
         }
-        var at = _core.NextDeadlineNs;
+        var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
