@@ -156,6 +156,8 @@ public sealed partial class SubflowActor
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
             if (mapping is { } checkedMapping && !h.VerifyChecksum(checkedMapping, bytes))
             {
+                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
+                _start.Mptcp.Metrics.MpFailTx.Add(1);
                 // The data is not what was sent: nothing of it is delivered; the subflow goes with MP_FAIL and
                 // MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
                 _core.Abort(now);
