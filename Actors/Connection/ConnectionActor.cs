@@ -379,11 +379,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
             _core?.RemoveSubflow(e.Id);
             if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
-            if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)
-            {
-                commander.Tell(new TcpMsg.CommandFailed(connect));
-                _closedReported = true;
-            }
         }
         else
         {
@@ -391,6 +386,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
+        if (_core is null && _start is { Connect: { } connect, Commander: { } commander } && !_closedReported)
+        {
+            // Refused or timed out before the initial subflow came up: Akka.IO answers the Connect with CommandFailed.
+            commander.Tell(new TcpMsg.CommandFailed(connect));
+            _closedReported = true;
+        }
         if (!_closedReported)
         {
             var done = _core is not null && SendDone && _core.PeerClosed;
@@ -514,12 +515,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_core is null) return;
         var sendDone = SendDone;
+        // In pull mode the peer's stream may be complete while the application has not read all of it: it is over
+        // only once delivered, or the connection would end (and drop it) first.
+        var peerDone = _core.PeerClosed && _core.Readable == 0;
         if (_closeCommand is TcpMsg.Close && sendDone) ReportClosed(TcpMsg.Closed.Instance);
-        if (sendDone && (_core.PeerClosed || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
+        if (sendDone && (peerDone || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
         {
             // Both data streams are finished (or Akka.IO's Close does not wait for the peer): the subflows end with FIN.
-            if (_closeCommand is TcpMsg.ConfirmedClose && _core.PeerClosed) ReportClosed(TcpMsg.ConfirmedClosed.Instance);
-            if (_core.PeerClosed || _closeCommand is TcpMsg.Close)
+            if (_closeCommand is TcpMsg.ConfirmedClose && peerDone) ReportClosed(TcpMsg.ConfirmedClosed.Instance);
+            if (peerDone || _closeCommand is TcpMsg.Close)
             {
                 _subflowsClosing = true;
                 Broadcast(CloseSubflow.Instance);

@@ -52,12 +52,12 @@ internal sealed class BindStage(IActorRef manager, EndPoint endpoint, int backlo
         {
             _stage = stage;
             _bound = bound;
-            SetKeepGoing(true); // until the manager confirms the Unbind
             SetHandler(stage.Out, onPull: OnPull, onDownstreamFinish: _ => Unbind());
         }
 
         public override void PreStart()
         {
+            SetKeepGoing(true); // until the manager confirms the Unbind
             _self = GetStageActor(OnMessage);
             _stage.Manager.Tell(new IoTcp.Bind(_self.Ref, _stage.Endpoint, _stage.Backlog, _stage.Options, pullMode: true), _self.Ref);
         }

@@ -72,9 +72,6 @@ internal sealed class ConnectionStage : GraphStageWithMaterializedValue<FlowShap
         {
             _stage = stage;
             _connected = connected;
-            // The stage lives until the connection reports its end, even after both ports closed: a half-closed
-            // connection still has to finish sending.
-            SetKeepGoing(true);
             SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: OnUpstreamFailure);
             SetHandler(stage.Out, onPull: OnPull, onDownstreamFinish: _ => OnDownstreamFinish());
         }
@@ -83,6 +80,9 @@ internal sealed class ConnectionStage : GraphStageWithMaterializedValue<FlowShap
 
         public override void PreStart()
         {
+            // The stage lives until the connection reports its end, even after both ports closed: a half-closed
+            // connection still has to finish sending.
+            SetKeepGoing(true);
             _self = GetStageActor(OnMessage);
             if (_stage._connect is { } connect)
             {
