@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.IO;
+using Akka.Logger.Serilog;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,9 @@ public class HostedNodeTests
     private static IHost Build(Action<MptcpOptions> configure)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka("hosted", b => b.WithMptcp(configure));
+        builder.Services.AddAkka("hosted", b => b
+            .ConfigureLoggers(l => l.AddSerilogLogging())
+            .WithMptcp(configure));
         return builder.Build();
     }
 
