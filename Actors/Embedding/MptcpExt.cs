@@ -37,7 +37,7 @@ public sealed class MptcpExt : IExtension
         switch (transport)
         {
             case InterfaceTransport.Sim:
-                var nodes = new SimTwoNodes(system, Settings.Interfaces.Select(i => SimulatedPath(i, setup)).ToList(), Settings, PeerSettings(Settings),
+                var nodes = new SimTwoNodes(system, Settings.Interfaces.Select(i => SimulatedPath(i, setup)).ToList(), Settings, SimulatedPeerSettings(Settings),
                     localMetrics: Metrics);
                 Interfaces = nodes.LocalRoutes;
                 Manager = nodes.Local;
@@ -79,20 +79,20 @@ public sealed class MptcpExt : IExtension
     private Streams.MptcpStreams? _streams;
 
     /// <summary>The address the simulated peer has on a path: the interface's gateway, else the next address of its subnet.</summary>
-    public static IPAddress SimulatedPeerAddress(InterfaceSettings i)
+    public static IPAddress SimulatedPeerAddress(IPAddress address, IPAddress? gateway)
     {
-        if (i.Gateway is { } gw) return gw;
-        var b = i.Address.Address.GetAddressBytes();
+        if (gateway is not null) return gateway;
+        var b = address.GetAddressBytes();
         for (var k = b.Length - 1; k >= 0 && ++b[k] == 0; k--) { }
         return new IPAddress(b);
     }
 
     private static SimPath SimulatedPath(InterfaceSettings i, MptcpSetup setup) =>
-        new(i.Name, IpAddressBytes.From(i.Address.Address), IpAddressBytes.From(SimulatedPeerAddress(i)), i.Address.PrefixLength,
+        new(i.Name, IpAddressBytes.From(i.Address.Address), IpAddressBytes.From(SimulatedPeerAddress(i.Address.Address, i.Gateway)), i.Address.PrefixLength,
             setup.SimulatedLink?.Invoke(i) ?? DefaultSimulatedLink);
 
     /// <summary>The simulated peer takes every join and follows every announcement, so this node's own policy decides what happens.</summary>
-    private static MptcpSettings PeerSettings(MptcpSettings s) =>
+    public static MptcpSettings SimulatedPeerSettings(MptcpSettings s) =>
         s with { PathManager = s.PathManager with { Limits = new PathManagerLimits(8, 8), Endpoints = [] } };
 
     /// <summary>One backend for all interfaces; endpoints only on addresses the node owns (else they would silently do nothing).</summary>
@@ -132,21 +132,8 @@ public sealed class MptcpExt : IExtension
             throw;
         }
         var deviceActor = system.SystemActorOf(DeviceActor.Props(devices), "mptcp-devices");
-        var options = settings.TcpCoreOptions();
-        var isn = IsnGenerator.CreateRandom();
-        return settings.Interfaces.Select(i =>
-        {
-            var device = devices[i.Name];
-            var address = IpAddressBytes.From(i.Address.Address);
-            // Every interface takes segments for all of the node's addresses of its family: a peer's subflow may reach
-            // one address over another address's link.
-            var nodeAddresses = settings.Interfaces.Select(o => IpAddressBytes.From(o.Address.Address)).Where(a => a.Length == address.Length).ToList();
-            var mss = Math.Min(options.Mss, device.Mtu - (address.IsIpv6 ? 40 : 20) - 20);
-            var setup = new InterfaceSetup(i.Name, new DeviceRef(deviceActor, i.Name), present[i.Name].HardwareAddress.GetAddressBytes(), address, i.Address.PrefixLength,
-                i.Gateway is { } gw ? IpAddressBytes.From(gw) : null, options with { Mss = mss }, isn)
-            { NodeAddresses = nodeAddresses, DirectDevice = device };
-            return new InterfaceRoute(i.Name, address, i.Address.PrefixLength, i.Gateway is not null,
-                system.SystemActorOf(InterfaceActor.Props(setup), $"mptcp-iface-{i.Name}"));
-        }).ToList();
+        var raw = settings.Interfaces.Select(i => new RawInterface(i.Name, IpAddressBytes.From(i.Address.Address), i.Address.PrefixLength,
+            i.Gateway is { } gw ? IpAddressBytes.From(gw) : null, present[i.Name].HardwareAddress.GetAddressBytes(), devices[i.Name])).ToList();
+        return RawInterface.Start(raw, settings.TcpCoreOptions(), deviceActor, (props, name) => system.SystemActorOf(props, $"mptcp-{name}"));
     }
 }
