@@ -132,7 +132,7 @@ internal sealed class ConnectionStage : GraphStageWithMaterializedValue<FlowShap
                     else if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
                     break;
                 case IoTcp.PeerClosed:
-                    Complete(_stage.Out);
+                    if (!IsClosed(_stage.Out)) Complete(_stage.Out);
                     break;
                 case IoTcp.ConfirmedClosed or IoTcp.Closed:
                     _closedEventSeen = true;

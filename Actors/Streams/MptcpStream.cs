@@ -138,7 +138,8 @@ public sealed class MptcpStream : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_outputShut) throw new InvalidOperationException("the output was shut down");
         if (buffer.IsEmpty) return;
-        await Offer(ByteString.CopyFrom(buffer.ToArray())).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // One copy: the caller may reuse its buffer as soon as this returns, before the engine took the bytes.
+        await Offer(ByteString.FromBytes(buffer.ToArray())).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
