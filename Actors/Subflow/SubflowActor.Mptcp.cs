@@ -162,7 +162,13 @@ public sealed partial class SubflowActor
             }
             var bytes = new byte[n];
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
-            if (mapping is { } checkedMapping && h.VerifyChecksum(checkedMapping, bytes, now) == ChecksumVerdict.Reset)
+            var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
+            if (verdict != ChecksumVerdict.Valid)
+            {
+                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
+                _start.Mptcp.Metrics.MpFailTx.Add(1);
+            }
+            if (verdict == ChecksumVerdict.Reset)
             {
                 // The data is not what was sent and other paths exist: nothing of it is delivered; the subflow goes with
                 // MP_FAIL and MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).

@@ -28,7 +28,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
     private readonly Transport.Devices.IFrameBatch? _batch;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
@@ -47,6 +47,18 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         _local = new byte[start.Key.LocalAddress.Length];
         start.Key.LocalAddress.CopyTo(_local);
         _batch = start.Link?.CreateBatch();
+        _log = SubflowLog(Context, start);
+    }
+
+    /// <summary>Structured: every event of a subflow carries its 4-tuple and, in an MPTCP connection, the connection's token.</summary>
+    private static ILoggingAdapter SubflowLog(IActorContext context, SubflowStart start)
+    {
+        var log = context.GetLogger()
+            .WithContext("LocalAddress", start.Key.LocalAddress.ToString())
+            .WithContext("LocalPort", start.Key.LocalPort)
+            .WithContext("RemoteAddress", start.Key.RemoteAddress.ToString())
+            .WithContext("RemotePort", start.Key.RemotePort);
+        return start.Mptcp is { } m ? log.WithContext("MptcpToken", Transport.Crypto.MptcpCrypto.Token(m.LocalKey).ToString("x8")) : log;
     }
 
     protected override bool AroundReceive(Receive receive, object message)
