@@ -26,6 +26,12 @@ public sealed class ConnectionHandler : ReceiveActor
     private readonly bool _echo;
     private readonly Stream? _stdout;
     private readonly SemaphoreSlim? _stdinCredit;
+    // --echo: what came in and waits to go back, one Write (with ack) at a time; reading pauses while much waits.
+    private const int EchoHighWater = 1 << 20;
+    private readonly Queue<ByteString> _echoQueue = new();
+    private long _echoQueued;
+    private bool _echoWriting;
+    private bool _echoSuspended;
     private IActorRef _connection = ActorRefs.Nobody;
     private bool _peerClosed;
     private bool _stdinDone;
@@ -54,8 +60,14 @@ public sealed class ConnectionHandler : ReceiveActor
             _in += r.Data.Count;
             if (_echo)
             {
-                _connection.Tell(TcpMsg.Write.Create(r.Data));
-                _out += r.Data.Count;
+                _echoQueue.Enqueue(r.Data);
+                _echoQueued += r.Data.Count;
+                if (!_echoSuspended && _echoQueued > EchoHighWater)
+                {
+                    _echoSuspended = true;
+                    _connection.Tell(TcpMsg.SuspendReading.Instance);
+                }
+                EchoNext();
             }
             else if (_stdout is not null)
             {
@@ -68,7 +80,20 @@ public sealed class ConnectionHandler : ReceiveActor
             _out += c.Length;
             _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(c.Data, 0, c.Length), WriteAck.Instance));
         });
-        Receive<WriteAck>(_ => _stdinCredit?.Release());
+        Receive<WriteAck>(_ =>
+        {
+            _stdinCredit?.Release();
+            if (!_echo) return;
+            _echoWriting = false;
+            _echoQueued -= _echoQueue.Dequeue().Count;
+            if (_echoSuspended && _echoQueued <= EchoHighWater / 4)
+            {
+                _echoSuspended = false;
+                _connection.Tell(TcpMsg.ResumeReading.Instance);
+            }
+            EchoNext();
+            CloseIfDone();
+        });
         Receive<StdinEnd>(_ =>
         {
             _stdinDone = true;
@@ -107,10 +132,20 @@ public sealed class ConnectionHandler : ReceiveActor
         });
     }
 
+    private void EchoNext()
+    {
+        if (_echoWriting || _echoQueue.Count == 0) return;
+        _echoWriting = true;
+        var data = _echoQueue.Peek();
+        _out += data.Count;
+        _connection.Tell(TcpMsg.Write.Create(data, WriteAck.Instance));
+    }
+
     private void CloseIfDone()
     {
-        // Half close as netcat does: end of our input sends FIN; the connection ends once the peer's FIN came too.
-        if (!_stdinDone || _closing) return;
+        // Half close as netcat does: end of our input (with --echo: the peer's FIN, once all is echoed) sends FIN; the
+        // connection ends once the peer's FIN came too.
+        if (!_stdinDone || _closing || _echoQueue.Count > 0) return;
         _closing = true;
         _connection.Tell(_peerClosed ? TcpMsg.Close.Instance : TcpMsg.ConfirmedClose.Instance);
     }

@@ -80,7 +80,14 @@ public sealed class Engine : IDisposable
         Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
 
 
-    public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
+    public IDisposable? Control { get; set; }
+
+    public void Dispose()
+    {
+        Control?.Dispose();
+        System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
 }
 
 /// <summary>What /sys/class/net tells of a Linux interface.</summary>

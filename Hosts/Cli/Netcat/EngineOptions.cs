@@ -2,8 +2,11 @@ using System.CommandLine;
 
 namespace MptcpActors.Cli.Netcat;
 
-/// <summary>The options CLI.md gives listen and connect (attaching, path management, transfer behaviour).</summary>
-public sealed class NetcatOptions
+/// <summary>
+/// The options CLI.md gives every command that runs the engine (listen, connect, proxy): attaching to the network,
+/// path management, configuration and the run's records (--stats, --pcap).
+/// </summary>
+public sealed class EngineOptions
 {
     public Option<string[]> Iface { get; } = new("--iface")
     {
@@ -17,13 +20,17 @@ public sealed class NetcatOptions
     public Option<string?> Scheduler { get; } = new("--scheduler") { Description = "default | roundrobin | redundant" };
     public Option<bool> Plain { get; } = new("--plain") { Description = "plain TCP, no MPTCP options at all" };
     public Option<FileInfo?> Config { get; } = new("--config") { Description = "HOCON file with mptcp { ... } settings (flags win)" };
-    public Option<bool> KeepOpen { get; } = new("--keep-open") { Description = "accept many connections, concurrently, and never exit" };
-    public Option<bool> Echo { get; } = new("--echo") { Description = "send back everything received instead of using stdin/stdout" };
     public Option<FileInfo?> Stats { get; } = new("--stats") { Description = "write connection and subflow statistics as JSON at the end" };
     public Option<FileInfo?> Pcap { get; } = new("--pcap") { Description = "write every frame the engine sent or received (pcap)" };
 
+    public EngineOptions()
+    {
+        Scheduler.CompletionSources.Add("default", "roundrobin", "redundant");
+        Limits.CompletionSources.Add("subflows=2,add-addr-accepted=0");
+    }
+
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, KeepOpen, Echo, Stats, Pcap }) c.Options.Add(o);
+        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, Stats, Pcap }) c.Options.Add(o);
     }
 }

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using MptcpActors.Actors.Connection;
+
+namespace MptcpActors.Cli.Netcat;
+
+/// <summary>
+/// CLI.md --stats: the connection (tokens, bytes each way as the application moved them, fallback, checksums, data
+/// reinjected onto another subflow) and every subflow it had, in the order they ended.
+/// </summary>
+public static class StatsJson
+{
+    public static void Write(Utf8JsonWriter w, ConnectionFinished? c, long bytesIn, long bytesOut)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("connection");
+        WriteToken(w, "token", c?.LocalToken);
+        WriteToken(w, "local_key_token", c?.LocalToken);
+        WriteToken(w, "remote_key_token", c?.RemoteToken);
+        w.WriteNumber("bytes_sent", bytesOut);
+        w.WriteNumber("bytes_received", bytesIn);
+        w.WriteBoolean("fallback", c?.Fallback ?? true);
+        w.WriteBoolean("checksum", c?.Checksums ?? false);
+        w.WriteNumber("reinjected_bytes", c?.BytesReinjected ?? 0);
+        w.WriteEndObject();
+        w.WriteStartArray("subflows");
+        foreach (var s in c?.Subflows ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("local_address", s.Key.LocalAddress.ToString());
+            w.WriteNumber("local_port", s.Key.LocalPort);
+            w.WriteString("remote_address", s.Key.RemoteAddress.ToString());
+            w.WriteNumber("remote_port", s.Key.RemotePort);
+            w.WriteBoolean("backup", s.Backup);
+            w.WriteNumber("bytes_sent", s.BytesSent);
+            w.WriteNumber("bytes_received", s.BytesReceived);
+            w.WriteNumber("retransmitted_bytes", s.BytesRetransmitted);
+            w.WriteNumber("srtt_ms", Math.Round(s.SmoothedRttMs, 3));
+            w.WriteString("ended", s.Reason.ToString().ToLowerInvariant());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteToken(Utf8JsonWriter w, string name, uint? token)
+    {
+        if (token is { } t) w.WriteNumber(name, t);
+        else w.WriteNull(name);
+    }
+}
