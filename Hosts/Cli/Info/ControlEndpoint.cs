@@ -32,9 +32,13 @@ public sealed class ControlEndpoint : IDisposable
 
     public string Path { get; }
 
-    /// <summary>/run/mptcp for root (like the kernel's tools' run files), else $XDG_RUNTIME_DIR/mptcp, else /tmp/mptcp-USER.</summary>
+    /// <summary>
+    /// $MPTCP_RUN_DIR if set (several separate sets of processes on one machine), else /run/mptcp for root, else
+    /// $XDG_RUNTIME_DIR/mptcp, else /tmp/mptcp-USER.
+    /// </summary>
     public static string Directory =>
-        Environment.IsPrivilegedProcess ? "/run/mptcp"
+        Environment.GetEnvironmentVariable("MPTCP_RUN_DIR") is { Length: > 0 } given ? given
+        : Environment.IsPrivilegedProcess ? "/run/mptcp"
         : Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run ? System.IO.Path.Combine(run, "mptcp")
         : $"/tmp/mptcp-{Environment.UserName}";
 
