@@ -93,6 +93,8 @@ public sealed class Engine : IDisposable
 /// <summary>What /sys/class/net tells of a Linux interface.</summary>
 public static class LinuxInterface
 {
+    public static bool Exists(string name) => File.Exists($"/sys/class/net/{name}/address");
+
     public static byte[] Mac(string name)
     {
         var path = $"/sys/class/net/{name}/address";

@@ -34,12 +34,18 @@ public static class EngineLaunch
             catch (FormatException e) { return CliErrors.Usage(stderr, $"--iface: {e.Message}"); }
         }
         var flagEndpoints = p.GetValue(o.Endpoint) is { Length: > 0 };
+        // Where each interface was named, for an error that points at it: the flag, or the key of --config.
+        var origin = ifaces.Select(_ => "--iface").ToList();
         Config config;
         MptcpSettings settings;
         try
         {
             (config, settings) = Settings(p, o, []);
-            if (ifaces.Count == 0) ifaces.AddRange(settings.Interfaces.Select(InterfaceSpec.From));
+            if (ifaces.Count == 0)
+            {
+                ifaces.AddRange(settings.Interfaces.Select(InterfaceSpec.From));
+                origin.AddRange(settings.Interfaces.Select((_, i) => $"mptcp.interfaces[{i}].name"));
+            }
             if (ifaces.Count == 0 && sim) ifaces.AddRange(SimulatedNetwork.DefaultPaths);
             // On the simulated network every further path is an endpoint unless endpoints are given — a subflow endpoint
             // for connect, a signal endpoint (announced; the peer joins it) for listen and proxy: the connection uses all
@@ -64,6 +70,8 @@ public static class EngineLaunch
         // An endpoint opens or announces subflows from its address: one the engine does not own would silently do nothing.
         if (settings.PathManager.Endpoints.FirstOrDefault(ep => !ifaces.Any(i => i.Address.Equals(ep.Address))) is { } stray)
             return CliErrors.Usage(stderr, $"--endpoint: {stray.Address} is not the address of any --iface");
+        if (!sim && ifaces.Select((i, n) => (i.Name, n)).FirstOrDefault(x => !LinuxInterface.Exists(x.Name)) is ({ } missing, var at))
+            return CliErrors.Usage(stderr, $"{origin[at]}: no network interface named '{missing}'");
 
         Engine engine;
         try

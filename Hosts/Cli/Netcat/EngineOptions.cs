@@ -10,18 +10,19 @@ public sealed class EngineOptions
 {
     public Option<string[]> Iface { get; } = new("--iface")
     {
+        HelpName = "NAME=ADDR/PREFIX[,gw=GW]",
         Description = "NAME=ADDR/PREFIX[,gw=GW]: attach a raw-socket transport to Linux interface NAME and own ADDR on it (repeatable)",
         AllowMultipleArgumentsPerToken = false,
     };
     public Option<bool> Sim { get; } = new("--sim") { Description = "run on the embedded simulated network instead of real interfaces" };
-    public Option<string[]> Endpoint { get; } = new("--endpoint") { Description = "ADDR[,signal|subflow|backup|fullmesh|port=N|id=N] (repeatable)" };
-    public Option<string?> Limits { get; } = new("--limits") { Description = "subflows=N,add-addr-accepted=M" };
-    public Option<bool> Checksum { get; } = new("--checksum") { Description = "request DSS checksums" };
-    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = "default | roundrobin | redundant" };
+    public Option<string[]> Endpoint { get; } = new("--endpoint") { HelpName = "ADDR[,FLAG...]", Description = "like ip mptcp endpoint: FLAG is signal, subflow, backup, fullmesh, port=N or id=N (repeatable; replaces the endpoints of --config)" };
+    public Option<string?> Limits { get; } = new("--limits") { HelpName = "subflows=N,add-addr-accepted=M", Description = "like ip mptcp limits (defaults 2 and 0; at most 8 each)" };
+    public Option<bool> Checksum { get; } = new("--checksum") { Description = "request DSS checksums (like net.mptcp.checksum_enabled=1)" };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { HelpName = "NAME", Description = "default | roundrobin | redundant (like net.mptcp.scheduler)" };
     public Option<bool> Plain { get; } = new("--plain") { Description = "plain TCP, no MPTCP options at all" };
-    public Option<FileInfo?> Config { get; } = new("--config") { Description = "HOCON file with mptcp { ... } settings (flags win)" };
-    public Option<FileInfo?> Stats { get; } = new("--stats") { Description = "write connection and subflow statistics as JSON at the end" };
-    public Option<FileInfo?> Pcap { get; } = new("--pcap") { Description = "write every frame the engine sent or received (pcap)" };
+    public Option<FileInfo?> Config { get; } = new("--config") { HelpName = "FILE", Description = "HOCON file with mptcp { ... } settings (flags win)" };
+    public Option<FileInfo?> Stats { get; } = new("--stats") { HelpName = "FILE", Description = "write the connection's and its subflows' statistics as JSON (proxy: one JSON line per connection)" };
+    public Option<FileInfo?> Pcap { get; } = new("--pcap") { HelpName = "FILE", Description = "write every frame the engine sent or received (pcap)" };
 
     public EngineOptions()
     {

@@ -9,7 +9,7 @@ public static class NetcatCommands
     public static Command Listen()
     {
         var o = new EngineOptions();
-        var port = new Option<int>("--port") { Description = "TCP port to listen on", DefaultValueFactory = _ => 5000 };
+        var port = new Option<int>("--port") { HelpName = "PORT", Description = "TCP port to listen on", DefaultValueFactory = _ => 5000 };
         var keepOpen = new Option<bool>("--keep-open") { Description = "accept many connections, concurrently, and never exit" };
         var echo = new Option<bool>("--echo") { Description = "send back everything received instead of using stdin/stdout" };
         var c = new Command("listen", "Accept a connection (or many, with --keep-open) and pass data between it and stdin/stdout") { port, keepOpen, echo };
@@ -34,7 +34,7 @@ public static class NetcatCommands
         var o = new EngineOptions();
         var host = new Argument<string>("HOST") { Description = "address to connect to" };
         var port = new Argument<int>("PORT") { Description = "TCP port" };
-        var source = new Option<string?>("--source") { Description = "local address of the initial subflow (an --iface address; default: the first --iface that reaches HOST)" };
+        var source = new Option<string?>("--source") { HelpName = "ADDR", Description = "local address of the initial subflow (an --iface address; default: the first --iface that reaches HOST)" };
         var echo = new Option<bool>("--echo") { Description = "send back everything received instead of using stdin/stdout" };
         var c = new Command("connect", "Open a connection and pass data between it and stdin/stdout") { host, port, source, echo };
         o.AddTo(c);

@@ -18,8 +18,8 @@ public static class ProxyCommand
     public static Command Create()
     {
         var o = new EngineOptions();
-        var listen = new Option<int>("--listen") { Description = "TCP port to accept connections on (every engine interface)", Required = true };
-        var to = new Option<string>("--to") { Description = "HOST:PORT of the plain TCP server each connection is relayed to ([v6]:PORT for IPv6)", Required = true };
+        var listen = new Option<int>("--listen") { HelpName = "PORT", Description = "TCP port to accept connections on (every engine interface)", Required = true };
+        var to = new Option<string>("--to") { HelpName = "HOST:PORT", Description = "HOST:PORT of the plain TCP server each connection is relayed to ([v6]:PORT for IPv6)", Required = true };
         var c = new Command("proxy", "Accept MPTCP and plain TCP connections and relay each to a TCP server through the host's sockets") { listen, to };
         o.AddTo(c);
         c.SetAction(p =>
