@@ -78,10 +78,7 @@ public static class InfoSnapshot
         foreach (var s in c.Subflows)
         {
             w.WriteStartObject();
-            w.WriteString("local_address", s.Key.LocalAddress.ToString());
-            w.WriteNumber("local_port", s.Key.LocalPort);
-            w.WriteString("remote_address", s.Key.RemoteAddress.ToString());
-            w.WriteNumber("remote_port", s.Key.RemotePort);
+            StatsJson.WriteFourTuple(w, s.Key);
             w.WriteBoolean("join", s.IsJoin);
             w.WriteBoolean("backup", s.Backup);
             w.WriteBoolean("stale", s.Stale);

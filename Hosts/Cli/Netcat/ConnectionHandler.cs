@@ -27,11 +27,9 @@ public sealed class ConnectionHandler : ReceiveActor
     private readonly Stream? _stdout;
     private readonly SemaphoreSlim? _stdinCredit;
     // --echo: what came in and waits to go back, one Write (with ack) at a time; reading pauses while much waits.
-    private const int EchoHighWater = 1 << 20;
+    private readonly ReadingThrottle _echoThrottle = new(1 << 20, 1 << 18);
     private readonly Queue<ByteString> _echoQueue = new();
-    private long _echoQueued;
     private bool _echoWriting;
-    private bool _echoSuspended;
     private IActorRef _connection = ActorRefs.Nobody;
     private bool _peerClosed;
     private bool _stdinDone;
@@ -61,12 +59,7 @@ public sealed class ConnectionHandler : ReceiveActor
             if (_echo)
             {
                 _echoQueue.Enqueue(r.Data);
-                _echoQueued += r.Data.Count;
-                if (!_echoSuspended && _echoQueued > EchoHighWater)
-                {
-                    _echoSuspended = true;
-                    _connection.Tell(TcpMsg.SuspendReading.Instance);
-                }
+                _echoThrottle.Took(_connection, r.Data.Count);
                 EchoNext();
             }
             else if (_stdout is not null)
@@ -85,12 +78,7 @@ public sealed class ConnectionHandler : ReceiveActor
             _stdinCredit?.Release();
             if (!_echo) return;
             _echoWriting = false;
-            _echoQueued -= _echoQueue.Dequeue().Count;
-            if (_echoSuspended && _echoQueued <= EchoHighWater / 4)
-            {
-                _echoSuspended = false;
-                _connection.Tell(TcpMsg.ResumeReading.Instance);
-            }
+            _echoThrottle.PassedOn(_connection, _echoQueue.Dequeue().Count);
             EchoNext();
             CloseIfDone();
         });

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Stack;
 
 namespace MptcpActors.Cli.Netcat;
 
@@ -26,10 +27,7 @@ public static class StatsJson
         foreach (var s in c?.Subflows ?? [])
         {
             w.WriteStartObject();
-            w.WriteString("local_address", s.Key.LocalAddress.ToString());
-            w.WriteNumber("local_port", s.Key.LocalPort);
-            w.WriteString("remote_address", s.Key.RemoteAddress.ToString());
-            w.WriteNumber("remote_port", s.Key.RemotePort);
+            WriteFourTuple(w, s.Key);
             w.WriteBoolean("backup", s.Backup);
             w.WriteNumber("bytes_sent", s.BytesSent);
             w.WriteNumber("bytes_received", s.BytesReceived);
@@ -40,6 +38,15 @@ public static class StatsJson
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>A subflow's addresses and ports, named as every JSON the command writes names them.</summary>
+    public static void WriteFourTuple(Utf8JsonWriter w, TcpFlowKey key)
+    {
+        w.WriteString("local_address", key.LocalAddress.ToString());
+        w.WriteNumber("local_port", key.LocalPort);
+        w.WriteString("remote_address", key.RemoteAddress.ToString());
+        w.WriteNumber("remote_port", key.RemotePort);
     }
 
     private static void WriteToken(Utf8JsonWriter w, string name, uint? token)

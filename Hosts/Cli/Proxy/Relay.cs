@@ -46,9 +46,8 @@ public sealed class Relay : ReceiveActor
     private int _headOffset;
     private IActorRef _connection = ActorRefs.Nobody;
     private string _client = "?";
-    private long _queued;
+    private readonly ReadingThrottle _throttle = new(HighWater, LowWater);
     private bool _writing;
-    private bool _suspended;
     private bool _serverUp;
     private bool _clientEnded;
     private bool _serverShutDown;
@@ -88,12 +87,7 @@ public sealed class Relay : ReceiveActor
             _fromClient += r.Data.Count;
             if (_failure is not null) return;
             _toServer.Enqueue(r.Data);
-            _queued += r.Data.Count;
-            if (!_suspended && _queued > HighWater)
-            {
-                _suspended = true;
-                _connection.Tell(TcpMsg.SuspendReading.Instance);
-            }
+            _throttle.Took(_connection, r.Data.Count);
             WriteNext();
         });
         Receive<ServerWritten>(w =>
@@ -105,12 +99,7 @@ public sealed class Relay : ReceiveActor
                 _toServer.Dequeue();
                 _headOffset = 0;
             }
-            _queued -= w.Bytes;
-            if (_suspended && _queued <= LowWater)
-            {
-                _suspended = false;
-                _connection.Tell(TcpMsg.ResumeReading.Instance);
-            }
+            _throttle.PassedOn(_connection, w.Bytes);
             WriteNext();
             ShutDownServerIfDone();
             StopIfDone();

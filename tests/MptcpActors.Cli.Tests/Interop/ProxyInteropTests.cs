@@ -92,6 +92,25 @@ while True:
         }
     }
 
+    /// <summary>Two paths of <paramref name="mbit"/> Mbit/s each way; the kernel's MPTCP connections join over path 1 (a subflow endpoint).</summary>
+    private static MultiPathNetwork TwoPaths(double mbit)
+    {
+        var net = new MultiPathNetwork();
+        try
+        {
+            net.RateLimit(0, mbit, bothWays: true);
+            net.RateLimit(1, mbit, bothWays: true);
+            net.SetLimits(net.KernelNs, subflows: 1, addAddrAccepted: 0);
+            net.AddEndpoint(net.KernelNs, net.Paths[1].KernelIp, "subflow", dev: net.Paths[1].KernelIf);
+            return net;
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+    }
+
     private static bool Fallback(JsonElement relayed) => relayed.GetProperty("stats").GetProperty("connection").GetProperty("fallback").GetBoolean();
 
     private static void AssertEchoed(Process client, string what, EngineProcess proxy, int seconds)
@@ -110,12 +129,8 @@ while True:
     [Fact]
     public void Kernel_mptcp_clients_over_two_paths_reach_a_plain_tcp_server_through_the_proxy()
     {
-        using var net = new MultiPathNetwork();
         // 100 Mbit/s a path: the transfers last long enough for `mptcp info` to see them.
-        net.RateLimit(0, 100, bothWays: true);
-        net.RateLimit(1, 100, bothWays: true);
-        net.SetLimits(net.KernelNs, subflows: 1, addAddrAccepted: 0);
-        net.AddEndpoint(net.KernelNs, net.Paths[1].KernelIp, "subflow", dev: net.Paths[1].KernelIf);
+        using var net = TwoPaths(100);
         using var rig = new ProxyRig(net);
         var proxy = rig.Proxy;
 
@@ -168,11 +183,7 @@ while True:
     public void A_path_failure_mid_transfer_is_invisible_to_the_server()
     {
         const int bytes = 16_000_000;
-        using var net = new MultiPathNetwork();
-        net.RateLimit(0, 20, bothWays: true);
-        net.RateLimit(1, 20, bothWays: true);
-        net.SetLimits(net.KernelNs, subflows: 1, addAddrAccepted: 0);
-        net.AddEndpoint(net.KernelNs, net.Paths[1].KernelIp, "subflow", dev: net.Paths[1].KernelIf);
+        using var net = TwoPaths(20);
         using var rig = new ProxyRig(net);
         var client = KernelPeer.Start(net.KernelNs, "echo-client", net.Paths[0].EngineIp, ProxyPort, bytes, 500, mptcp: true);
         rig.Clients.Add(client);
