@@ -77,6 +77,60 @@ public class CliContractTests
         }
     }
 
+    [Theory]
+    [InlineData("mptcp-cli.bogus = 1", "mptcp-cli.bogus")]
+    [InlineData("mptcp-cli.listen.port = 70000", "mptcp-cli.listen.port")]
+    [InlineData("mptcp-cli.listen.keep-open = maybe", "mptcp-cli.listen.keep-open")]
+    [InlineData("mptcp-cli.proxy.to = \"nohostport\"\nmptcp-cli.proxy.listen = 7000", "mptcp-cli.proxy.to")]
+    [InlineData("mptcp-cli.connect.source = \"10.9.9.9\"", "mptcp-cli.connect.source")]
+    [InlineData("mptcp-cli { listen { port = 1 }, }}", "--config")]   // not HOCON: the parser's message, on one line
+    public void Bad_command_settings_in_the_config_file_are_exit_2_naming_the_key(string hocon, string named)
+    {
+        var path = Config(hocon);
+        try
+        {
+            var command = hocon.Contains("listen.") || hocon.Contains("{ port") ? new[] { "listen", "--sim" }
+                : hocon.Contains("proxy") ? ["proxy", "--sim"] : ["connect", "--sim", "10.0.1.2", "5000"];
+            AssertUsageError(MptcpProcess.Run([.. command, "--config", path]), named);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Every flag of the commands is settable in HOCON too (mptcp-cli), and the flag wins over it.</summary>
+    [Fact]
+    public void Command_flags_come_from_the_config_file_unless_given()
+    {
+        var stats = Path.GetTempFileName();
+        var path = Config($"mptcp-cli {{ sim = on\n stats = \"{stats}\"\n connect.source = \"10.0.2.1\" }}");
+        try
+        {
+            string InitialSubflowAddress()
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(stats));
+                return json.RootElement.GetProperty("subflows").EnumerateArray()
+                    .First(s => s.GetProperty("remote_address").GetString() == "10.0.1.2").GetProperty("local_address").GetString()!;
+            }
+            var r = MptcpProcess.Run("connect", "10.0.1.2", "5000", "--config", path);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal("10.0.2.1", InitialSubflowAddress());
+            r = MptcpProcess.Run("connect", "10.0.1.2", "5000", "--config", path, "--source", "10.0.1.1");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal("10.0.1.1", InitialSubflowAddress());
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(stats);
+        }
+    }
+
+    [Fact]
+    public void A_file_the_run_could_not_write_is_refused_before_it_starts() =>
+        AssertUsageError(MptcpProcess.Run("connect", "--sim", "10.0.1.2", "5000", "--stats", "/nonexistent/dir/stats.json"), "--stats");
+
     [Fact]
     public void A_missing_config_file_is_exit_2_naming_the_flag() =>
         AssertUsageError(MptcpProcess.Run("listen", "--sim", "--config", "/nonexistent/mptcp.conf"), "--config");

@@ -188,6 +188,27 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, proxy.ExitCode);
     }
 
+    /// <summary>--listen and --to may come from --config (mptcp-cli.proxy), like every flag.</summary>
+    [Fact]
+    public void Listen_and_to_can_come_from_the_config_file()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var config = Path.GetTempFileName();
+        File.WriteAllText(config, $"mptcp-cli {{ sim = on\n proxy {{ listen = 7000\n to = \"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}\" }} }}");
+        try
+        {
+            using var proxy = EngineProcess.Start(null, $"proxy --config {config}", environment: Env);
+            using var server = Accept(listener, proxy);
+            proxy.Terminate(Wait);
+            Assert.Equal(0, proxy.ExitCode);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "proxy", "--sim", "--listen", "7000" }, "--to")]
     [InlineData(new[] { "proxy", "--sim", "--to", "127.0.0.1:80" }, "--listen")]

@@ -22,11 +22,44 @@ public static class EngineLaunch
     /// <summary>The engine started, with what it runs on; or the exit code of why not (the error line is written).</summary>
     public sealed record Started(Engine Engine, IReadOnlyList<InterfaceSpec> Interfaces, MptcpSettings Settings, bool Sim);
 
-    public static int TryStart(ParseResult p, EngineOptions o, string command, out Started? started)
+    /// <summary>
+    /// The --config file (empty without one), its <c>mptcp-cli</c> section, and the files the run writes (--stats,
+    /// --pcap, flag or config), read and checked before anything starts.
+    /// </summary>
+    public sealed record Prepared(Config File, CommandSettings Command, string? Stats, string? Pcap);
+
+    /// <summary>The flag's value when it was given, else the one from --config (CLI.md: the flag wins).</summary>
+    public static T Chosen<T>(ParseResult p, Option<T> flag, T fromConfig) => p.GetResult(flag) is { Implicit: false } ? p.GetValue(flag)! : fromConfig;
+
+    public static int TryPrepare(ParseResult p, EngineOptions o, out Prepared? prepared)
+    {
+        prepared = null;
+        try
+        {
+            var file = p.GetValue(o.Config) is { } f ? ConfigurationFactory.ParseString(File.ReadAllText(f.FullName)) : Config.Empty;
+            var command = CommandSettings.Read(file);
+            var stats = p.GetValue(o.Stats)?.FullName ?? command.Stats;
+            var pcap = p.GetValue(o.Pcap)?.FullName ?? command.Pcap;
+            // A file the run cannot write would only fail at its end, after the transfer.
+            foreach (var (name, path) in new[] { ("--stats", stats), ("--pcap", pcap) })
+                if (path is not null && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
+                    return CliErrors.Usage(Console.Error, $"{name}: no directory {dir}");
+            prepared = new Prepared(file, command, stats, pcap);
+            return CliErrors.Ok;
+        }
+        catch (MptcpConfigurationException e) { return CliErrors.Usage(Console.Error, e.Message); }
+        catch (Exception e) when (e is ConfigurationException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            return CliErrors.Usage(Console.Error, $"--config: {e.Message}");
+        }
+    }
+
+    public static int TryStart(ParseResult p, EngineOptions o, Prepared prepared, string command, out Started? started)
     {
         started = null;
         var stderr = Console.Error;
-        var sim = p.GetValue(o.Sim);
+        var sim = Chosen(p, o.Sim, prepared.Command.Sim);
+        var pcap = prepared.Pcap;
         var ifaces = new List<InterfaceSpec>();
         foreach (var text in p.GetValue(o.Iface) ?? [])
         {
@@ -40,7 +73,7 @@ public static class EngineLaunch
         MptcpSettings settings;
         try
         {
-            (config, settings) = Settings(p, o, []);
+            (config, settings) = Settings(p, o, prepared.File, []);
             if (ifaces.Count == 0)
             {
                 ifaces.AddRange(settings.Interfaces.Select(InterfaceSpec.From));
@@ -52,17 +85,14 @@ public static class EngineLaunch
             // paths, which is what the simulated paths are there to show.
             var flag = command == "connect" ? "subflow" : "signal";
             if (sim && settings.PathManager.Endpoints.Count == 0)
-                (config, settings) = Settings(p, o, ifaces.Skip(1).Select(i => $"{i.Address},{flag}").ToList());
+                (config, settings) = Settings(p, o, prepared.File, ifaces.Skip(1).Select(i => $"{i.Address},{flag}").ToList());
         }
         catch (MptcpConfigurationException e) when (e.Key.StartsWith("mptcp.path-manager.endpoints", StringComparison.Ordinal) && flagEndpoints)
         {
             return CliErrors.Usage(stderr, $"--endpoint: {e.Message}");
         }
         catch (MptcpConfigurationException e) { return CliErrors.Usage(stderr, e.Message); }
-        catch (Exception e) when (e is ConfigurationException or FormatException or IOException or UnauthorizedAccessException)
-        {
-            return CliErrors.Usage(stderr, $"--config: {e.Message}");
-        }
+        catch (ConfigurationException e) { return CliErrors.Usage(stderr, $"--config: {e.Message}"); }
         if (ifaces.Count == 0) return CliErrors.Usage(stderr, "--iface: at least one NAME=ADDR/PREFIX is needed (or --sim, or mptcp.interfaces in --config)");
         // One device and one interface actor per name: a second address on the same interface is not supported yet.
         if (ifaces.GroupBy(i => i.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -77,8 +107,8 @@ public static class EngineLaunch
         try
         {
             engine = sim
-                ? SimulatedNetwork.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName)
-                : Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
+                ? SimulatedNetwork.Start(ifaces, settings, config, pcap)
+                : Engine.Start(ifaces, settings, config, pcap, OpenDevice);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -98,7 +128,7 @@ public static class EngineLaunch
     }
 
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>
-    private static (Config, MptcpSettings) Settings(ParseResult p, EngineOptions o, IReadOnlyList<string> defaultEndpoints)
+    private static (Config, MptcpSettings) Settings(ParseResult p, EngineOptions o, Config file, IReadOnlyList<string> defaultEndpoints)
     {
         var lines = new List<string>
         {
@@ -107,7 +137,6 @@ public static class EngineLaunch
         var endpoints = p.GetValue(o.Endpoint) is { Length: > 0 } given ? given : defaultEndpoints;
         lines.AddRange(NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), endpoints));
         var flags = ConfigurationFactory.ParseString(string.Join("\n", lines));
-        var file = p.GetValue(o.Config) is { } f ? ConfigurationFactory.ParseString(File.ReadAllText(f.FullName)) : Config.Empty;
         var config = MptcpConfig.WithFallback(flags.WithFallback(file));
         return (config, MptcpSettings.Create(config));
     }

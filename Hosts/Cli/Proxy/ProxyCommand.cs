@@ -18,19 +18,25 @@ public static class ProxyCommand
     public static Command Create()
     {
         var o = new EngineOptions();
-        var listen = new Option<int>("--listen") { HelpName = "PORT", Description = "TCP port to accept connections on (every engine interface)", Required = true };
-        var to = new Option<string>("--to") { HelpName = "HOST:PORT", Description = "HOST:PORT of the plain TCP server each connection is relayed to ([v6]:PORT for IPv6)", Required = true };
+        var listen = new Option<int?>("--listen") { HelpName = "PORT", Description = "TCP port to accept connections on, on every engine interface (required, here or in --config)" };
+        var to = new Option<string?>("--to") { HelpName = "HOST:PORT", Description = "the plain TCP server each connection is relayed to ([v6]:PORT for IPv6; required, here or in --config)" };
         var c = new Command("proxy", "Accept MPTCP and plain TCP connections and relay each to a TCP server through the host's sockets") { listen, to };
         o.AddTo(c);
         c.SetAction(p =>
         {
             var stderr = Console.Error;
-            var port = p.GetValue(listen);
+            if (EngineLaunch.TryPrepare(p, o, out var prepared) is var bad && prepared is null) return bad;
+            var settings = prepared.Command;
+            if (EngineLaunch.Chosen(p, listen, settings.ProxyListen) is not { } port)
+                return CliErrors.Usage(stderr, $"--listen: a port is required (or {CommandSettings.RootPath}.proxy.listen in --config)");
             if (port is < 1 or > 65535) return CliErrors.Usage(stderr, $"--listen: {port} is not a TCP port (1-65535)");
-            if (!TryParseTarget(p.GetValue(to)!, out var target, out var problem)) return CliErrors.Usage(stderr, $"--to: {problem}");
-            if (EngineLaunch.TryStart(p, o, "proxy", out var run) is var code && run is null) return code;
+            if (EngineLaunch.Chosen(p, to, settings.ProxyTo) is not { } toText)
+                return CliErrors.Usage(stderr, $"--to: HOST:PORT is required (or {CommandSettings.RootPath}.proxy.to in --config)");
+            var toName = p.GetResult(to) is { Implicit: false } ? "--to" : $"{CommandSettings.RootPath}.proxy.to";
+            if (!TryParseTarget(toText, out var target, out var problem)) return CliErrors.Usage(stderr, $"{toName}: {problem}");
+            if (EngineLaunch.TryStart(p, o, prepared, "proxy", out var run) is var code && run is null) return code;
             using var engine = run.Engine;
-            var stats = p.GetValue(o.Stats)?.FullName is { } path ? new ProxyStats(path) : null;
+            var stats = prepared.Stats is { } path ? new ProxyStats(path) : null;
             var listener = engine.System.ActorOf(Props.Create(() => new ProxyListener(target!, stats)), "proxy");
             var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
             if (bound is TcpMsg.CommandFailed) return CliErrors.Failure(stderr, $"--listen: cannot listen on {port}");
