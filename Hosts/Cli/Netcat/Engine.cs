@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
@@ -79,6 +80,20 @@ public sealed class Engine : IDisposable
     public static int MssFor(int configured, int mtu, InterfaceSpec spec) =>
         Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
 
+
+    /// <summary>Listens on <paramref name="port"/> of every interface for <paramref name="handler"/>; false if the engine refused or did not answer.</summary>
+    public bool TryBind(IActorRef handler, int port)
+    {
+        try
+        {
+            var bound = Manager.Ask(new Akka.IO.Tcp.Bind(handler, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            return bound is Akka.IO.Tcp.Bound;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
     public IDisposable? Control { get; set; }

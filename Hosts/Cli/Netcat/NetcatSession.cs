@@ -34,8 +34,7 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
     {
         var owner = engine.System.ActorOf(Props.Create(() => new Completion(_done)));
         var listener = engine.System.ActorOf(Props.Create(() => new Listener(owner, echo, keepOpen, _stdout, this)));
-        var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10));
-        if (bound.GetAwaiter().GetResult() is TcpMsg.CommandFailed) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
+        if (!engine.TryBind(listener, port)) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
         Listening?.Invoke(port);
         if (keepOpen)
         {

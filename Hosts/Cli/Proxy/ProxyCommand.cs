@@ -38,8 +38,7 @@ public static class ProxyCommand
             using var engine = run.Engine;
             var stats = prepared.Stats is { } path ? new ProxyStats(path) : null;
             var listener = engine.System.ActorOf(Props.Create(() => new ProxyListener(target!, stats)), "proxy");
-            var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            if (bound is TcpMsg.CommandFailed) return CliErrors.Failure(stderr, $"--listen: cannot listen on {port}");
+            if (!engine.TryBind(listener, port)) return CliErrors.Failure(stderr, $"--listen: cannot listen on {port}");
             if (run.Sim) SimulatedNetwork.PeerConnects(engine, port);
             StopSignal.Requested.GetAwaiter().GetResult();
             return CliErrors.Ok;
