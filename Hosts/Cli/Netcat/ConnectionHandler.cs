@@ -115,7 +115,7 @@ public sealed class ConnectionHandler : ReceiveActor
         });
         Receive<SubflowFinished>(s =>
         {
-            _stats = new ConnectionFinished(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s]);
+            _stats = StatsJson.AsConnection(s);
             Finish();
         });
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Subflow;
 
 namespace MptcpActors.Cli.Netcat;
 
@@ -39,6 +40,10 @@ public static class StatsJson
         w.WriteEndArray();
         w.WriteEndObject();
     }
+
+    /// <summary>A plain TCP connection (--plain) reports itself as its one subflow: the connection it stands for.</summary>
+    public static ConnectionFinished AsConnection(SubflowFinished s) =>
+        new(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s]);
 
     /// <summary>A subflow's addresses and ports, named as every JSON the command writes names them.</summary>
     public static void WriteFourTuple(Utf8JsonWriter w, TcpFlowKey key)

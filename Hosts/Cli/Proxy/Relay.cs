@@ -127,7 +127,7 @@ public sealed class Relay : ReceiveActor
         Receive<TcpMsg.Aborted>(_ => Fail(_failure ?? "connection aborted", abortClient: false));
         Receive<TcpMsg.CommandFailed>(f => Fail($"{f.Cmd.GetType().Name} failed"));
         Receive<ConnectionFinished>(f => Finished(f));
-        Receive<SubflowFinished>(s => Finished(new ConnectionFinished(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s])));
+        Receive<SubflowFinished>(s => Finished(Netcat.StatsJson.AsConnection(s)));
         Receive<Terminated>(_ => Finished(null));
     }
 
