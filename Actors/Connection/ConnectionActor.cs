@@ -587,10 +587,23 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
             return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
-                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected);
+                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
-            _bytesReceived, _core?.BytesReinjected ?? 0, subflows);
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client };
+    }
+
+    private string State()
+    {
+        if (_core is null) return _start.Client ? "SYN-SENT" : "SYN-RECV";
+        var finSent = _dataFinSent is not null;
+        return (finSent, _core.PeerClosed) switch
+        {
+            (false, false) => "ESTAB",
+            (true, false) => "FIN-WAIT",
+            (false, true) => "CLOSE-WAIT",
+            _ => SendDone ? "TIME-WAIT" : "CLOSING",
+        };
     }
 
     private void Rearm()

@@ -199,7 +199,7 @@ public sealed partial class SubflowActor
         var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
             _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
-            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals);
+            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals) { BytesRetransmitted = _core.Statistics.BytesRetransmitted };
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };
         Owner!.Tell(report);

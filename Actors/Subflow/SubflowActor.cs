@@ -32,7 +32,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
-    private bool _peerClosedBeforeRegister;
+    // The peer's FIN waits for the handler to have registered and read everything before it (SuspendReading).
+    private bool _peerClosedWaiting;
+    private bool _readingSuspended;
     private PendingWrite? _pending;
     private IActorRef? _closeCommander;
     private TcpMsg.CloseCommand? _closeCommand;
@@ -170,12 +172,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
                 Context.Watch(r.Handler);
-                Deliver(now);
-                if (_peerClosedBeforeRegister)
-                {
-                    _peerClosedBeforeRegister = false;
-                    PeerClosed();
-                }
+                DeliverThenPeerClosed(now);
+                break;
+            case TcpMsg.SuspendReading when _mptcp is null:
+                _readingSuspended = true;
+                break;
+            case TcpMsg.ResumeReading when _mptcp is null:
+                _readingSuspended = false;
+                DeliverThenPeerClosed(now);
                 break;
             case TcpMsg.Write w:
                 if (_pending is not null || _closeCommand is not null)
@@ -227,9 +231,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         }
     }
 
+    private void DeliverThenPeerClosed(long now)
+    {
+        Deliver(now);
+        if (!_peerClosedWaiting || _handler is null || _readingSuspended) return;
+        _peerClosedWaiting = false;
+        PeerClosed();
+    }
+
     private void Deliver(long now)
     {
-        if (_handler is null || _core.Readable == 0) return;
+        if (_handler is null || _readingSuspended || _core.Readable == 0) return;
         var data = new byte[_core.Readable];
         var n = _core.Read(data, now);
         _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
@@ -317,15 +329,11 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _core.Shutdown(MonotonicClock.NowNs);
             return;
         }
-        Deliver(MonotonicClock.NowNs);
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
-        if (_handler is null && _closeCommand is null)
-        {
-            _peerClosedBeforeRegister = true;
-            return;
-        }
-        PeerClosed();
+        // One that comes while reading is suspended waits for the data before it to be read.
+        if (_closeCommand is null) _peerClosedWaiting = true;
+        DeliverThenPeerClosed(MonotonicClock.NowNs);
     }
 
     private void PeerClosed()

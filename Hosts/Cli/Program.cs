@@ -3,7 +3,9 @@ using System.Text;
 using MptcpActors.Cli;
 using MptcpActors.Cli.Demo;
 using MptcpActors.Cli.Decode;
+using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
+using MptcpActors.Cli.Proxy;
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 Console.SetOut(stdout);
@@ -13,6 +15,8 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
     DecodeCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
+    ProxyCommand.Create(),
+    InfoCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;
