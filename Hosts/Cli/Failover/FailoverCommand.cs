@@ -34,7 +34,7 @@ public static class FailoverCommand
     {
         if (list)
         {
-            foreach (var b in BuiltinScenarios.All) Console.WriteLine($"{b.Name,-28} {b.Description}");
+            foreach (var b in BuiltinScenarios.All) Console.WriteLine($"{b.Name,-42} {b.Description}");
             return CliErrors.Ok;
         }
         if ((file is null) == (builtin is null)) return CliErrors.Usage(Console.Error, "give a SCENARIO file or --builtin NAME (--list shows the built-ins)");

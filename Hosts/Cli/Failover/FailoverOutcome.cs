@@ -18,8 +18,10 @@ public sealed record PathSeries(string Path, double[] TS, double[] Mbps);
 public static class FailoverAnalysis
 {
     /// <summary>
-    /// A fault is charged with the stalls under way when it happens or beginning this soon after it (before the next
-    /// fault): a blackholed path's missing data stalls the receiver about a round trip later, queues included.
+    /// A fault is charged with the longest stall under way when it happens or beginning this soon after it (before the
+    /// next fault): a blackholed path's missing data stalls the receiver about a round trip later, queues included.
+    /// Only a stall longer than any in the same time before the fault counts; otherwise the fault disturbed nothing
+    /// visible and its recovery is 0.
     /// </summary>
     public static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(2);
 
@@ -49,10 +51,10 @@ public static class FailoverAnalysis
         var longest = gaps.OrderByDescending(g => g.Length).ThenBy(g => g.From).FirstOrDefault();
         var faults = scenario.Faults.Select((f, i) =>
         {
-            var until = i + 1 < scenario.Faults.Count ? scenario.Faults[i + 1].At : f.At + RecoveryWindow;
-            if (until > f.At + RecoveryWindow) until = f.At + RecoveryWindow;
+            var until = i + 1 < scenario.Faults.Count && scenario.Faults[i + 1].At < f.At + RecoveryWindow ? scenario.Faults[i + 1].At : f.At + RecoveryWindow;
             var stall = gaps.Where(g => g.To > f.At && g.From < until).OrderByDescending(g => g.Length).ThenBy(g => g.From).FirstOrDefault();
-            var recovery = stall.To > f.At ? (stall.To - f.At).TotalMilliseconds : 0;
+            var usual = gaps.Where(g => g.To > f.At - RecoveryWindow && g.To <= f.At).Select(g => g.Length).DefaultIfEmpty().Max();
+            var recovery = stall.Length > usual ? (stall.To - f.At).TotalMilliseconds : 0;
             return new FaultOutcome(f.At.TotalSeconds, f.Path, f.Action.ToString().ToLowerInvariant(), Math.Round(recovery, 1));
         }).ToList();
         // The data sender's view of its subflows (the client's when data goes both ways).
