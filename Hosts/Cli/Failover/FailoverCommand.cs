@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Cli.Failover.Netns;
 
 namespace MptcpActors.Cli.Failover;
 
@@ -66,14 +67,31 @@ public static class FailoverCommand
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return CliErrors.Usage(Console.Error, $"--report: {e.Message}"); }
 
-        if (on == "netns") return CliErrors.Usage(Console.Error, "--on netns is not available yet");
         var wall = Stopwatch.StartNew();
-        var progress = new ProgressLine(Console.Error, scenario);
-        var outcome = SimFailoverRun.Run(scenario, progress.Update);
+        var progress = new ProgressLine(Console.Error, scenario, on == "sim" ? "simulated" : "elapsed");
+        FailoverOutcome outcome;
+        FailoverOutcome? kernel = null;
+        if (on == "sim")
+        {
+            outcome = SimFailoverRun.Run(scenario, progress.Update);
+        }
+        else
+        {
+            try
+            {
+                var engineClient = engineSide == "client";
+                outcome = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(engineClient, !engineClient), Path.GetFullPath(dir), progress.Update);
+                if (compare is not null) kernel = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(false, false), Path.GetFullPath(dir), progress.Update);
+            }
+            catch (InvalidOperationException e)
+            {
+                return CliErrors.Failure(Console.Error, $"--on netns: {e.Message}");
+            }
+        }
         progress.Finish(wall.Elapsed);
-        FailoverReport.Write(dir, FailoverReport.ToJson(scenario, on, outcome, null));
-        ThroughputSvg.Write(Path.Combine(dir, "throughput.svg"), scenario, outcome, null);
-        FailoverSummary.Write(Path.Combine(dir, "summary.md"), scenario, on, outcome, null);
+        FailoverReport.Write(dir, FailoverReport.ToJson(scenario, on, outcome, kernel));
+        ThroughputSvg.Write(Path.Combine(dir, "throughput.svg"), scenario, outcome, kernel);
+        FailoverSummary.Write(Path.Combine(dir, "summary.md"), scenario, on, outcome, kernel);
         Console.WriteLine(Path.GetFullPath(dir));
         return outcome.Completed ? CliErrors.Ok : CliErrors.Failure(Console.Error, outcome.Error ?? "the data did not arrive intact");
     }

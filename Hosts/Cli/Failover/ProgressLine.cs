@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace MptcpActors.Cli.Failover;
 
-/// <summary>The live progress line on stderr: simulated time reached, the last fault applied, wall time. Redrawn in place on a terminal, a line a second otherwise.</summary>
-public sealed class ProgressLine(TextWriter stderr, Scenario scenario)
+/// <summary>The live progress line on stderr: the scenario's time reached (simulated or elapsed), the last fault applied, wall time. Redrawn in place on a terminal, a line a second otherwise.</summary>
+public sealed class ProgressLine(TextWriter stderr, Scenario scenario, string clock)
 {
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly bool _terminal = !Console.IsErrorRedirected;
@@ -15,7 +15,7 @@ public sealed class ProgressLine(TextWriter stderr, Scenario scenario)
         if (_wall.Elapsed - _drawn < interval) return;
         _drawn = _wall.Elapsed;
         var last = scenario.Faults.LastOrDefault(f => f.At <= now);
-        var text = $"{scenario.Name}: t = {now.TotalSeconds,7:F2} s simulated" + (last is null ? "" : $", last fault {last.Path} {last.Describe()} at {last.At.TotalSeconds:F1} s")
+        var text = $"{scenario.Name}: t = {now.TotalSeconds,7:F2} s {clock}" + (last is null ? "" : $", last fault {last.Path} {last.Describe()} at {last.At.TotalSeconds:F1} s")
                    + $" ({_wall.Elapsed.TotalSeconds:F1} s wall)";
         if (_terminal) stderr.Write($"\r{text,-110}");
         else stderr.WriteLine(text);

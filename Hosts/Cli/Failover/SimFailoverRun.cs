@@ -99,14 +99,16 @@ public static class SimFailoverRun
         });
     }
 
-    private static LinkParameters Changed(LinkParameters p, ScenarioFault f) => p with
+    /// <summary>A link's parameters after a set fault (what it does not give stays).</summary>
+    internal static LinkParameters Changed(LinkParameters p, ScenarioFault f) => p with
     {
         RateBps = f.RateBps ?? p.RateBps,
         Delay = f.Delay ?? p.Delay,
         LossProbability = f.Loss ?? p.LossProbability,
     };
 
-    private static IReadOnlyList<PathSeries> Series(Scenario scenario, SimNetwork network, NetworkTrace trace) =>
+    /// <summary>Each path's throughput in the data's direction(s), from a trace of its link (A is the client's end).</summary>
+    internal static IReadOnlyList<PathSeries> Series(Scenario scenario, SimNetwork network, NetworkTrace trace) =>
         scenario.Paths.Select(p =>
         {
             var link = network.GetLink(p.Name);
