@@ -80,8 +80,9 @@ public static class FailoverCommand
             try
             {
                 var engineClient = engineSide == "client";
-                outcome = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(engineClient, !engineClient), Path.GetFullPath(dir), progress.Update);
-                if (compare is not null) kernel = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(false, false), Path.GetFullPath(dir), progress.Update);
+                outcome = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(engineClient, !engineClient, !engineClient), Path.GetFullPath(dir), progress.Update);
+                // The kernel on both ends, with the extra subflows opened the same way as in the engine's run.
+                if (compare is not null) kernel = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(false, false, !engineClient), Path.GetFullPath(dir), progress.Update);
             }
             catch (InvalidOperationException e)
             {

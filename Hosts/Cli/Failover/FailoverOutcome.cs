@@ -57,10 +57,14 @@ public static class FailoverAnalysis
             var recovery = stall.Length > usual ? (stall.To - f.At).TotalMilliseconds : 0;
             return new FaultOutcome(f.At.TotalSeconds, f.Path, f.Action.ToString().ToLowerInvariant(), Math.Round(recovery, 1));
         }).ToList();
-        // The data sender's view of its subflows (the client's when data goes both ways).
+        // The data sender's view of its subflows (the client's when data goes both ways); the receiver's when the sender
+        // is the kernel, whose subflows the harness does not read.
         var sender = traffic.Uploads ? client : server;
-        var subflows = (sender?.Finished?.Subflows ?? [])
-            .Select(s => new SubflowOutcome(pathOf(s.Key), s.Backup, traffic.Direction == TrafficDirection.Both ? s.BytesSent + s.BytesReceived : s.BytesSent,
+        var receiver = traffic.Uploads ? server : client;
+        var view = sender?.Finished is not null ? sender : receiver;
+        var subflows = (view?.Finished?.Subflows ?? [])
+            .Select(s => new SubflowOutcome(pathOf(s.Key), s.Backup,
+                traffic.Direction == TrafficDirection.Both ? s.BytesSent + s.BytesReceived : view == sender ? s.BytesSent : s.BytesReceived,
                 s.BytesRetransmitted, Math.Round(s.SmoothedRttMs, 2)))
             .ToList();
         var reinjected = (client?.Finished?.BytesReinjected ?? 0) + (server?.Finished?.BytesReinjected ?? 0);

@@ -39,7 +39,7 @@ public static class FailoverSummary
         foreach (var (label, run) in runs)
         {
             md.AppendLine();
-            md.AppendLine($"Subflows ({label}, data sender's side):");
+            md.AppendLine($"Subflows ({label}; the data sender's view, the receiver's when the sender is the kernel; none when both ends are):");
             md.AppendLine();
             md.AppendLine("| path | backup | bytes | retransmitted bytes | srtt ms |");
             md.AppendLine("|---|---|---|---|---|");

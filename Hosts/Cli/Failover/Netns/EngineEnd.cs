@@ -30,7 +30,7 @@ public sealed class EngineEnd : IRunEnd
     private readonly List<(long From, long To)> _gaps = [];
     private long _sent, _received, _lastByte;
 
-    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir)
+    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir, bool signal)
     {
         _isClient = isClient;
         _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
@@ -44,9 +44,12 @@ public sealed class EngineEnd : IRunEnd
             var (own, far) = isClient ? (p.ClientIp, p.ServerIp) : (p.ServerIp, p.ClientIp);
             args.AddRange(["--iface", $"{(isClient ? p.ClientIf : p.ServerIf)}={own}/24" + (p.Index > 0 ? $",gw={far}" : "")]);
         }
-        if (isClient)
+        if (isClient && !signal)
             foreach (var p in paths.Skip(1))
                 args.AddRange(["--endpoint", $"{p.ClientIp},subflow" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
+        if (!isClient && signal)
+            foreach (var p in paths.Skip(1))
+                args.AddRange(["--endpoint", $"{p.ServerIp},signal" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
         var n = Math.Max(2, paths.Count - 1).ToString(CultureInfo.InvariantCulture);
         args.AddRange(["--limits", $"subflows={n},add-addr-accepted={n}", "--scheduler", Actors.Configuration.SettingNames.Schedulers.NameOf(scenario.Scheduler),
             "--config", config, "--stats", _stats]);

@@ -24,9 +24,9 @@ public sealed class NetnsTopology : IDisposable
         if (Environment.UserName != "root" && !IsRoot())
             throw new InvalidOperationException("--on netns needs root (network namespaces)");
         var id = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId % 10000}{Interlocked.Increment(ref _counter)}");
-        ClientNs = $"fo{id}c";
-        RouterNs = $"fo{id}r";
-        ServerNs = $"fo{id}s";
+        ClientNs = $"mpfo{id}c";
+        RouterNs = $"mpfo{id}r";
+        ServerNs = $"mpfo{id}s";
         Paths = paths.Select((p, i) => new NetnsPath(i, p.Name, $"fc{id}p{i}", $"frc{id}p{i}", $"frs{id}p{i}", $"fs{id}p{i}", $"10.99.{i}.1", $"10.99.{i}.2")).ToList();
         var s = new List<string> { "set -e" };
         foreach (var ns in new[] { ClientNs, RouterNs, ServerNs })

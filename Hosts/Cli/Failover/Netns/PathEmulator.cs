@@ -35,8 +35,13 @@ public sealed class PathEmulator : IDisposable
         _ready.Task.GetAwaiter().GetResult();
     }
 
-    /// <summary>Stopwatch timestamp of the emulator's time 0 (CLOCK_MONOTONIC on Linux, as Python's time.monotonic_ns).</summary>
-    public long StartTimestamp { get; private set; }
+    /// <summary>
+    /// Stopwatch timestamp (CLOCK_MONOTONIC on Linux, as Python's time.monotonic_ns) of the emulator's time 0: the
+    /// arrival of the first frame (the client's first ARP request or SYN); 0 until then.
+    /// </summary>
+    public long StartTimestamp => Interlocked.Read(ref _start);
+
+    private long _start;
 
     /// <summary>Per path and direction, delivered bytes per bucket; read it after <see cref="Dispose"/>.</summary>
     public NetworkTrace Trace { get; }
@@ -51,16 +56,11 @@ public sealed class PathEmulator : IDisposable
         _wake.Set();
     }
 
-    /// <summary>Stopwatch timestamp of the first frame that came in (the client's first SYN, or ARP), or 0.</summary>
-    public long FirstFrameTimestamp => Interlocked.Read(ref _firstFrame);
-
-    private long _firstFrame;
-
     private sealed class Inbox(PathEmulator owner, SimPort port) : IFrameReceiver
     {
         public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
         {
-            if (owner._firstFrame == 0) Interlocked.CompareExchange(ref owner._firstFrame, Stopwatch.GetTimestamp(), 0);
+            if (owner._start == 0) Interlocked.CompareExchange(ref owner._start, Stopwatch.GetTimestamp(), 0);
             var copy = ArrayPool<byte>.Shared.Rent(frame.Length);
             frame.CopyTo(copy);
             owner._arrived.Enqueue((port, copy, frame.Length));
@@ -91,7 +91,6 @@ public sealed class PathEmulator : IDisposable
                 toClient.Attach(new Inbox(this, clientPort));
                 toServer.Attach(new Inbox(this, serverPort));
             }
-            StartTimestamp = Stopwatch.GetTimestamp();
         }
         catch (Exception e)
         {
@@ -101,6 +100,11 @@ public sealed class PathEmulator : IDisposable
         _ready.SetResult();
         while (!_stop)
         {
+            if (StartTimestamp == 0)
+            {
+                _wake.WaitOne(TimeSpan.FromMilliseconds(10));
+                continue;
+            }
             var now = NowNs();
             _network.RunUntil(Math.Max(now, _network.NowNs));
             while (_changes.TryDequeue(out var change)) change(_network);
