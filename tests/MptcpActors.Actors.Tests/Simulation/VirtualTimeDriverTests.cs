@@ -1,7 +1,7 @@
 using Akka.Actor;
 using MptcpActors.Actors.Sim;
 
-namespace MptcpActors.Actors.Tests.Sim;
+namespace MptcpActors.Actors.Tests.Simulation;
 
 /// <summary>An ActorSystem run by the <see cref="VirtualTimeDriver"/>: timers fire in virtual time, in order, without waiting for the wall clock.</summary>
 public class VirtualTimeDriverTests
