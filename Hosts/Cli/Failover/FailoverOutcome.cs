@@ -20,8 +20,8 @@ public static class FailoverAnalysis
     /// <summary>
     /// A fault is charged with the longest stall under way when it happens or beginning this soon after it (before the
     /// next fault): a blackholed path's missing data stalls the receiver about a round trip later, queues included.
-    /// Only a stall longer than any in the same time before the fault counts; otherwise the fault disturbed nothing
-    /// visible and its recovery is 0.
+    /// Only a stall longer than any in the same time before the first fault (the undisturbed flow) counts; otherwise
+    /// the fault disturbed nothing visible and its recovery is 0.
     /// </summary>
     public static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(2);
 
@@ -49,11 +49,12 @@ public static class FailoverAnalysis
         var error = runError ?? client?.Error ?? server?.Error ?? (client is null || server is null ? "an end of the connection never reported" : null);
         var gaps = receivers.SelectMany(r => r.Gaps).ToList();
         var longest = gaps.OrderByDescending(g => g.Length).ThenBy(g => g.From).FirstOrDefault();
+        var firstFault = scenario.Faults.Select(f => f.At).DefaultIfEmpty().Min();
+        var usual = gaps.Where(g => g.To > firstFault - RecoveryWindow && g.To <= firstFault).Select(g => g.Length).DefaultIfEmpty().Max();
         var faults = scenario.Faults.Select((f, i) =>
         {
             var until = i + 1 < scenario.Faults.Count && scenario.Faults[i + 1].At < f.At + RecoveryWindow ? scenario.Faults[i + 1].At : f.At + RecoveryWindow;
             var stall = gaps.Where(g => g.To > f.At && g.From < until).OrderByDescending(g => g.Length).ThenBy(g => g.From).FirstOrDefault();
-            var usual = gaps.Where(g => g.To > f.At - RecoveryWindow && g.To <= f.At).Select(g => g.Length).DefaultIfEmpty().Max();
             var recovery = stall.Length > usual ? (stall.To - f.At).TotalMilliseconds : 0;
             return new FaultOutcome(f.At.TotalSeconds, f.Path, f.Action.ToString().ToLowerInvariant(), Math.Round(recovery, 1));
         }).ToList();

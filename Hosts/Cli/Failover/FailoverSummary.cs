@@ -48,7 +48,7 @@ public static class FailoverSummary
         md.AppendLine();
         md.AppendLine("Recovery: from the fault to the first delivery after the longest stall (a gap of at least 1 ms in the received stream) " +
                       Inv($"under way at the fault or beginning within {FailoverAnalysis.RecoveryWindow.TotalSeconds:0} s after it (and before the next fault); 0 when that stall ") +
-                      Inv($"is no longer than the longest in the {FailoverAnalysis.RecoveryWindow.TotalSeconds:0} s before the fault. Throughput per path: `throughput.svg`."));
+                      Inv($"is no longer than the longest in the {FailoverAnalysis.RecoveryWindow.TotalSeconds:0} s before the first fault. Throughput per path: `throughput.svg`."));
         return md.ToString();
     }
 
