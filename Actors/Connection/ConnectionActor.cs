@@ -74,6 +74,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     public static Props Props(ConnectionStart start) => Akka.Actor.Props.Create(() => new ConnectionActor(start));
 
     private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
@@ -149,7 +151,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message)
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         switch (message)
         {
             case SubflowUp up:
@@ -609,11 +611,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void Rearm()
     {
         var at = _core?.NextDeadlineNs ?? long.MaxValue;
-        if (_dataFinSent is not null && _core is { DataFinAcked: false } && at == long.MaxValue) at = MonotonicClock.NowNs + 1_000_000_000;
+        if (_dataFinSent is not null && _core is { DataFinAcked: false } && at == long.MaxValue) at = NowNs + 1_000_000_000;
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(DataTimerKey);
-        else Timers.StartSingleTimer(DataTimerKey, DataTimer.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+        // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
+        else Timers.StartSingleTimer(DataTimerKey, DataTimer.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     private static EndPoint ToEndPoint(IpAddressBytes address, ushort port) => new IPEndPoint(address.ToIPAddress(), port);

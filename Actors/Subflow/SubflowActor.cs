@@ -77,6 +77,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     public static Props Props(SubflowStart start) => Akka.Actor.Props.Create(() => new SubflowActor(start));
 
     private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
@@ -91,7 +93,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void PreStart()
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         var k = _start.Key;
         if (_start.Mptcp is { } setup) StartMptcp(setup, client: _start.Syn is null);
         var options = _start.Mptcp?.CongestionControl is { } cc ? _start.Options with { CongestionControl = cc } : _start.Options;
@@ -132,7 +134,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         {
             // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this path.
             if (_mptcp is not null) _mptcp.FastCloseOnReset = true;
-            _core.Abort(MonotonicClock.NowNs);
+            _core.Abort(NowNs);
         }
         _batch?.Flush();
         _batch?.Dispose();
@@ -141,7 +143,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void OnReceive(object message)
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         switch (message)
         {
             case SegmentBatch b:
@@ -275,7 +277,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
-        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+        // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
+        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.
@@ -307,12 +310,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     void ITcpEvents.OnDataReadable()
     {
-        if (_mptcp is null) Deliver(MonotonicClock.NowNs);
+        if (_mptcp is null) Deliver(NowNs);
     }
 
     void ITcpEvents.OnAcknowledged(long bytes)
     {
-        if (_mptcp is null) PushWrites(MonotonicClock.NowNs);
+        if (_mptcp is null) PushWrites(NowNs);
     }
 
     void ITcpEvents.OnPeerClosed()
@@ -326,14 +329,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 return;
             }
             // The peer closed this subflow (not the data stream: that is DATA_FIN's): close our side once our data is out.
-            _core.Shutdown(MonotonicClock.NowNs);
+            _core.Shutdown(NowNs);
             return;
         }
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
         // One that comes while reading is suspended waits for the data before it to be read.
         if (_closeCommand is null) _peerClosedWaiting = true;
-        DeliverThenPeerClosed(MonotonicClock.NowNs);
+        DeliverThenPeerClosed(NowNs);
     }
 
     private void PeerClosed()
@@ -345,7 +348,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _handler?.Tell(TcpMsg.PeerClosed.Instance);
             return;
         }
-        _core.Shutdown(MonotonicClock.NowNs);
+        _core.Shutdown(NowNs);
         ReportClosed(TcpMsg.PeerClosed.Instance);
     }
 
