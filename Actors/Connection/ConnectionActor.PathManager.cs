@@ -34,6 +34,7 @@ public sealed partial class ConnectionActor
                 var address = IpAddressBytes.From(ep.Address);
                 if (address.Length != _start.Interfaces[0].Address.Length && address.Length != _initial.Route.Address.Length) continue;
                 if (address.Equals(_initial.Route.Address) && ep.Port is null) continue; // the initial address needs no announcement
+                Metrics.AddAddrTx.Add(1);
                 _initial.Actor.Tell(new SendAddAddr((byte)ep.Id, address, ep.Port is { } p ? (ushort)p : null, Echo: false));
             }
             return;
@@ -50,9 +51,11 @@ public sealed partial class ConnectionActor
 
     private void OnSignal(SubflowEntry from, MptcpSignal signal)
     {
+        CountReceived(signal);
         switch (signal)
         {
             case AddAddrReceived { Echo: false } add:
+                Metrics.EchoAddTx.Add(1);
                 from.Actor.Tell(new SendAddAddr(add.AddressId, add.Address, add.Port, Echo: true));
                 _remoteAddresses[add.AddressId] = (add.Address, add.Port);
                 if (!InEnginePm || !_start.Client || _acceptedAddresses.Contains(add.AddressId)) break;
@@ -98,12 +101,28 @@ public sealed partial class ConnectionActor
         }
     }
 
+    private void CountReceived(MptcpSignal signal)
+    {
+        var counter = signal switch
+        {
+            AddAddrReceived { Echo: false } => Metrics.AddAddr,
+            AddAddrReceived => Metrics.EchoAdd,
+            RemoveAddrReceived => Metrics.RmAddr,
+            PrioReceived => Metrics.MpPrioRx,
+            FailReceived => Metrics.MpFailRx,
+            FastCloseReceived => Metrics.MpFastcloseRx,
+            _ => null,
+        };
+        counter?.Add(1);
+    }
+
     private void OnSetBackup(SetBackup change)
     {
         foreach (var e in _subflows.Values)
         {
             if (!e.Up || e.Key is not { } key || !key.LocalAddress.Equals(change.LocalAddress) || e.LocalBackup == change.Backup) continue;
             e.LocalBackup = change.Backup;
+            Metrics.MpPrioTx.Add(1);
             e.Actor.Tell(new SendPrio(change.Backup));
             UpdateView(e);
         }
@@ -143,7 +162,12 @@ public sealed partial class ConnectionActor
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
         var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums),
-            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow };
+            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount)
+        {
+            CongestionControl = _start.CongestionControl,
+            ConnectionWindow = _start.Options.ReceiveWindow,
+            Metrics = Metrics,
+        };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
 

@@ -185,6 +185,18 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     /// <summary>Mappings the peer announced, by its relative sequence.</summary>
     public DataMappings ReceiveMappings { get; } = new();
 
+    // Mappings as they went out on super-segments (GSO): every piece carried the whole mapping, so a piece sent again
+    // carries it too, with the checksum over all of it. A Linux receiver part-way through a mapping takes only an
+    // identical one (it resets the subflow on DSSNOMATCH), as Linux's own TSO sender keeps it.
+    private readonly DataMappings _offloadedMappings = new();
+
+    /// <summary>Forgets the mappings of data the peer acknowledged, up to relative sequence <paramref name="subflowSeq"/>.</summary>
+    public void DropSentBefore(uint subflowSeq)
+    {
+        SendMappings.DropBefore(subflowSeq);
+        _offloadedMappings.DropBefore(subflowSeq);
+    }
+
     /// <summary>The connection's DATA_ACK (next DSN expected), put on every segment.</summary>
     public ulong DataAck { get; set; }
     /// <summary>The right edge of the connection's receive window (0 until the connection says): windows are announced up to it.</summary>
@@ -559,6 +571,14 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         return SendMappings.TryFind(seq - _iss, out var m) ? Math.Min(room, (int)(m.SubflowEnd - (seq - _iss))) : room;
     }
 
+    /// <summary>
+    /// Super-segments carry one DSS mapping for all their pieces; the MP_CAPABLE on the client's first data and the
+    /// MP_JOIN third ACK describe one segment and go alone, and nothing is cut up before MPTCP is settled.
+    /// </summary>
+    public bool AllowsSegmentation(uint seq) =>
+        State == MptcpNegotiation.Fallback
+        || State == MptcpNegotiation.Mptcp && !(IsJoin && Client && !_joinConfirmed) && !(!IsJoin && Client && !_peerAckedData && seq == _iss + 1);
+
     public int OptionSpace(in OutgoingSegmentInfo segment)
     {
         if ((segment.Flags & TcpFlags.Syn) != 0)
@@ -654,11 +674,17 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         }
         if (segment.PayloadLength > 0)
         {
-            if (SendMappings.TryFind(relative, out var m))
+            if (segment.Retransmission && _offloadedMappings.TryFind(relative, out var sent))
+            {
+                w.TryWrite(DssOption.Create(DataAck, sent.Dsn, sent.SubflowSeq, (ushort)sent.Length, sent.Checksum));
+            }
+            else if (SendMappings.TryFind(relative, out var m))
             {
                 var dsn = m.Dsn + (relative - m.SubflowSeq);
                 var length = (ushort)segment.PayloadLength;
-                w.TryWrite(DssOption.Create(DataAck, dsn, relative, length, Checksum(dsn, relative, length, payload)));
+                var checksum = Checksum(dsn, relative, length, payload);
+                w.TryWrite(DssOption.Create(DataAck, dsn, relative, length, checksum));
+                if (segment.SegmentSize > 0) _offloadedMappings.Insert(new DataMapping(relative, dsn, length, checksum));
             }
             else
             {

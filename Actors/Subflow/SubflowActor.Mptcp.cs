@@ -123,7 +123,7 @@ public sealed partial class SubflowActor
         {
             PassData(now);
             if (h.PureAckOwed) _core.SendPureAck(now);
-            h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
+            h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
             Report();
         }
         ReportDown();
@@ -162,7 +162,13 @@ public sealed partial class SubflowActor
             }
             var bytes = new byte[n];
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
-            if (mapping is { } checkedMapping && h.VerifyChecksum(checkedMapping, bytes, now) == ChecksumVerdict.Reset)
+            var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
+            if (verdict != ChecksumVerdict.Valid)
+            {
+                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
+                _start.Mptcp.Metrics.MpFailTx.Add(1);
+            }
+            if (verdict == ChecksumVerdict.Reset)
             {
                 // The data is not what was sent and other paths exist: nothing of it is delivered; the subflow goes with
                 // MP_FAIL and MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
@@ -193,7 +199,7 @@ public sealed partial class SubflowActor
         var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
             _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
-            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals);
+            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals) { BytesRetransmitted = _core.Statistics.BytesRetransmitted };
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };
         Owner!.Tell(report);

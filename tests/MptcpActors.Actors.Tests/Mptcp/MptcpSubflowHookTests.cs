@@ -30,10 +30,11 @@ public class MptcpSubflowHookTests
 
     private static byte[] Options(byte[] rawOption) => Options([rawOption]);
 
-    private static List<byte[]> Written(MptcpSubflowHook hook, uint seq, uint ack, TcpFlags flags, byte[]? payload = null, bool retransmission = false)
+    private static List<byte[]> Written(MptcpSubflowHook hook, uint seq, uint ack, TcpFlags flags, byte[]? payload = null, bool retransmission = false,
+        int segmentSize = 0)
     {
         var b = new byte[40];
-        var info = new OutgoingSegmentInfo(seq, ack, flags, payload?.Length ?? 0, retransmission);
+        var info = new OutgoingSegmentInfo(seq, ack, flags, payload?.Length ?? 0, retransmission, segmentSize);
         Assert.True(hook.OptionSpace(info) >= 0);
         var n = hook.WriteOptions(b, info, payload ?? []);
         var list = new List<byte[]>();
@@ -74,6 +75,38 @@ public class MptcpSubflowHookTests
         Assert.Equal(MptcpCrypto.Idsn(ClientKey) + 5000, dss.DataSequenceNumber);
         Assert.Equal((100u + 1, (ushort)50), (dss.SubflowSequenceNumber, dss.DataLevelLength));
         Assert.Equal(MptcpCrypto.Idsn(ServerKey) + 1, dss.DataAck);
+    }
+
+    /// <summary>
+    /// A super-segment (GSO) carries one mapping for all its pieces, checksum over all of it; a piece sent again carries
+    /// that same mapping, as Linux's TSO does (a Linux receiver part-way through a mapping takes no other).
+    /// </summary>
+    [Fact]
+    public void A_super_segment_carries_one_mapping_and_its_resent_pieces_repeat_it()
+    {
+        var h = MptcpSubflowHook.Initial(client: true, ClientKey, requestChecksum: true);
+        Written(h, 100, 0, Syn);
+        h.AcceptSyn(Options(new MpCapableOption(1, MpCapableOption.FlagChecksumRequired | 1, ServerKey)), synAck: true);
+        h.OnOptions([], new IncomingSegmentInfo(900, 101, Syn | Ack, 0, TcpState.SynSent));
+        Written(h, 101, 901, Ack);
+        Assert.False(h.AllowsSegmentation(101)); // the first data carries MP_CAPABLE: one segment
+        Written(h, 101, 901, Ack, new byte[100]);
+        var idsn = MptcpCrypto.Idsn(ClientKey);
+        h.SendMappings.Append(1, idsn + 1, 100_000);
+        h.OnOptions(Options(DssOption.Create(dataAck: idsn + 101)), new IncomingSegmentInfo(901, 201, Ack, 0, TcpState.Established, 65535));
+        Assert.True(h.AllowsSegmentation(201));
+
+        var payload = Enumerable.Range(0, 4000).Select(i => (byte)i).ToArray();
+        DssOption.Read(Written(h, 201, 901, Ack, payload, segmentSize: 1000).Single(), out var whole);
+        Assert.Equal((idsn + 101, 101u, (ushort)4000), (whole.DataSequenceNumber, whole.SubflowSequenceNumber, whole.DataLevelLength));
+        Assert.Equal(0, MptcpCrypto.DssChecksum(idsn + 101, 101, 4000, whole.Checksum!.Value, payload));
+
+        DssOption.Read(Written(h, 1201, 901, Ack, payload[1000..2000], retransmission: true).Single(), out var resent);
+        Assert.Equal(whole, resent);
+        // A piece of data that went out alone is resent with its own mapping.
+        Written(h, 4201, 901, Ack, new byte[1000]);
+        DssOption.Read(Written(h, 4201, 901, Ack, new byte[1000], retransmission: true).Single(), out var alone);
+        Assert.Equal((idsn + 4101, 4101u, (ushort)1000), (alone.DataSequenceNumber, alone.SubflowSequenceNumber, alone.DataLevelLength));
     }
 
     [Fact]

@@ -46,16 +46,17 @@ public sealed class EngineProcess : IDisposable
         }
     }
 
-    /// <summary>Runs <c>mptcp ARGS</c> in <paramref name="ns"/>.</summary>
-    public static EngineProcess Start(string ns, string args, bool feedStdin = false)
+    /// <summary>Runs <c>mptcp ARGS</c> in <paramref name="ns"/> (null: where the tests run, e.g. with --sim).</summary>
+    public static EngineProcess Start(string? ns, string args, bool feedStdin = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var mptcp = Path.Combine(AppContext.BaseDirectory, "mptcp.dll");
-        var psi = new ProcessStartInfo("ip", $"netns exec {ns} dotnet {mptcp} {args}")
+        var psi = new ProcessStartInfo(ns is null ? "dotnet" : "ip", ns is null ? $"{mptcp} {args}" : $"netns exec {ns} dotnet {mptcp} {args}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         return new EngineProcess(Process.Start(psi)!, feedStdin);
     }
 

@@ -140,7 +140,7 @@ public class MpFailInteropTests
         PayloadRewriter? rewriter = null;
         // Far enough in that checksums have been verified before (Linux falls back silently on a first mapping's failure).
         var engine = Engine.Start([InterfaceSpec.Parse($"{net.EngineIf}={net.EngineIp}/24")], MptcpSettings.Create(config), config, pcap,
-            name => rewriter = new PayloadRewriter(NetcatCommands.OpenDevice(name), direction, fromStreamOffset: 1_000_000));
+            name => rewriter = new PayloadRewriter(EngineLaunch.OpenDevice(name), direction, fromStreamOffset: 1_000_000));
         return (engine, rewriter!);
     }
 
