@@ -46,7 +46,8 @@ public sealed partial class SubflowActor
                 var opened = a.WindowEnd != _mptcp!.ReceiveWindowEnd;
                 _mptcp.DataAck = a.DataAck;
                 _mptcp.ReceiveWindowEnd = a.WindowEnd;
-                if (a.Force && (_mptcp.DataAckSent != a.DataAck || opened)) _core.SendAckNow(now);
+                // Fallen back, no option carries the DATA_ACK: TCP's own ACKs say it all, an extra one would be a duplicate.
+                if (a.Force && _mptcp.State == MptcpNegotiation.Mptcp && (_mptcp.DataAckSent != a.DataAck || opened)) _core.SendAckNow(now);
                 break;
             case SendDataFin f:
                 _mptcp!.DataFinToSend = f.Dsn;

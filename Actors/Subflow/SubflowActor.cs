@@ -397,6 +397,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             RemoteToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.RemoteToken : null,
             Checksums = _mptcp is { State: MptcpNegotiation.Mptcp, Checksums: true },
             Backup = _mptcp is { } h && (h.LocalBackup || h.PeerBackup),
+            ChecksumFailures = _mptcp is { } m
+                ? new ChecksumFailureCounts(m.ChecksumErrors, m.FailsSent, m.FailsReceived, m.InfiniteMappingsSent, m.InfiniteMappingsReceived)
+                : default,
         };
     }
 }
