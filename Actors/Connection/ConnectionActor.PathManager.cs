@@ -84,6 +84,19 @@ public sealed partial class ConnectionActor
                 break;
             case FailReceived fail:
                 _log.Warning("connection {0:x8}: MP_FAIL at DSN {1} on subflow {2}", _localToken, fail.Dsn, from.Key);
+                // Once a failure is accepted no subflow may join (Linux: allow_subflows = false in mptcp_pm_mp_fail_received).
+                if (_infiniteFallbackAllowed) _failing = true;
+                break;
+            case FailSent sent:
+                _log.Warning("connection {0:x8}: DSS checksum failed at DSN {1} on subflow {2}: MP_FAIL sent, falling back", _localToken, sent.Dsn, from.Key);
+                _failing = true;
+                break;
+            case FellBackToTcp:
+                _log.Warning("connection {0:x8}: fell back to TCP on subflow {1}", _localToken, from.Key);
+                _fallback = true;
+                _core?.FallBack();
+                // A DATA_FIN already sent would now go unseen: the subflow's FIN ends our stream instead.
+                if (_dataFinSent is not null && _core is { DataFinAcked: false }) from.Actor.Tell(CloseSubflow.Instance);
                 break;
         }
     }
@@ -117,11 +130,12 @@ public sealed partial class ConnectionActor
 
     private void TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
     {
-        if (_remoteKey is not { } remoteKey || _fallback) return;
+        if (_remoteKey is not { } remoteKey || _fallback || _failing) return;
         if (_joinsOpenedOrAccepted >= Limits.Subflows) return;
         // Linux refuses joins once the connection is closing (it has our DATA_FIN, or sent its own): no use asking.
         if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return;
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
     }
 
@@ -132,7 +146,7 @@ public sealed partial class ConnectionActor
     private void OnJoinRequest(JoinRequest request)
     {
         var syn = request.Syn;
-        if (_core is null || _fallback || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
+        if (_core is null || _fallback || _failing || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
         {
             _log.Info("connection {0:x8}: MP_JOIN from {1} refused (established {2}, fallback {3}, subflows {4} of {5})", _localToken, syn.Key,
                 _core is not null, _fallback, _joinsOpenedOrAccepted, Limits.Subflows);
@@ -140,6 +154,7 @@ public sealed partial class ConnectionActor
             return;
         }
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
         var localId = LocalIdFor(route);
         var backup = Settings.PathManager.Endpoints.Any(ep => IpAddressBytes.From(ep.Address).Equals(route.Address) && (ep.Flags & EndpointFlags.Backup) != 0);
@@ -155,6 +170,22 @@ public sealed partial class ConnectionActor
         };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
+
+    /// <summary>
+    /// The initial subflow stops being the only path with data in order (a join, or data reinjected): from now on a
+    /// checksum failure resets a subflow rather than falling back (Linux clears allow_infinite_fallback for good).
+    /// The subflow hears it before any join exists or any reinjected byte reaches it.
+    /// </summary>
+    private void EndInfiniteFallback()
+    {
+        if (!_infiniteFallbackAllowed) return;
+        _infiniteFallbackAllowed = false;
+        _initial?.Actor.Tell(DisallowInfiniteFallback.Instance);
+    }
+
+    private bool _infiniteFallbackAllowed = true;
+    /// <summary>An MP_FAIL was sent or accepted: no more subflows, fallback is under way.</summary>
+    private bool _failing;
 
     /// <summary>The address id of an interface's address: its endpoint's id, 0 for the initial subflow's address.</summary>
     private byte LocalIdFor(InterfaceRoute route)

@@ -74,6 +74,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     public static Props Props(ConnectionStart start) => Akka.Actor.Props.Create(() => new ConnectionActor(start));
 
     private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
@@ -149,7 +151,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message)
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         switch (message)
         {
             case SubflowUp up:
@@ -412,6 +414,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             var n = _core.NextChunk(ids, out var dsn, out var length, now);
             if (n == 0) break;
+            if (_core.BytesReinjected > 0) EndInfiniteFallback();
             var data = new byte[length];
             _core.CopySendData(dsn, data);
             for (var i = 0; i < n; i++)
@@ -586,20 +589,34 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
             return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
-                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected);
+                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
-            _bytesReceived, _core?.BytesReinjected ?? 0, subflows);
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client };
+    }
+
+    private string State()
+    {
+        if (_core is null) return _start.Client ? "SYN-SENT" : "SYN-RECV";
+        var finSent = _dataFinSent is not null;
+        return (finSent, _core.PeerClosed) switch
+        {
+            (false, false) => "ESTAB",
+            (true, false) => "FIN-WAIT",
+            (false, true) => "CLOSE-WAIT",
+            _ => SendDone ? "TIME-WAIT" : "CLOSING",
+        };
     }
 
     private void Rearm()
     {
         var at = _core?.NextDeadlineNs ?? long.MaxValue;
-        if (_dataFinSent is not null && _core is { DataFinAcked: false } && at == long.MaxValue) at = MonotonicClock.NowNs + 1_000_000_000;
+        if (_dataFinSent is not null && _core is { DataFinAcked: false } && at == long.MaxValue) at = NowNs + 1_000_000_000;
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(DataTimerKey);
-        else Timers.StartSingleTimer(DataTimerKey, DataTimer.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+        // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
+        else Timers.StartSingleTimer(DataTimerKey, DataTimer.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     private static EndPoint ToEndPoint(IpAddressBytes address, ushort port) => new IPEndPoint(address.ToIPAddress(), port);

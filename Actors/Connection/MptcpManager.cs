@@ -109,6 +109,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             case CountConnections:
                 Sender.Tell(_tokens.Count);
                 break;
+            case ListConnections:
+                Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
+                break;
             case AbortAllConnections:
                 _abortWaiters.Add(Sender);
                 foreach (var connection in _tokenOf.Keys) connection.Tell(Akka.IO.Tcp.Abort.Instance);

@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
@@ -66,12 +67,35 @@ public sealed class Engine : IDisposable
     public static int MssFor(int configured, int mtu, InterfaceSpec spec) => RawInterface.MssFor(configured, mtu, spec.AddressBytes.IsIpv6);
 
 
-    public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    /// <summary>Listens on <paramref name="port"/> of every interface for <paramref name="handler"/>; false if the engine refused or did not answer.</summary>
+    public bool TryBind(IActorRef handler, int port)
+    {
+        try
+        {
+            var bound = Manager.Ask(new Akka.IO.Tcp.Bind(handler, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            return bound is Akka.IO.Tcp.Bound;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
+    public IDisposable? Control { get; set; }
+
+    public void Dispose()
+    {
+        Control?.Dispose();
+        System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
 }
 
 /// <summary>What /sys/class/net tells of a Linux interface.</summary>
 public static class LinuxInterface
 {
+    public static bool Exists(string name) => File.Exists($"/sys/class/net/{name}/address");
+
     public static byte[] Mac(string name)
     {
         var path = $"/sys/class/net/{name}/address";
