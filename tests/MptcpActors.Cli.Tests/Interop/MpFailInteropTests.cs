@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
 using MptcpActors.Transport.Sim;
 using TcpMsg = Akka.IO.Tcp;
@@ -27,6 +28,7 @@ public class MpFailInteropTests
     public void Kernel_detects_the_rewrite_and_the_engine_answers_with_an_infinite_mapping()
     {
         using var net = new HostVeth();
+        using var engineCounters = new EngineCounters();
         var data = InteropHelpers.Data(Bytes, 31);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, Port, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
@@ -46,6 +48,7 @@ public class MpFailInteropTests
         Assert.Equal(InteropHelpers.Sha256(rewriter.Rewritten(data)), kernelSays[0]);
         Assert.True(done.Stats!.Fallback, "the engine did not fall back to TCP");
         AssertKernelCounters(net, ("DataCsumErr", 1), ("MPFailTx", 1), ("MPFailRx", 1), ("InfiniteMapRx", 1), ("InfiniteMapTx", 0), ("MPRstTx", 0));
+        AssertEngineCounters(engineCounters, ("DataCsumErr", 0), ("MPFailRx", 1));
     }
 
     /// <summary>The kernel sends; the engine finds the checksum error and sends MP_FAIL; the kernel answers (MPTcpExtInfiniteMapTx).</summary>
@@ -53,6 +56,7 @@ public class MpFailInteropTests
     public async Task Engine_detects_the_rewrite_and_the_kernel_answers_with_an_infinite_mapping()
     {
         using var net = new HostVeth();
+        using var engineCounters = new EngineCounters();
         var (engine, rewriter) = StartEngine(net, FrameDirections.Receive);
         var received = new MemoryStream();
         ConnectionHandler.Done done;
@@ -79,6 +83,18 @@ public class MpFailInteropTests
         Assert.Equal(kernelSays[0], InteropHelpers.Sha256(got));
         Assert.True(done.Stats!.Fallback, "the engine did not fall back to TCP");
         AssertKernelCounters(net, ("DataCsumErr", 0), ("MPFailRx", 1), ("MPFailTx", 1), ("InfiniteMapTx", 1), ("InfiniteMapRx", 0), ("MPRstRx", 0));
+        AssertEngineCounters(engineCounters, ("DataCsumErr", 1), ("MPFailTx", 1), ("MPFailRx", 1));
+    }
+
+    /// <summary>
+    /// The engine's own MPTcpExt-named counters agree with the kernel's (summed over this process's nodes: only these
+    /// tests make checksums fail).
+    /// </summary>
+    private static void AssertEngineCounters(EngineCounters counters, params (string Name, long Value)[] expected)
+    {
+        var read = counters.Read();
+        var got = expected.Select(e => (e.Name, (long)read.GetValueOrDefault("MPTcpExt" + e.Name))).ToArray();
+        Assert.Equal(expected, got);
     }
 
     /// <summary>The kernel namespace's MPTcpExt* counters named (without the prefix) have exactly these values.</summary>
