@@ -108,6 +108,7 @@ public sealed partial class SubflowActor
     private void AfterMptcpTurn(long now)
     {
         var h = _mptcp!;
+        CountInfiniteMappings(h);
         if (h.ResetRequested && _core.State != TcpState.Closed) _core.Abort(now);
         if (h.ResetRequested)
         {
@@ -128,6 +129,25 @@ public sealed partial class SubflowActor
             Report();
         }
         ReportDown();
+    }
+
+    private long _infiniteSentCounted;
+    private long _infiniteReceivedCounted;
+
+    /// <summary>The hook counts infinite mappings; the node's counters get what is new since the last turn.</summary>
+    private void CountInfiniteMappings(MptcpSubflowHook h)
+    {
+        var metrics = _start.Mptcp!.Metrics;
+        if (h.InfiniteMappingsSent != _infiniteSentCounted)
+        {
+            metrics.InfiniteMapTx.Add(h.InfiniteMappingsSent - _infiniteSentCounted);
+            _infiniteSentCounted = h.InfiniteMappingsSent;
+        }
+        if (h.InfiniteMappingsReceived != _infiniteReceivedCounted)
+        {
+            metrics.InfiniteMapRx.Add(h.InfiniteMappingsReceived - _infiniteReceivedCounted);
+            _infiniteReceivedCounted = h.InfiniteMappingsReceived;
+        }
     }
 
     private void PassData(long now)

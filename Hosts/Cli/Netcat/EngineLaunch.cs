@@ -16,8 +16,7 @@ public static class EngineLaunch
 {
     /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
     // A kernel peer on a veth sends GSO frames up to 64 KiB whatever the MTU: receive slots take them from the start.
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } =
-        name => new Transport.Devices.Linux.AfPacketDevice(name, new Transport.Devices.Linux.AfPacketDeviceOptions { ReceiveFrameSize = 65554 });
+    public static Func<string, IFrameDevice> OpenDevice { get; set; } = Actors.Embedding.MptcpExt.OpenRawDevice;
 
     /// <summary>The engine started, with what it runs on; or the exit code of why not (the error line is written).</summary>
     public sealed record Started(Engine Engine, IReadOnlyList<InterfaceSpec> Interfaces, MptcpSettings Settings, bool Sim);
