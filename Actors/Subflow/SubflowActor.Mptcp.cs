@@ -31,6 +31,7 @@ public sealed partial class SubflowActor
             : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
+        _ownerIsRemote = Owner is { } o && o.Path.Address.HasGlobalScope && !o.Path.Address.Equals(Self.Path.Address);
     }
 
     private bool OnConnectionMessage(object message, long now)
@@ -72,6 +73,10 @@ public sealed partial class SubflowActor
                 break;
             case PeerCongestion p:
                 OnPeerCongestion(p);
+                break;
+            case FlushToOwner:
+                _flushQueued = false;
+                _flushNow = true;
                 break;
             case Terminated t when t.ActorRef.Equals(Owner):
                 // The connection is gone without closing: an abort of the whole connection (MP_FASTCLOSE, RFC 8684 3.5).
@@ -116,12 +121,35 @@ public sealed partial class SubflowActor
         }
         if (_upReported)
         {
-            PassData(now);
             h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
-            Report();
+            if (!_ownerIsRemote || _flushNow || _closedReason is not null)
+            {
+                _flushNow = false;
+                PassData(now);
+                Report();
+            }
+            else if (!_flushQueued)
+            {
+                _flushQueued = true;
+                Self.Tell(FlushToOwner.Instance);
+            }
         }
         ReportDown();
     }
+
+    /// <summary>
+    /// An owner on another cluster node hears from this subflow once per batch, not once per segment: the data and
+    /// report wait for a flush queued behind the segments already in the mailbox, so everything they brought crosses
+    /// the link in one <see cref="SubflowData"/> and one <see cref="SubflowReport"/>.
+    /// </summary>
+    private sealed class FlushToOwner
+    {
+        public static readonly FlushToOwner Instance = new();
+    }
+
+    private bool _ownerIsRemote;
+    private bool _flushQueued;
+    private bool _flushNow;
 
     private void PassData(long now)
     {
