@@ -264,6 +264,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         foreach (var lost in _subflows.Values.Where(e => e.Actor.Path.Address.Equals(node)).ToList())
         {
             _log.Info("connection {0:x8}: node {1} is gone, subflow {2} with it", _localToken, node, lost.Key);
+            // Only unreachable, it may still be running: its subflow must not carry data nobody reads.
+            lost.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
             OnSubflowDown(new SubflowDown(new SubflowFinished(lost.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), lost.Actor);
         }
     }

@@ -16,6 +16,11 @@ public sealed partial class SubflowActor
     /// <summary>RTO backoffs after which a subflow counts as stale (mptcp.stale-loss-count, Linux's stale_loss_cnt).</summary>
     private int _staleAfter = 4;
     private const int QueueSegments = 16;
+    /// <summary>
+    /// Data per <see cref="SubflowData"/> at most: a message to an owner on another node must stay well under the
+    /// remoting frame limit (a mapping is at most 64 KB, so one message is at most this plus one mapping).
+    /// </summary>
+    internal const int MaxDataPerMessage = 128 * 1024;
     private MptcpSubflowHook? _mptcp;
     private IActorRef? Owner => _start.Owner;
     private bool _upReported;
@@ -159,6 +164,7 @@ public sealed partial class SubflowActor
         var seq = _nextReadSeq;
         _chunks.Clear();
         var taken = 0;
+        var batched = 0;
         while (taken < readable)
         {
             if (!h.TryMapReceived(seq, out var dsn, out var contiguous, out var mapping))
@@ -193,11 +199,17 @@ public sealed partial class SubflowActor
             _chunks.Add(new DataChunk(dsn, bytes));
             taken += n;
             seq += (uint)n;
+            batched += n;
+            if (batched >= MaxDataPerMessage)
+            {
+                Owner!.Tell(new SubflowData(_chunks.ToArray()));
+                _chunks.Clear();
+                batched = 0;
+            }
         }
-        if (_chunks.Count == 0) return;
         _nextReadSeq = seq;
         h.ReceiveMappings.DropBefore(seq);
-        Owner!.Tell(new SubflowData(_chunks.ToArray()));
+        if (_chunks.Count > 0) Owner!.Tell(new SubflowData(_chunks.ToArray()));
     }
 
     private void Report()
