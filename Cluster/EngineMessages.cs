@@ -11,8 +11,8 @@ namespace MptcpActors.Cluster;
 /// <summary>
 /// The engine's messages that cross between cluster nodes (a join routed to its connection's node, a remote
 /// subflow and its connection), bound to Hyperion one by one, and every type Hyperion may meet inside them: the
-/// deserializer is restricted to exactly these (its <c>allowed-types</c>), so a node never instantiates anything else
-/// a peer names.
+/// deserializer is restricted to exactly these (<see cref="EngineTypeFilter"/>), so a node never instantiates
+/// anything else a peer names.
 /// </summary>
 public static class EngineMessages
 {
@@ -30,31 +30,27 @@ public static class EngineMessages
     /// <summary>What those messages hold that Hyperion names in its stream: the rest of the allowed types.</summary>
     public static readonly IReadOnlyList<Type> Contents =
     [
-        typeof(IncomingSyn), typeof(MpJoinOption), typeof(MpJoinStage), typeof(TcpFlowKey), typeof(IpAddressBytes),
+        typeof(IncomingSyn), typeof(MpJoinOption), typeof(MpJoinStage), typeof(Hmac160), typeof(TcpFlowKey), typeof(IpAddressBytes),
         typeof(MptcpSubflowSetup), typeof(JoinParameters), typeof(CongestionControlKind), typeof(CongestionControlKind?),
         typeof(DataChunk), typeof(DataChunk[]), typeof(MptcpSignal), typeof(MptcpSignal[]),
         typeof(SubflowFinished), typeof(TcpCloseReason), typeof(MpTcpRstReason), typeof(MpTcpRstReason?),
         typeof(SubflowInfo), typeof(List<SubflowInfo>), typeof(IReadOnlyList<SubflowInfo>), typeof(ushort?), typeof(ulong?), typeof(uint?),
+        // Actor references travel as Akka's surrogates (path and uid), resolved by the receiving node's provider.
+        Type.GetType("Akka.Actor.ActorRefBase+Surrogate, Akka", throwOnError: true)!,
+        Type.GetType("Akka.Actor.Nobody+NobodySurrogate, Akka", throwOnError: true)!,
         .. typeof(MptcpSignal).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(MptcpSignal)) && !t.IsAbstract),
     ];
 
-    /// <summary>The HOCON that binds <see cref="CrossNode"/> to Hyperion and restricts it to those types and <see cref="Contents"/>.</summary>
+    /// <summary>The HOCON that binds <see cref="CrossNode"/> to <see cref="EngineSerializer"/> (Hyperion restricted to these types and <see cref="Contents"/>).</summary>
     public static string Hocon()
     {
         static string Name(Type t) => $"\"{t.FullName}, {t.Assembly.GetName().Name}\"";
         var bindings = string.Join("\n", CrossNode.Select(t => $"{Name(t)} = hyperion"));
-        var allowed = string.Join(",\n", CrossNode.Concat(Contents).Distinct().Select(Name));
         return $$"""
             akka.actor {
-              serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+              serializers.hyperion = "{{typeof(EngineSerializer).FullName}}, {{typeof(EngineSerializer).Assembly.GetName().Name}}"
               serialization-bindings {
             {{bindings}}
-              }
-              serialization-settings.hyperion {
-                disallow-unsafe-type = true
-                allowed-types = [
-            {{allowed}}
-                ]
               }
             }
             """;
