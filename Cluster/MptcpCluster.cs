@@ -58,12 +58,40 @@ public static class MptcpCluster
             """).WithFallback(ClusterSharding.DefaultConfig());
     }
 
-    /// <summary>Starts this node's part of the registry; hand the result to the node's MptcpManager.</summary>
-    public static ShardedTokenRegistry Start(ActorSystem system, int shards = 1000)
+    /// <summary>
+    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
+    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
+    /// the result to the node's MptcpManager.
+    /// </summary>
+    /// <summary>
+    /// Hyperion compiles a serializer per type on first use, which on a loaded machine takes long enough for a
+    /// join's SYN to be retransmitted: every cross-node message type is written and read once at start instead.
+    /// </summary>
+    private static void WarmUp(ActorSystem system)
+    {
+        foreach (var type in EngineMessages.CrossNode)
+        {
+            var sample = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+            var serializer = system.Serialization.FindSerializerFor(sample);
+            serializer.FromBinary(serializer.ToBinary(sample), type);
+        }
+    }
+
+    public static async Task<ShardedTokenRegistry> StartAsync(ActorSystem system, int shards = 1000, TimeSpan? timeout = null)
     {
         var tokenShards = new TokenShards(shards);
-        var region = ClusterSharding.Get(system).Start(TypeName, ConnectionEntry.Props, ClusterShardingSettings.Create(system).WithRole(Role),
+        var region = await ClusterSharding.Get(system).StartAsync(TypeName, ConnectionEntry.Props, ClusterShardingSettings.Create(system).WithRole(Role),
             tokenShards, new RequesterAllocationStrategy(), PoisonPill.Instance);
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+            if (stats.Regions.ContainsKey(self)) break;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the shard coordinator did not register {self}'s region");
+            await Task.Delay(200);
+        }
+        WarmUp(system);
         var watcher = system.ActorOf(SubflowNodeWatcher.Props(), "mptcp-subflow-nodes");
         var registry = new ShardedTokenRegistry(region, tokenShards, watcher);
         system.ActorOf(ShardAffinityRefresher.Props(registry, TimeSpan.FromSeconds(2)), "mptcp-shard-affinity");

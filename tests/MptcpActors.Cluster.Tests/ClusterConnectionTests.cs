@@ -53,11 +53,11 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
     private static bool JoinedOnB(ConnectionInfo i) => i.Subflows.Any(s => s.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
 
     [Fact]
-    public void A_join_on_a_non_owner_node_reaches_its_connection_and_data_flows_both_ways_across_nodes()
+    public async Task A_join_on_a_non_owner_node_reaches_its_connection_and_data_flows_both_ways_across_nodes()
     {
         using var cluster = new SimCluster(this, Link);
-        var up = TransferHandler.RandomBytes(4 << 20, 1);
-        var down = TransferHandler.RandomBytes(4 << 20, 2);
+        var up = TransferHandler.RandomBytes(12 << 20, 1);
+        var down = TransferHandler.RandomBytes(12 << 20, 2);
 
         var (clientReport, serverReport) = Start(cluster, up, down);
         var info = AwaitServerConnection(cluster, JoinedOnB);
@@ -67,11 +67,10 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
         cluster.RegistryA.Region.Tell(GetShardRegionState.Instance, TestActor);
         var state = ExpectMsg<CurrentShardRegionState>(Wait);
         Assert.Contains(state.Shards, s => s.ShardId == shard);
-        cluster.RegistryB.Region.Tell(new TokenEnvelope(info.LocalToken, LookupConnection.Instance), TestActor);
-        var location = ExpectMsg<ConnectionLocation>(Wait);
+        // Asked from B's own system: a reply crosses back by remoting only to an actor of a cluster node.
+        var location = await cluster.RegistryB.Region.Ask<ConnectionLocation>(new TokenEnvelope(info.LocalToken, LookupConnection.Instance), Wait);
         Assert.Equal(SimCluster.AkkaCluster(cluster.A).SelfAddress, location.Connection!.Path.Address);
-        cluster.RegistryB.Region.Tell(new TokenEnvelope(info.LocalToken ^ 1, LookupConnection.Instance), TestActor);
-        var unknown = ExpectMsg<ConnectionLocation>(Wait);
+        var unknown = await cluster.RegistryB.Region.Ask<ConnectionLocation>(new TokenEnvelope(info.LocalToken ^ 1, LookupConnection.Instance), Wait);
         Assert.Null(unknown.Connection);
 
         var c = clientReport.ExpectMsg<TransferResult>(Wait);

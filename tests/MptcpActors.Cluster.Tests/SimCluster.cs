@@ -64,8 +64,8 @@ public sealed class SimCluster : IDisposable
         AkkaCluster(B).Join(AkkaCluster(A).SelfAddress);
         kit.AwaitCondition(() => AkkaCluster(A).State.Members.Count(m => m.Status == MemberStatus.Up) == 2
                    && AkkaCluster(B).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromSeconds(60));
-        RegistryA = MptcpCluster.Start(A);
-        RegistryB = MptcpCluster.Start(B);
+        RegistryA = MptcpCluster.StartAsync(A).GetAwaiter().GetResult();
+        RegistryB = MptcpCluster.StartAsync(B).GetAwaiter().GetResult();
         ManagerA = A.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
             [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(Service), macs), RegistryA), "mptcp");
         ManagerB = B.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
