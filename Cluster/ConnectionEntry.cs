@@ -26,7 +26,7 @@ public sealed class ConnectionEntry : UntypedActor
             case RegisterConnection r:
                 _connection = r.Connection;
                 Context.Watch(r.Connection);
-                Context.GetLogger().Info("token {0:x8}: connection {1}", _token, r.Connection.Path);
+                Context.GetLogger().Debug("token {0:x8}: connection {1}", _token, r.Connection.Path);
                 break;
             case JoinRequest join when _connection is not null:
                 _connection.Tell(join);

@@ -42,7 +42,8 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
         AwaitCondition(() =>
         {
             SimCluster.Connections(cluster.A, cluster.ManagerA).Tell(GetConnectionInfo.Instance, probe.Ref);
-            info = probe.ReceiveOne(TimeSpan.FromSeconds(5)) as ConnectionInfo;
+            // No connection yet means no answer: ask again soon rather than waiting long and missing a short transfer.
+            info = probe.ReceiveOne(TimeSpan.FromMilliseconds(500)) as ConnectionInfo;
             return info is not null && until(info);
         }, Wait, TimeSpan.FromMilliseconds(100));
         return info!;
