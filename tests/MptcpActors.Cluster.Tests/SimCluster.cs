@@ -67,9 +67,9 @@ public sealed class SimCluster : IDisposable
         RegistryA = MptcpCluster.StartAsync(A).GetAwaiter().GetResult();
         RegistryB = MptcpCluster.StartAsync(B).GetAwaiter().GetResult();
         ManagerA = A.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
-            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(Service), macs), RegistryA), "mptcp");
+            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(Service), macs), registry: RegistryA), "mptcp");
         ManagerB = B.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
-            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(Service), macs), RegistryB), "mptcp");
+            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(Service), macs), registry: RegistryB), "mptcp");
     }
 
     /// <summary>A node's log events into the test's log (the test output shows them beside the client's).</summary>
