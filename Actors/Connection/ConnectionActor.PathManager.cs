@@ -168,7 +168,7 @@ public sealed partial class ConnectionActor
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
-            Metrics = Metrics,
+            Metrics = _start.Interfaces.Contains(route) ? Metrics : null,
         };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }

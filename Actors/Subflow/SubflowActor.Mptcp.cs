@@ -199,8 +199,9 @@ public sealed partial class SubflowActor
             var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
             if (verdict != ChecksumVerdict.Valid)
             {
-                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
-                _start.Mptcp.Metrics.MpFailTx.Add(1);
+                var metrics = _start.Mptcp!.Metrics ?? Metrics.MptcpMetrics.Shared;
+                metrics.DataCsumErr.Add(1);
+                metrics.MpFailTx.Add(1);
             }
             if (verdict == ChecksumVerdict.Reset)
             {
