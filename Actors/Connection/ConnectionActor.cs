@@ -166,6 +166,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case SubflowSendRefused refused:
                 _core?.Requeue(refused.Dsn, refused.Length);
                 break;
+            case SubflowDown down when _lostWithNode.Remove(Sender):
+                // Already failed with its node, which was only leaving: its own figures replace the placeholder.
+                var at = _finished.FindIndex(f => f.Key.Equals(down.Finished.Key) && f.BytesSent == 0 && f.BytesReceived == 0);
+                if (at >= 0) _finished[at] = down.Finished;
+                break;
             case SubflowDown down:
                 OnSubflowDown(down, Sender);
                 break;
@@ -275,6 +280,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// A node carrying some of our subflows left the cluster or failed: they are down now (their outstanding data is
     /// reinjected on the others at once), as are joins accepted there that had not come up yet.
     /// </summary>
+    private readonly HashSet<IActorRef> _lostWithNode = [];
+
     private void OnNodeLost(Address node)
     {
         foreach (var (key, pending) in _pendingAccepts.Where(kv => kv.Value.Route.Actor.Path.Address.Equals(node)).ToList())
@@ -288,6 +295,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _log.Info("connection {0:x8}: node {1} is gone, subflow {2} with it", _localToken, node, lost.Key);
             // Only unreachable, it may still be running: its subflow must not carry data nobody reads.
             lost.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
+            _lostWithNode.Add(lost.Actor);
             OnSubflowDown(new SubflowDown(new SubflowFinished(lost.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), lost.Actor);
         }
     }

@@ -85,16 +85,24 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void When_the_node_carrying_a_subflow_crashes_its_data_is_reinjected_and_the_transfer_completes_intact()
-    {
+    public void When_the_node_carrying_a_subflow_crashes_its_data_is_reinjected_and_the_transfer_completes_intact() =>
         // B dies without leaving: no coordinated shutdown, its path silent (a SIGKILLed machine sends nothing more).
-        using var cluster = new SimCluster(this, Link, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
+        LoseNodeB("akka.coordinated-shutdown.run-by-actor-system-terminate = off", crash: true);
+
+    [Fact]
+    public void When_the_node_carrying_a_subflow_leaves_its_data_is_reinjected_and_the_transfer_completes_intact() =>
+        // B leaves the cluster (coordinated shutdown): its subflow resets without MP_FASTCLOSE, the connection goes on.
+        LoseNodeB("", crash: false);
+
+    private void LoseNodeB(string nodeConfig, bool crash)
+    {
+        using var cluster = new SimCluster(this, Link, nodeConfig);
         var up = TransferHandler.RandomBytes(6 << 20, 3);
         var down = TransferHandler.RandomBytes(6 << 20, 4);
 
         var (clientReport, serverReport) = Start(cluster, up, down);
         AwaitServerConnection(cluster, i => JoinedOnB(i) && i.BytesSent > 1 << 20);
-        cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p1").Blackhole()));
+        if (crash) cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p1").Blackhole()));
         cluster.B.Terminate();
 
         var c = clientReport.ExpectMsg<TransferResult>(Wait);
