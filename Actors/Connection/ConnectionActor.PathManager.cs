@@ -155,7 +155,9 @@ public sealed partial class ConnectionActor
         }
         _joinsOpenedOrAccepted++;
         EndInfiniteFallback();
-        var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
+        // The join may have arrived on another cluster node's interface: its subflow lives there, on that address.
+        var route = _start.Interfaces.FirstOrDefault(r => r.Actor.Equals(syn.Interface))
+            ?? new InterfaceRoute(syn.Interface.Path.Name, syn.Key.LocalAddress, syn.Key.LocalAddress.Length * 8, false, syn.Interface);
         var localId = LocalIdFor(route);
         var backup = Settings.PathManager.Endpoints.Any(ep => IpAddressBytes.From(ep.Address).Equals(route.Address) && (ep.Flags & EndpointFlags.Backup) != 0);
         var entry = Track(ActorRefs.Nobody, route);
@@ -166,7 +168,7 @@ public sealed partial class ConnectionActor
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
-            Metrics = Metrics,
+            Metrics = _start.Interfaces.Contains(route) ? Metrics : null,
         };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }

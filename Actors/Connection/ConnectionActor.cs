@@ -166,12 +166,20 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case SubflowSendRefused refused:
                 _core?.Requeue(refused.Dsn, refused.Length);
                 break;
+            case SubflowDown down when _lostWithNode.Remove(Sender):
+                // Already failed with its node, which was only leaving: its own figures replace the placeholder.
+                var at = _finished.FindIndex(f => f.Key.Equals(down.Finished.Key) && f.BytesSent == 0 && f.BytesReceived == 0);
+                if (at >= 0) _finished[at] = down.Finished;
+                break;
             case SubflowDown down:
                 OnSubflowDown(down, Sender);
                 break;
             case Terminated t when _subflows.TryGetValue(t.ActorRef, out var gone):
                 // Stopped without a word (its interface went away): treated as a reset.
                 OnSubflowDown(new SubflowDown(new SubflowFinished(gone.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), t.ActorRef);
+                break;
+            case SubflowNodeLost lost:
+                OnNodeLost(lost.Node);
                 break;
             case SetBackup change:
                 OnSetBackup(change);
@@ -263,7 +271,33 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         };
         _subflows[Sender] = adopted;
         Context.Watch(Sender);
+        // A subflow on another cluster node: its node's departure must fail it at once, not after RTOs.
+        if (Sender.Path.Address.HasGlobalScope && !Sender.Path.Address.Equals(Self.Path.Address)) _start.NodeWatcher?.Tell(new WatchSubflowNode(Sender.Path.Address));
         return adopted;
+    }
+
+    /// <summary>
+    /// A node carrying some of our subflows left the cluster or failed: they are down now (their outstanding data is
+    /// reinjected on the others at once), as are joins accepted there that had not come up yet.
+    /// </summary>
+    private readonly HashSet<IActorRef> _lostWithNode = [];
+
+    private void OnNodeLost(Address node)
+    {
+        foreach (var (key, pending) in _pendingAccepts.Where(kv => kv.Value.Route.Actor.Path.Address.Equals(node)).ToList())
+        {
+            _pendingAccepts.Remove(key);
+            _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+            _finished.Add(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Aborted));
+        }
+        foreach (var lost in _subflows.Values.Where(e => e.Actor.Path.Address.Equals(node)).ToList())
+        {
+            _log.Info("connection {0:x8}: node {1} is gone, subflow {2} with it", _localToken, node, lost.Key);
+            // Only unreachable, it may still be running: its subflow must not carry data nobody reads.
+            lost.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
+            _lostWithNode.Add(lost.Actor);
+            OnSubflowDown(new SubflowDown(new SubflowFinished(lost.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), lost.Actor);
+        }
     }
 
     private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)

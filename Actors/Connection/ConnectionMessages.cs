@@ -17,8 +17,11 @@ public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParame
     public int ConnectionWindow { get; init; } = int.MaxValue;
     /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
     public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
-    /// <summary>The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow).</summary>
-    public Metrics.MptcpMetrics Metrics { get; init; } = MptcpActors.Actors.Metrics.MptcpMetrics.Shared;
+    /// <summary>
+    /// The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow); null for the process-wide
+    /// instance, as for a subflow on another cluster node (counters never cross nodes).
+    /// </summary>
+    public Metrics.MptcpMetrics? Metrics { get; init; }
 }
 
 /// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>

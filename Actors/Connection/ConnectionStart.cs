@@ -27,6 +27,8 @@ public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, Mpt
     public bool Client => Syn is null;
     /// <summary>Akka.IO's pull mode (Connect or Bind asked for it): one Received per ResumeReading.</summary>
     public bool PullMode { get; init; }
+    /// <summary>The node's cluster membership watcher, told of subflows on other nodes (<see cref="WatchSubflowNode"/>); null on a lone node.</summary>
+    public IActorRef? NodeWatcher { get; init; }
 }
 
 /// <summary>To a connection, from the node's MPTCP manager: a SYN with MP_JOIN carrying this connection's token.</summary>

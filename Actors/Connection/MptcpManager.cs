@@ -18,8 +18,9 @@ namespace MptcpActors.Actors.Connection;
 /// <summary>
 /// The node's MPTCP entry point, as Akka.IO's TCP manager is for TCP: Connect opens a connection (a ConnectionActor
 /// whose initial subflow leaves through the interface that routes to the peer), Bind listens on every interface of
-/// the node. It owns the connection registry: tokens of local keys, unique on the node, so a SYN with MP_JOIN
-/// arriving on any interface reaches its connection (a lookup a cluster shard region can take over). With MPTCP
+/// the node. It registers every connection's token in the node's <see cref="ITokenRegistry"/>, so a SYN with MP_JOIN
+/// arriving on any interface reaches its connection (on a lone node a dictionary; in a cluster a shard region, and the
+/// join may have arrived on another node). With MPTCP
 /// disabled (<c>mptcp.enabled = off</c>) Connect and Bind go to the interfaces as plain TCP.
 /// </summary>
 public sealed class MptcpManager : UntypedActor, IWithTimers
@@ -27,16 +28,17 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly MptcpSettings _settings;
     private readonly IReadOnlyList<InterfaceRoute> _interfaces;
     private readonly MptcpConnectionOptions _options;
-    private readonly Dictionary<uint, IActorRef> _tokens = [];
+    private readonly ITokenRegistry _registry;
     private readonly Dictionary<IActorRef, uint> _tokenOf = [];
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
     private readonly HashSet<ushort> _pullBinds = [];
     private readonly MptcpMetrics _metrics;
 
-    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null)
+    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null, ITokenRegistry? registry = null)
     {
         _settings = settings;
+        _registry = registry ?? new LocalTokenRegistry();
         _interfaces = interfaces;
         _metrics = metrics ?? MptcpMetrics.Shared;
         _options = new MptcpConnectionOptions
@@ -47,9 +49,12 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         };
     }
 
-    /// <summary>The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null).</summary>
-    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics));
+    /// <summary>
+    /// The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null),
+    /// <paramref name="registry"/> finds connections by token (this node's alone when null; a cluster's shard region).
+    /// </summary>
+    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null, ITokenRegistry? registry = null) =>
+        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics, registry));
 
     /// <summary>
     /// Abort every connection (MP_FASTCLOSE to each peer) and answer <see cref="Akka.Done"/> once they are gone: the
@@ -107,7 +112,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 OnSyn(syn);
                 break;
             case CountConnections:
-                Sender.Tell(_tokens.Count);
+                Sender.Tell(_tokenOf.Count);
                 break;
             case ListConnections:
                 Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
@@ -123,7 +128,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 _abortWaiters.Clear();
                 break;
             case Terminated t:
-                if (_tokenOf.Remove(t.ActorRef, out var token)) _tokens.Remove(token);
+                if (_tokenOf.Remove(t.ActorRef, out var token)) _registry.Unregister(token);
                 foreach (var port in _binds.Where(kv => kv.Value.Equals(t.ActorRef)).Select(kv => kv.Key).ToList()) Unbind(port);
                 break;
             default:
@@ -225,8 +230,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         if (FindJoin(seg.Options) is { } join)
         {
             _metrics.MpJoinSynRx.Add(1);
-            if (_tokens.TryGetValue(join.Token, out var connection)) connection.Tell(new JoinRequest(syn, join));
-            else
+            if (!_registry.TryRoute(new JoinRequest(syn, join)))
             {
                 _metrics.MpJoinNoTokenFound.Add(1);
                 Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", syn.Key, join.Token);
@@ -252,14 +256,14 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
 
     private void Start(ConnectionStart start)
     {
-        var actor = Context.ActorOf(ConnectionActor.Props(start), $"connection-{MptcpCrypto.Token(start.LocalKey):x8}");
         var token = MptcpCrypto.Token(start.LocalKey);
-        _tokens[token] = actor;
+        var actor = Context.ActorOf(ConnectionActor.Props(start with { NodeWatcher = _registry.NodeWatcher }), $"connection-{token:x8}");
+        _registry.Register(token, actor);
         _tokenOf[actor] = token;
         Context.Watch(actor);
     }
 
-    /// <summary>A random key whose token no open connection of this node has (RFC 8684 3.1: tokens identify connections locally).</summary>
+    /// <summary>A random key whose token the registry lets this node take (RFC 8684 3.1: tokens identify connections locally).</summary>
     private ulong NewKey()
     {
         Span<byte> b = stackalloc byte[8];
@@ -267,7 +271,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         {
             RandomNumberGenerator.Fill(b);
             var key = BinaryPrimitives.ReadUInt64BigEndian(b);
-            if (key != 0 && !_tokens.ContainsKey(MptcpCrypto.Token(key))) return key;
+            if (key != 0 && _registry.CanTake(MptcpCrypto.Token(key))) return key;
         }
     }
 

@@ -35,9 +35,14 @@ public sealed class Engine : IDisposable
     /// <summary>With --sim: the MptcpManager of the simulated peer node (see <see cref="SimulatedNetwork"/>).</summary>
     public IActorRef? SimPeer { get; init; }
 
-    public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open)
+    /// <summary>
+    /// The engine on raw sockets; with <paramref name="cluster"/> as one node of a service: the system joins the
+    /// cluster (itself when no seed is named) and its connections' tokens go to the cluster's shard region.
+    /// </summary>
+    public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open,
+        Cluster.ClusterOptions? cluster = null)
     {
-        var system = ActorSystem.Create("mptcp", config);
+        var system = ActorSystem.Create(Cluster.ClusterOptions.SystemName, cluster is null ? config : Cluster.MptcpCluster.Config(cluster).WithFallback(config));
         var devices = new Dictionary<string, IFrameDevice>();
         PcapWriter? writer = pcap is null ? null : PcapWriter.Create(pcap);
         try
@@ -59,7 +64,21 @@ public sealed class Engine : IDisposable
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
         var raw = specs.Select(s => new RawInterface(s.Name, s.AddressBytes, s.PrefixLength, s.GatewayBytes, LinuxInterface.Mac(s.Name), devices[s.Name])).ToList();
         var routes = RawInterface.Start(raw, settings.TcpCoreOptions(), deviceActor, (props, name) => system.ActorOf(props, name));
-        var manager = system.ActorOf(MptcpManager.Props(settings, routes), "mptcp");
+        ITokenRegistry? registry = null;
+        if (cluster is not null)
+        {
+            if (cluster.Seeds.Count == 0) Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
+            try
+            {
+                registry = Cluster.MptcpCluster.StartAsync(system).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is TimeoutException or AskTimeoutException)
+            {
+                system.Terminate().Wait(TimeSpan.FromSeconds(10));
+                throw new TimeoutException($"--cluster-seed: did not join the cluster ({e.Message})", e);
+            }
+        }
+        var manager = system.ActorOf(MptcpManager.Props(settings, routes, registry: registry), "mptcp");
         return new Engine(system, routes, manager);
     }
 

@@ -102,14 +102,16 @@ public static class EngineLaunch
         if (!sim && ifaces.Select((i, n) => (i.Name, n)).FirstOrDefault(x => !LinuxInterface.Exists(x.Name)) is ({ } missing, var at))
             return CliErrors.Usage(stderr, $"{origin[at]}: no network interface named '{missing}'");
 
+        if (ClusterFlags(p, o, sim, out var cluster) is { } clusterError) return CliErrors.Usage(stderr, clusterError);
+
         Engine engine;
         try
         {
             engine = sim
                 ? SimulatedNetwork.Start(ifaces, settings, config, pcap)
-                : Engine.Start(ifaces, settings, config, pcap, OpenDevice);
+                : Engine.Start(ifaces, settings, config, pcap, OpenDevice, cluster);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TimeoutException)
         {
             return CliErrors.Failure(stderr, e.Message);
         }
@@ -124,6 +126,23 @@ public static class EngineLaunch
         }
         started = new Started(engine, ifaces, settings, sim);
         return CliErrors.Ok;
+    }
+
+    /// <summary>The node's cluster membership from --cluster-host/--cluster-port/--cluster-seed (null without --cluster-host), or why not.</summary>
+    private static string? ClusterFlags(ParseResult p, EngineOptions o, bool sim, out Cluster.ClusterOptions? cluster)
+    {
+        cluster = null;
+        var seeds = p.GetValue(o.ClusterSeed) ?? [];
+        if (p.GetValue(o.ClusterHost) is not { } host)
+            return seeds.Length > 0 || p.GetResult(o.ClusterPort) is { Implicit: false } ? "--cluster-host: needed with --cluster-port and --cluster-seed" : null;
+        if (sim) return "--cluster-host: a cluster node runs on real interfaces, not --sim";
+        if (!System.Net.IPAddress.TryParse(host, out _)) return $"--cluster-host: '{host}' is not an IP address";
+        var port = p.GetValue(o.ClusterPort);
+        if (port is < 1 or > 65535) return $"--cluster-port: {port} is not a TCP port (1-65535)";
+        foreach (var seed in seeds)
+            if (!System.Net.IPEndPoint.TryParse(seed, out var ep) || ep.Port == 0) return $"--cluster-seed: '{seed}' is not HOST:PORT";
+        cluster = new Cluster.ClusterOptions(host, port, seeds);
+        return null;
     }
 
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>

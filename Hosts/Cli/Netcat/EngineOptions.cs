@@ -24,10 +24,20 @@ public sealed class EngineOptions
     public Option<FileInfo?> Stats { get; } = new("--stats") { HelpName = "FILE", Description = "write the connection's and its subflows' statistics as JSON (proxy: one JSON line per connection)" };
     public Option<FileInfo?> Pcap { get; } = new("--pcap") { HelpName = "FILE", Description = "write every frame the engine sent or received (pcap)" };
 
+    public Option<string?> ClusterHost { get; } = new("--cluster-host") { HelpName = "ADDR", Description = "join an Akka.Cluster: remoting listens on ADDR (a kernel address)" };
+    public Option<int> ClusterPort { get; } = new("--cluster-port") { HelpName = "PORT", Description = "remoting port (default 4053)", DefaultValueFactory = _ => Cluster.ClusterOptions.DefaultPort };
+    public Option<string[]> ClusterSeed { get; } = new("--cluster-seed") { HelpName = "HOST:PORT", Description = "seed node of the cluster (repeatable; a node may name itself)", AllowMultipleArgumentsPerToken = false };
+
     public EngineOptions()
     {
         Scheduler.CompletionSources.Add("default", "roundrobin", "redundant");
         Limits.CompletionSources.Add("subflows=2,add-addr-accepted=0");
+    }
+
+    /// <summary>CLI.md "Cluster": listen and proxy run as one node of a service.</summary>
+    public void AddClusterTo(Command c)
+    {
+        foreach (var o in new Option[] { ClusterHost, ClusterPort, ClusterSeed }) c.Options.Add(o);
     }
 
     public void AddTo(Command c)
