@@ -6,6 +6,7 @@ using Akka.IO;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Subflow;
 using MptcpActors.Actors.Tcp;
@@ -56,6 +57,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _pullMode = start.PullMode;
         _readingSuspended = start.PullMode;
         _localToken = MptcpCrypto.Token(start.LocalKey);
+        _view = start.PathView;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -98,6 +100,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         public byte RemoteAddressId;
         /// <summary>We asked for this subflow to be a backup (our endpoint's flag, sent in MP_JOIN or MP_PRIO).</summary>
         public bool LocalBackup;
+        public byte LocalAddressId;
+        /// <summary>Closed on purpose (endpoint deleted, address removed or down, a controller's command): not opened again.</summary>
+        public bool Withdrawn;
         public SubflowReport? Last;
     }
 
@@ -108,6 +113,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _pm?.Tell(new RegisterConnection(_localToken, _view.Version));
         if (_start.Client)
         {
             var route = _start.Interface!;
@@ -120,7 +126,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
             syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
-                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow }));
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)
+                {
+                    CongestionControl = _start.CongestionControl,
+                    ConnectionWindow = _start.Options.ReceiveWindow,
+                    DenyJoinId0 = !Settings.AllowJoinInitialAddrPort,
+                }));
         }
     }
 
@@ -214,6 +225,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return;
             case Terminated:
                 break; // a subflow that already reported itself down
+            case var pm when PathManagerMessage(pm):
+                break;
             default:
                 Unhandled(message);
                 return;
@@ -251,6 +264,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
+            DenyJoinId0 = join is null && !Settings.AllowJoinInitialAddrPort,
         };
         route.Actor.Tell(new OpenSubflow(remote, port, Self, setup));
         _opening++;
@@ -265,6 +279,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         e.IsJoin = up.IsJoin;
         e.RemoteAddressId = up.RemoteAddressId;
         e.LocalBackup = up.LocalBackup;
+        e.LocalAddressId = up.LocalAddressId;
+        _joining.Remove((up.Key.LocalAddress, up.Key.RemoteAddress, up.Key.RemotePort));
         if (!up.IsJoin)
         {
             _opening = Math.Max(0, _opening - 1);
@@ -272,12 +288,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _remoteKey = up.RemoteKey;
             _fallback = up.Fallback;
             _checksums = up.Checksums;
+            _peerDenyJoinId0 = up.PeerDenyJoinId0;
             var remoteIdsn = up.RemoteKey is { } rk ? MptcpCrypto.Idsn(rk) : 0;
             _core = new MptcpConnectionCore(_start.Options, MptcpCrypto.Idsn(_start.LocalKey), remoteIdsn);
             _core.AddSubflow(e.Id);
             var connected = new TcpMsg.Connected(ToEndPoint(up.Key.RemoteAddress, up.Key.RemotePort), ToEndPoint(up.Key.LocalAddress, up.Key.LocalPort));
             if (_start.Commander is { } commander) commander.Tell(connected, Self);
             else _start.BindHandler?.Tell(connected, Self);
+            if (!_fallback) Publish(PmEventKind.Created, e);
         }
         else
         {
@@ -289,6 +307,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             }
             _core.AddSubflow(e.Id);
             e.Actor.Tell(DataAck(force: false));
+            _rejoins.Remove((up.Key.LocalAddress, up.Key.RemoteAddress, up.Key.RemotePort));
+            Publish(PmEventKind.SubflowEstablished, e);
         }
         _log.Debug("connection {0:x8}: subflow {1} up (join {2}, backup {3}/{4})", _localToken, up.Key, up.IsJoin, up.LocalBackup, up.PeerBackup);
     }
@@ -353,6 +373,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             // The limit counts subflows that exist (Linux: pm.subflows), so a closed join frees its place.
             if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+            if (e.Up && !_fallback) Publish(PmEventKind.SubflowClosed, e, error: down.Finished.Reason == TcpCloseReason.Closed ? null : Describe(down));
+            MaybeRejoin(e, down.Finished);
             _core?.RemoveSubflow(e.Id);
             if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
             if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)
@@ -364,6 +386,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         else
         {
             _opening = Math.Max(0, _opening - 1); // refused before it became an actor
+            if (_joining.Remove((down.Finished.Key.LocalAddress, down.Finished.Key.RemoteAddress, down.Finished.Key.RemotePort)))
+            {
+                _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+                _pm?.Tell(new PmEvent(PmEventKind.SubflowClosed, _localToken)
+                {
+                    LocalAddress = down.Finished.Key.LocalAddress, LocalPort = down.Finished.Key.LocalPort,
+                    RemoteAddress = down.Finished.Key.RemoteAddress, RemotePort = down.Finished.Key.RemotePort, Error = Describe(down),
+                });
+            }
         }
         _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
@@ -513,6 +544,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>The connection is over: the handler gets what it carried; the actor stops (its subflows stop with it).</summary>
     private void Finish()
     {
+        if (_core is not null && !_fallback) _pm?.Tell(new PmEvent(PmEventKind.Closed, _localToken));
         var to = _handler ?? _start.Commander;
         to?.Tell(new ConnectionFinished(_fallback ? null : _localToken, _fallback || _remoteKey is null ? null : MptcpCrypto.Token(_remoteKey.Value),
             _fallback, _checksums && !_fallback, _bytesSent, _bytesReceived, _core?.BytesReinjected ?? 0, _finished.ToList()));
@@ -529,7 +561,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected);
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
-            _bytesReceived, _core?.BytesReinjected ?? 0, subflows);
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { PathManager = Counters };
     }
 
     private void Rearm()

@@ -6,6 +6,7 @@ using Akka.Event;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
@@ -31,6 +32,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
     private readonly HashSet<ushort> _pullBinds = [];
+    private readonly HashSet<ushort> _endpointPorts = [];
+    private IActorRef _pathManager = ActorRefs.Nobody;
+    private PathManagerView _view;
 
     public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
     {
@@ -42,6 +46,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             ReceiveWindow = settings.ReassemblyMemory,
             Scheduler = settings.Scheduler.ToKind(),
         };
+        _view = PathManagerView.From(settings);
     }
 
     public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces) =>
@@ -68,6 +73,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _pathManager = Context.ActorOf(PathManagerActor.Props(_settings, _interfaces), "path-manager");
+        ListenOnEndpointPorts();
         var self = Self;
         CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseServiceStop, $"mptcp-abort-{self.Path.Name}",
             () => self.Ask<Akka.Done>(AbortAllConnections.Instance, TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance));
@@ -101,6 +108,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 break;
             case IncomingSyn syn:
                 OnSyn(syn);
+                break;
+            case IPathManagerCommand command:
+                _pathManager.Forward(command);
+                break;
+            case PathManagerView view:
+                _view = view;
+                ListenOnEndpointPorts();
                 break;
             case CountConnections:
                 Sender.Tell(_tokens.Count);
@@ -148,6 +162,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
         {
+            PathManager = _pathManager,
+            PathView = _view,
             Commander = Sender,
             Connect = c,
             Interface = route,
@@ -189,6 +205,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         _binds[port] = b.Handler;
         _bindOptions[port] = b.Options;
+        ListenerEvent(PmEventKind.ListenerCreated, port);
         if (b.PullMode) _pullBinds.Add(port);
         else _pullBinds.Remove(port);
         Context.Watch(b.Handler);
@@ -199,7 +216,37 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     {
         _binds.Remove(port);
         _bindOptions.Remove(port);
-        foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+        ListenerEvent(PmEventKind.ListenerClosed, port);
+        if (!_endpointPorts.Contains(port))
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+    }
+
+    private void ListenerEvent(PmEventKind kind, ushort port)
+    {
+        foreach (var r in _interfaces) _pathManager.Tell(new PmEvent(kind, 0) { LocalAddress = r.Address, LocalPort = port });
+    }
+
+    /// <summary>
+    /// A signal endpoint with a port gets its own listener (Linux: mptcp_pm_nl_create_listen_socket), taking only MP_JOINs
+    /// (other SYNs there are refused unless the application bound the port too); it closes with the endpoint.
+    /// </summary>
+    private void ListenOnEndpointPorts()
+    {
+        var ports = _view.Endpoints.Where(ep => ep.Port is not null && ep.Flags.HasFlag(EndpointFlags.Signal)).Select(ep => (ushort)ep.Port!.Value).ToHashSet();
+        foreach (var port in ports.Where(p => !_endpointPorts.Contains(p)).ToList())
+        {
+            _endpointPorts.Add(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, Self));
+            ListenerEvent(PmEventKind.ListenerCreated, port);
+        }
+        foreach (var port in _endpointPorts.Where(p => !ports.Contains(p)).ToList())
+        {
+            _endpointPorts.Remove(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+            ListenerEvent(PmEventKind.ListenerClosed, port);
+        }
     }
 
     /// <summary>
@@ -231,6 +278,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
             {
+                PathManager = _pathManager,
+                PathView = _view,
                 Syn = syn,
                 BindHandler = handler,
                 PullMode = _pullBinds.Contains(syn.Key.LocalPort),

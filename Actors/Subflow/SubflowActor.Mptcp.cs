@@ -28,7 +28,7 @@ public sealed partial class SubflowActor
     {
         _mptcp = setup.Join is { } join
             ? MptcpSubflowHook.Join(client, join, setup.JoinNonce)
-            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
+            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum, setup.DenyJoinId0);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
     }
@@ -112,7 +112,7 @@ public sealed partial class SubflowActor
         {
             _upReported = true;
             Owner!.Tell(new SubflowUp(_start.Key, h.IsJoin, h.RemoteKey, h.State == MptcpNegotiation.Fallback, h.Checksums,
-                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup));
+                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup) { PeerDenyJoinId0 = h.PeerDenyJoinId0 });
         }
         if (_upReported)
         {
