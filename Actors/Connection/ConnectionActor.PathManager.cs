@@ -201,12 +201,8 @@ public sealed partial class ConnectionActor
                 {
                     var known = _remoteAddresses.Remove(id) | _acceptedAddresses.Remove(id);
                     var matching = _subflows.Values.Where(e => e.Up && e.RemoteAddressId == id && (e.IsJoin || id == 0)).ToList();
-                    if (!known && matching.Count == 0)
-                    {
-                        _unknownRemovals++;
-                        continue; // Linux counts it (RmAddrDrop) and goes on
-                    }
                     _pm?.Tell(new PmEvent(PmEventKind.Removed, _localToken) { RemoteId = id });
+                    if (!known && matching.Count == 0) _unknownRemovals++; // Linux's RmAddrDrop
                     foreach (var e in matching)
                     {
                         e.Withdrawn = true;

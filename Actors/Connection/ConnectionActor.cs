@@ -308,7 +308,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _core.AddSubflow(e.Id);
             e.Actor.Tell(DataAck(force: false));
             _rejoins.Remove((up.Key.LocalAddress, up.Key.RemoteAddress, up.Key.RemotePort));
-            Publish(PmEventKind.SubflowEstablished, e);
+            // Its endpoint's backup flag changed while the join was on its way: the peer learns the new one now.
+            if (InEnginePm && _view.ByAddress(up.Key.LocalAddress) is { } ep && ep.Flags.HasFlag(EndpointFlags.Backup) != e.LocalBackup)
+                OnSetBackup(new SetBackup(up.Key.LocalAddress, !e.LocalBackup));
+            Publish(PmEventKind.SubflowEstablished, e, backup: e.LocalBackup || up.PeerBackup);
         }
         _log.Debug("connection {0:x8}: subflow {1} up (join {2}, backup {3}/{4})", _localToken, up.Key, up.IsJoin, up.LocalBackup, up.PeerBackup);
     }
