@@ -13,6 +13,7 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
     DecodeCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
+    MptcpActors.Cli.PathControl.PmCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;

@@ -3,6 +3,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Cli.PathControl;
 using MptcpActors.Transport.Devices;
 using MptcpActors.Transport.Devices.Linux;
 using MptcpActors.Transport.Wire.Mptcp;
@@ -88,6 +89,17 @@ public static class NetcatCommands
         }
         using (engine)
         {
+            if (p.GetValue(o.Monitor)) PathControl.Monitor.Start(engine.System, engine.Manager, stderr);
+            ControlSocket? control;
+            try
+            {
+                control = p.GetValue(o.Control) is { } path ? new ControlSocket(path.FullName, engine.Manager, settings.PathManager.Limits) : null;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+            {
+                return CliErrors.Failure(stderr, $"--control: {e.Message}");
+            }
+            using var _ = control;
             var session = new NetcatSession(engine, p.GetValue(o.Echo), p.GetValue(o.KeepOpen), p.GetValue(o.Stats)?.FullName)
             {
                 Listening = sim ? port => SimulatedNetwork.PeerConnects(engine, port) : null,

@@ -21,9 +21,14 @@ public sealed class NetcatOptions
     public Option<bool> Echo { get; } = new("--echo") { Description = "send back everything received instead of using stdin/stdout" };
     public Option<FileInfo?> Stats { get; } = new("--stats") { Description = "write connection and subflow statistics as JSON at the end" };
     public Option<FileInfo?> Pcap { get; } = new("--pcap") { Description = "write every frame the engine sent or received (pcap)" };
+    public Option<bool> Monitor { get; } = new("--monitor") { Description = "write path-management events to stderr, like `ip mptcp monitor`" };
+    public Option<FileInfo?> Control { get; } = new("--control")
+    {
+        Description = "Unix socket taking `ip mptcp`-style lines (endpoint add|delete|change|flush|show, limits set, link IF up|down) at run time",
+    };
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, KeepOpen, Echo, Stats, Pcap }) c.Options.Add(o);
+        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, KeepOpen, Echo, Stats, Pcap, Monitor, Control }) c.Options.Add(o);
     }
 }

@@ -1,0 +1,24 @@
+using Akka.Actor;
+using MptcpActors.Actors.PathManagement;
+
+namespace MptcpActors.Cli.PathControl;
+
+/// <summary><c>--monitor</c>: every path-management event of the node as an <c>ip mptcp monitor</c> line on stderr.</summary>
+public sealed class MonitorLines : ReceiveActor
+{
+    public MonitorLines(TextWriter to)
+    {
+        Receive<PmEvent>(e => to.WriteLine(e.ToString()));
+        Receive<PathEventsSubscribed>(_ => { });
+    }
+}
+
+public static class Monitor
+{
+    /// <summary>Subscribes a monitor to <paramref name="manager"/>'s events; returns once it is subscribed.</summary>
+    public static void Start(ActorSystem system, IActorRef manager, TextWriter to)
+    {
+        var monitor = system.ActorOf(Props.Create(() => new MonitorLines(to)), "monitor");
+        manager.Ask<PathEventsSubscribed>(new SubscribePathEvents(monitor), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+    }
+}
