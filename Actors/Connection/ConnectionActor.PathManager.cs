@@ -105,7 +105,7 @@ public sealed partial class ConnectionActor
 
     /// <summary>
     /// A deleted endpoint, or one whose interface went down (Linux: mptcp_pm_remove_addrs_and_subflows): REMOVE_ADDR when it
-    /// was announced or carries subflows, sent on another subflow when there is one; its subflows are reset (their data resent).
+    /// was announced or carries subflows, sent on another subflow when there is one; its subflows are closed.
     /// </summary>
     private void Withdraw(byte id, IpAddressBytes address, ushort? port)
     {
@@ -114,13 +114,18 @@ public sealed partial class ConnectionActor
         var victims = _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(address) && (port is null || k.LocalPort == port)).ToList();
         if (announced || victims.Count > 0)
         {
-            var carrier = _subflows.Values.FirstOrDefault(e => e.Up && !victims.Contains(e) && e.Key is { } k && Usable(k.LocalAddress)) ?? victims.FirstOrDefault(e => e.Up);
+            // While the path works, on the subflow being closed, just before its FIN: the peer then handles the REMOVE_ADDR
+            // before the FIN (Linux's worker does PM work before closing subflows) and closes the subflow itself, as from a Linux peer.
+            var carrier = Usable(address) ? victims.FirstOrDefault(e => e.Up) : null;
+            carrier ??= _subflows.Values.FirstOrDefault(e => e.Up && !victims.Contains(e) && e.Key is { } k && Usable(k.LocalAddress));
             carrier?.Actor.Tell(new SendRemoveAddr([id]));
         }
+        // Closed as Linux closes them (shutdown, then close): FIN while the path works, so the peer's REMOVE_ADDR handling
+        // finds the subflow; reset when its address is gone.
         foreach (var v in victims)
         {
             v.Withdrawn = true;
-            v.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.AdministrativelyProhibited));
+            v.Actor.Tell(Usable(address) ? CloseSubflow.Instance : new AbortSubflow(false, MpTcpRstReason.AdministrativelyProhibited));
         }
     }
 
@@ -346,7 +351,10 @@ public sealed partial class ConnectionActor
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
 
-    /// <summary>The address id of a local address: 0 for the initial subflow's, else its endpoint's (the one with this port first).</summary>
+    /// <summary>
+    /// The address id of a local address: 0 for the initial subflow's, else its endpoint's (the one with this port first);
+    /// an address that is no endpoint gets an id of its own, above the endpoints' (Linux: an implicit endpoint).
+    /// </summary>
     private byte LocalIdFor(IpAddressBytes address, ushort? port)
     {
         if (port is not null)
@@ -355,6 +363,12 @@ public sealed partial class ConnectionActor
         if (_initial?.Key is { } k && address.Equals(k.LocalAddress)) return 0;
         foreach (var ep in _view.Endpoints)
             if (IpAddressBytes.From(ep.Address).Equals(address) && ep.Port is null) return (byte)ep.Id;
-        return _view.ByAddress(address) is { } any ? (byte)any.Id : (byte)0;
+        if (_view.ByAddress(address) is { } any) return (byte)any.Id;
+        if (_implicitIds.TryGetValue(address, out var known)) return known;
+        var next = (byte)Math.Min(EndpointSettings.MaxId, _view.Endpoints.Select(e => e.Id).Append(_implicitIds.Count == 0 ? 0 : _implicitIds.Values.Max()).Max() + 1);
+        _implicitIds[address] = next;
+        return next;
     }
+
+    private readonly Dictionary<IpAddressBytes, byte> _implicitIds = [];
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Xunit.Abstractions;
+
+namespace MptcpActors.Cli.Tests.Interop;
+
+/// <summary>
+/// The engine's path manager changed at run time against the Linux kernel over two veth paths (<see cref="MultiPathNetwork"/>):
+/// the engine's signal endpoint with a port announced to a kernel client, joined on that port, then deleted through
+/// <c>--control</c> (REMOVE_ADDR reaches the kernel, which closes the subflow); and the kernel's own endpoints added and
+/// deleted while the engine is connected. The kernel's counters and the engine's <c>--monitor</c> lines say what happened;
+/// the data must arrive intact.
+/// </summary>
+[Collection("netns")]
+public class PathManagerInteropTests(ITestOutputHelper output)
+{
+    private static string ControlPath() => Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.sock");
+
+    /// <summary>One line to the engine's control socket; its answer.</summary>
+    private static string Control(string socket, string line)
+    {
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Connect(new UnixDomainSocketEndPoint(socket));
+        using var stream = new NetworkStream(s);
+        stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        return new StreamReader(stream).ReadLine() ?? "";
+    }
+
+    private static void WaitFor(Func<bool> condition, string what, Func<string> evidence, int seconds = 30)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(seconds)) Assert.Fail($"{what} within {seconds} s: {evidence()}");
+            Thread.Sleep(20);
+        }
+    }
+
+    private static bool WaitForSocket(string path)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(path) && sw.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+        return File.Exists(path);
+    }
+
+    /// <summary>The kernel's MPTCP subflows still established (ss shows tcp-ulp-mptcp on each).</summary>
+    private static int KernelSubflows(MultiPathNetwork net) =>
+        net.InKernelNs("ss -ntie state established").Split('\n').Count(l => l.Contains("tcp-ulp-mptcp"));
+
+    private string Counters(MultiPathNetwork net) =>
+        string.Join(' ', net.Nstat(net.KernelNs).Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
+
+    [Fact]
+    public async Task A_signal_endpoint_with_a_port_is_joined_on_that_port_and_deleting_it_at_run_time_removes_the_kernels_subflow()
+    {
+        const long bytes = 16_000_000;
+        const int port = 7301, endpointPort = 7302;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 1);
+        net.RateLimit(0, 20);
+        net.RateLimit(1, 20);
+        var control = ControlPath();
+        var p1 = net.Paths[1].EngineIp;
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"listen --port {port} {net.EngineIfaceArgs} --endpoint {p1},signal,port={endpointPort} --monitor --control {control}", feedStdin: true);
+        try
+        {
+            Assert.True(WaitForSocket(control), "no control socket: " + engine.Stderr);
+            using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, bytes, 301, mptcp: true);
+            Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+            WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= 1, "the kernel did not join the announced address", evidence);
+            var c = net.Nstat(net.KernelNs);
+            Assert.True(c.GetValueOrDefault("MPTcpExtAddAddr") >= 1, "the kernel counted no ADD_ADDR: " + evidence());
+            Assert.Equal(0, c.GetValueOrDefault("MPTcpExtAddAddrDrop"));
+            Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMismatchPortSynRx"));
+            // The join landed on the endpoint's port of the endpoint's address.
+            WaitFor(() => engine.Stderr.Contains($"SF_ESTABLISHED]") && engine.Stderr.Contains($"saddr4={p1} daddr4="), "no SF_ESTABLISHED on the monitor", evidence);
+            Assert.Contains($"sport={endpointPort}", engine.Stderr.Split('\n').Single(l => l.Contains("SF_ESTABLISHED")));
+
+            var answer = Control(control, "endpoint delete id 1");
+            output.WriteLine($"endpoint delete id 1: {answer}");
+            Assert.StartsWith("ok", answer);
+            WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtRmAddr") >= 1, "REMOVE_ADDR did not reach the kernel", evidence);
+            // Linux counts RmAddr for each subflow it closes on a REMOVE_ADDR (mptcp_pm_nl_rm_addr_or_subflow); its socket list shows one left.
+            WaitFor(() => KernelSubflows(net) == 1, "the kernel did not close the subflow of the removed address", evidence);
+            WaitFor(() => engine.Stderr.Contains("SF_CLOSED]"), "the engine did not close the subflow on the deleted endpoint", evidence);
+            WaitFor(() => engine.Stderr.Contains($"LISTENER_CLOSED] saddr4={p1} sport={endpointPort}"), "the endpoint's listener did not close", evidence);
+
+            // The kernel client finishes once the engine's DATA_FIN comes, sent when its stdin ends.
+            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+            engine.Process.StandardInput.Close();
+            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 60, evidence).Split(' ');
+            engine.WaitForExit(30);
+            Assert.Equal(0, engine.ExitCode);
+            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            output.WriteLine(evidence());
+        }
+        finally
+        {
+            File.Delete(control);
+        }
+    }
+
+    [Fact]
+    public async Task Endpoints_the_kernel_server_adds_and_deletes_at_run_time_are_joined_and_left_by_the_engine()
+    {
+        const long bytes = 16_000_000;
+        const int port = 7303;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 20);
+        net.RateLimit(1, 20);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.Paths[0].KernelIp, port, bytes, 303, mptcp: true, bindAny: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --monitor", feedStdin: true);
+        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        WaitFor(() => engine.Stderr.Contains("ESTABLISHED] token="), "the connection was not established", evidence);
+
+        net.AddEndpoint(net.KernelNs, net.Paths[1].KernelIp, "signal", dev: net.Paths[1].KernelIf, id: 5);
+        WaitFor(() => engine.Stderr.Contains("ANNOUNCED] token=") && engine.Stderr.Contains("SF_ESTABLISHED]"),
+            "the engine did not join the address the kernel announced at run time", evidence);
+        Assert.Contains($"remid=5", engine.Stderr.Split('\n').Single(l => l.Contains("ANNOUNCED]")));
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the kernel did not complete the engine's join", evidence);
+
+        VethPair.Sh($"ip -n {net.KernelNs} mptcp endpoint delete id 5");
+        WaitFor(() => engine.Stderr.Contains("REMOVED] token=") && engine.Stderr.Contains("SF_CLOSED]"),
+            "the engine did not close the subflow to the address the kernel removed", evidence);
+        Assert.Contains("remid=5", engine.Stderr.Split('\n').First(l => l.Contains("SF_CLOSED]")));
+
+        // The kernel server finishes once the engine's DATA_FIN comes, sent when its stdin ends.
+        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+        engine.Process.StandardInput.Close();
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+        engine.WaitForExit(30);
+        Assert.Equal(0, engine.ExitCode);
+        Assert.Equal(says[0], (await engine.Stdout).Sha);
+        output.WriteLine(evidence());
+    }
+}
