@@ -45,6 +45,11 @@ public sealed partial class ConnectionActor
 
     private void OnPathCommand(IConnectionPathCommand command)
     {
+        if (command is GetPathInfo)
+        {
+            Sender.Tell(Info());
+            return;
+        }
         var why = Refusal(command);
         Sender.Tell(why is null ? new PathManagerCommandDone(command) : new PathManagerCommandFailed(command, why));
     }

@@ -42,5 +42,8 @@ public sealed record DestroySubflow(uint Token, IpAddressBytes LocalAddress, ush
 /// <summary>MPTCP_PM_CMD_SET_FLAGS: the subflows from this local address become backup or not (MP_PRIO to the peer).</summary>
 public sealed record SetSubflowBackup(uint Token, IpAddressBytes LocalAddress, bool Backup) : IConnectionPathCommand;
 
+/// <summary>The connection's ConnectionInfo (subflows with RTT, backup flags, bytes), for a controller's policy; needs no control.</summary>
+public sealed record GetPathInfo(uint Token) : IConnectionPathCommand;
+
 /// <summary>A userspace command was carried out (for subflow create: the SYN is sent; its outcome comes as an event).</summary>
 public sealed record PathManagerCommandDone(object Command);

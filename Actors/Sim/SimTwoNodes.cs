@@ -64,7 +64,8 @@ public sealed class SimTwoNodes
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
             };
             var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
-            return new InterfaceRoute(setup.Name, e.Own, e.Path.PrefixLength, true, actor);
+            // Named after its path, as the node knows it (the actor's name also carries the node's).
+            return new InterfaceRoute(e.Path.Name, e.Own, e.Path.PrefixLength, true, actor);
         }).ToList();
     }
 }

@@ -14,6 +14,7 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
     MptcpActors.Cli.PathControl.PmCommand.Create(),
+    MptcpActors.Cli.Controller.ControllerCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;

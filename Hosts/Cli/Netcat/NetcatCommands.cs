@@ -89,7 +89,7 @@ public static class NetcatCommands
         }
         using (engine)
         {
-            if (p.GetValue(o.Monitor)) PathControl.Monitor.Start(engine.System, engine.Manager, stderr);
+            if (p.GetValue(o.Monitor)) MonitorSubscription.Start(engine.System, engine.Manager, stderr);
             ControlSocket? control;
             try
             {

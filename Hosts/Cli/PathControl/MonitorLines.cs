@@ -13,7 +13,7 @@ public sealed class MonitorLines : ReceiveActor
     }
 }
 
-public static class Monitor
+public static class MonitorSubscription
 {
     /// <summary>Subscribes a monitor to <paramref name="manager"/>'s events; returns once it is subscribed.</summary>
     public static void Start(ActorSystem system, IActorRef manager, TextWriter to)

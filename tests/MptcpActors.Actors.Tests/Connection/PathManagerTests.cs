@@ -147,11 +147,11 @@ public class PathManagerTests(Xunit.Abstractions.ITestOutputHelper output) : Tes
         Assert.Equal(true, prio.Backup);
         Assert.Equal(Client(1), prio.RemoteAddress);
 
-        Ask<EndpointsChanged>(o.Nodes.Client, new InterfaceStateChanged("local-p1", Up: false), admin);
+        Ask<EndpointsChanged>(o.Nodes.Client, new InterfaceStateChanged("p1", Up: false), admin);
         Assert.Equal(Client(1), Next(o.ClientEvents, PmEventKind.SubflowClosed).LocalAddress);
         Assert.Equal((byte)1, Next(o.ServerEvents, PmEventKind.Removed).RemoteId);
 
-        var back = Ask<EndpointsChanged>(o.Nodes.Client, new InterfaceStateChanged("local-p1", Up: true), admin);
+        var back = Ask<EndpointsChanged>(o.Nodes.Client, new InterfaceStateChanged("p1", Up: true), admin);
         Assert.Empty(back.DownInterfaces);
         var rejoined = Next(o.ServerEvents, PmEventKind.SubflowEstablished);
         Assert.Equal(Client(1), rejoined.RemoteAddress);
