@@ -100,6 +100,7 @@ public static class NetcatCommands
                 return CliErrors.Failure(stderr, $"--control: {e.Message}");
             }
             using var _ = control;
+            using var links = sim ? null : new LinkWatcher(engine.Manager, ifaces.Select(i => i.Name));
             var session = new NetcatSession(engine, p.GetValue(o.Echo), p.GetValue(o.KeepOpen), p.GetValue(o.Stats)?.FullName)
             {
                 Listening = sim ? port => SimulatedNetwork.PeerConnects(engine, port) : null,

@@ -138,4 +138,45 @@ public class PathManagerInteropTests(ITestOutputHelper output)
         Assert.Equal(says[0], (await engine.Stdout).Sha);
         output.WriteLine(evidence());
     }
+
+    /// <summary>
+    /// The engine's subflow endpoint on path 1 joins the kernel server; path 1's link goes down mid-upload (the engine's
+    /// interface loses its carrier): the engine withdraws the address (REMOVE_ADDR on path 0) and resets the subflow; the link
+    /// comes back: the engine joins from it again; the 16 MB arrive intact.
+    /// </summary>
+    [Fact]
+    public async Task An_interface_going_down_and_up_removes_and_recreates_its_subflow_and_the_upload_completes()
+    {
+        const int bytes = 16_000_000, port = 7304;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 20, bothWays: true);
+        net.RateLimit(1, 20, bothWays: true);
+        var (p0, p1) = (net.Paths[0], net.Paths[1]);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        var data = InteropHelpers.Data(bytes, 304);
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --endpoint {p1.EngineIp},subflow --monitor",
+            feedStdin: true);
+        var feeding = engine.Feed(data);
+        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the engine's join did not complete", evidence);
+
+        net.SetLinkDown(1);
+        WaitFor(() => engine.Stderr.Contains($"SF_CLOSED] token=") && engine.Stderr.Split('\n').Any(l => l.Contains("SF_CLOSED") && l.Contains($"saddr4={p1.EngineIp}")),
+            "the engine did not close the subflow of the interface that went down", evidence);
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtRmAddr") >= 1, "the kernel got no REMOVE_ADDR for the address that went down", evidence);
+        net.SetLinkUp(1);
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 2, "the engine did not join again once the link was back", evidence);
+        Assert.Equal(2, engine.Stderr.Split('\n').Count(l => l.Contains("SF_ESTABLISHED") && l.Contains($"saddr4={p1.EngineIp}")));
+
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+        Assert.Equal(bytes.ToString(), says[1]);
+        Assert.Equal(InteropHelpers.Sha256(data), says[0]);
+        await feeding;
+        engine.WaitForExit(30);
+        Assert.Equal(0, engine.ExitCode);
+        output.WriteLine(evidence());
+    }
 }
