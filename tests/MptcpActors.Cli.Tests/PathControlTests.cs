@@ -27,6 +27,16 @@ public class PathControlTests
         Assert.Equal(new SetLimits(new PathManagerLimits(2, 4)), PathControlLine.Parse("limits set add_addr_accepted 4", Limits).Command);
         Assert.Equal(new InterfaceStateChanged("wifi", false), PathControlLine.Parse("link wifi down", Limits).Command);
         Assert.Same(FlushEndpoints.Instance, PathControlLine.Parse("endpoint flush", Limits).Command);
+        var a = MptcpActors.Transport.Wire.Mptcp.IpAddressBytes.From(IPAddress.Parse("10.0.2.1"));
+        var b = MptcpActors.Transport.Wire.Mptcp.IpAddressBytes.From(IPAddress.Parse("10.0.1.2"));
+        Assert.Equal(new Announce(0xab12, 3, a, 7000), PathControlLine.Parse("ann 10.0.2.1 token ab12 id 3 port 7000", Limits).Command);
+        Assert.Equal(new RemoveAddress(0xab12, 3), PathControlLine.Parse("rem token ab12 id 3", Limits).Command);
+        Assert.Equal(new CreateSubflow(0xab12, 2, a, b, 443, Backup: true), PathControlLine.Parse("csf lip 10.0.2.1 lid 2 rip 10.0.1.2 rport 443 token ab12 backup", Limits).Command);
+        Assert.Equal(new DestroySubflow(0xab12, a, 4000, b, 443), PathControlLine.Parse("dsf lip 10.0.2.1 lport 4000 rip 10.0.1.2 rport 443 token ab12", Limits).Command);
+        Assert.Equal(new SetSubflowBackup(0xab12, a, false), PathControlLine.Parse("set 10.0.2.1 token ab12 flags nobackup", Limits).Command);
+        Assert.Contains("hexadecimal", PathControlLine.Parse("rem token xyz id 3", Limits).Error);
+        Assert.Contains("rport", PathControlLine.Parse("csf lip 10.0.2.1 lid 2 rip 10.0.1.2 token ab12", Limits).Error);
+        Assert.Contains("0..255", PathControlLine.Parse("rem token ab12 id 300", Limits).Error);
         Assert.Contains("not an IP address", PathControlLine.Parse("endpoint add nowhere signal", Limits).Error);
         Assert.Contains("'sometimes'", PathControlLine.Parse("endpoint add 10.0.2.1 sometimes", Limits).Error);
         Assert.Contains("backup or nobackup", PathControlLine.Parse("endpoint change id 2", Limits).Error);

@@ -93,7 +93,10 @@ public static class NetcatCommands
             ControlSocket? control;
             try
             {
-                control = p.GetValue(o.Control) is { } path ? new ControlSocket(path.FullName, engine.Manager, settings.PathManager.Limits) : null;
+                control = p.GetValue(o.Control) is { } path
+                    ? new ControlSocket(path.FullName, engine.Manager, settings.PathManager.Limits,
+                        settings.PathManager.Type == PathManagerType.Userspace ? MonitorSubscription.Quiet(engine.System) : null)
+                    : null;
             }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
             {

@@ -9,7 +9,8 @@ namespace MptcpActors.Cli.PathControl;
 /// <summary>
 /// <c>--control PATH</c>: a Unix-domain socket taking <see cref="PathControlLine"/> commands, one a line, each answered
 /// with one line, so endpoints and limits change while a transfer runs (e.g. <c>echo 'endpoint delete id 1' | socat -
-/// UNIX-CONNECT:PATH</c>, or <c>mptcp pm --control PATH endpoint delete id 1</c>). The socket file is removed on dispose.
+/// UNIX-CONNECT:PATH</c>, or <c>mptcp pm --control PATH endpoint delete id 1</c>). With the userspace path manager it is
+/// the node's controller, and its lines command connections by token. The socket file is removed on dispose.
 /// </summary>
 public sealed class ControlSocket : IDisposable
 {
@@ -18,11 +19,13 @@ public sealed class ControlSocket : IDisposable
     private readonly IActorRef _manager;
     private PathManagerLimits _limits;
 
-    public ControlSocket(string path, IActorRef manager, PathManagerLimits limits)
+    /// <param name="owner">With the userspace path manager: an actor to subscribe as the node's controller (the lines command it).</param>
+    public ControlSocket(string path, IActorRef manager, PathManagerLimits limits, IActorRef? owner = null)
     {
         _path = path;
         _manager = manager;
         _limits = limits;
+        if (owner is not null) manager.Ask<PathEventsSubscribed>(new SubscribePathEvents(owner, Control: true), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         File.Delete(path);
         _socket.Bind(new UnixDomainSocketEndPoint(path));
         _socket.Listen(4);

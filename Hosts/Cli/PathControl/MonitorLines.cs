@@ -15,6 +15,9 @@ public sealed class MonitorLines : ReceiveActor
 
 public static class MonitorSubscription
 {
+    /// <summary>An actor that takes events and drops them: the control socket's stand-in as the userspace controller.</summary>
+    public static IActorRef Quiet(ActorSystem system) => system.ActorOf(Props.Create(() => new MonitorLines(TextWriter.Null)), "control-owner");
+
     /// <summary>Subscribes a monitor to <paramref name="manager"/>'s events; returns once it is subscribed.</summary>
     public static void Start(ActorSystem system, IActorRef manager, TextWriter to)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.PathManagement;
+using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Cli.PathControl;
 
@@ -9,7 +10,10 @@ namespace MptcpActors.Cli.PathControl;
 /// One line of the control channel (<c>--control PATH</c>), in <c>ip mptcp</c>'s words, as a path-manager command:
 /// <c>endpoint add ADDR [id N] [port P] [dev IF] [signal] [subflow] [backup] [fullmesh]</c>, <c>endpoint delete id N | ADDR</c>,
 /// <c>endpoint change id N|ADDR [no]backup [[no]fullmesh]</c>, <c>endpoint flush</c>, <c>endpoint show</c>,
-/// <c>limits set [subflows N] [add_addr_accepted N]</c>, <c>link IF up|down</c>.
+/// <c>limits set [subflows N] [add_addr_accepted N]</c>, <c>link IF up|down</c>; and the userspace commands in the words of
+/// Linux's selftest tool pm_nl_ctl (token in hex, as the monitor prints it): <c>ann ADDR token T id N [port P]</c>,
+/// <c>rem token T id N</c>, <c>csf lip ADDR lid N rip ADDR rport P token T [backup]</c>,
+/// <c>dsf lip ADDR lport P rip ADDR rport P token T</c>, <c>set ADDR token T flags backup|nobackup</c>.
 /// </summary>
 public static class PathControlLine
 {
@@ -30,6 +34,18 @@ public static class PathControlLine
                 ["endpoint", "show"] or ["limits", "show"] => (ShowEndpoints.Instance, null),
                 ["limits", "set", .. var rest] => (Limits(rest, current), null),
                 ["link", var name, "up" or "down"] => (new InterfaceStateChanged(name, w[2] == "up"), null),
+                ["ann", var address, .. var rest] => (Userspace(rest, a => new Announce(a.Token, a.Byte("id"), Ip(address), a.Port("port"))), null),
+                ["rem", .. var rest] => (Userspace(rest, a => new RemoveAddress(a.Token, a.Byte("id"))), null),
+                ["csf", .. var rest] => (Userspace(rest, a => new CreateSubflow(a.Token, a.Byte("lid"), Ip(a.Text("lip")), Ip(a.Text("rip")),
+                    a.Port("rport") ?? throw new FormatException("csf needs rport P"), a.Has("backup"))), null),
+                ["dsf", .. var rest] => (Userspace(rest, a => new DestroySubflow(a.Token, Ip(a.Text("lip")), a.Port("lport") ?? throw new FormatException("dsf needs lport P"),
+                    Ip(a.Text("rip")), a.Port("rport") ?? throw new FormatException("dsf needs rport P"))), null),
+                ["set", var address, .. var rest] => (Userspace(rest, a => new SetSubflowBackup(a.Token, Ip(address), a.Text("flags") switch
+                {
+                    "backup" => true,
+                    "nobackup" => false,
+                    var f => throw new FormatException($"flags {f}: expected backup or nobackup"),
+                })), null),
                 _ => (null, $"'{line}': expected endpoint add|delete|change|flush|show, limits set|show, or link IF up|down"),
             };
         }
@@ -96,6 +112,38 @@ public static class PathControlLine
         return new SetLimits(limits);
     }
 
+    /// <summary>pm_nl_ctl's "key value" pairs (and bare words such as backup) after the command word.</summary>
+    private sealed class Words(string[] words)
+    {
+        public uint Token => uint.TryParse(Text("token"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var t)
+            ? t : throw new FormatException($"token: '{Text("token")}' is not a hexadecimal token");
+
+        public bool Has(string word) => words.Contains(word);
+
+        public string Text(string key)
+        {
+            var i = Array.IndexOf(words, key);
+            return i >= 0 && i + 1 < words.Length ? words[i + 1] : throw new FormatException($"expected {key} VALUE");
+        }
+
+        public byte Byte(string key)
+        {
+            var n = Number(Text(key), key);
+            return n <= 255 ? (byte)n : throw new FormatException($"{key}: {n} is not 0..255");
+        }
+
+        public ushort? Port(string key)
+        {
+            if (!Has(key)) return null;
+            var n = Number(Text(key), key);
+            return n is >= 1 and <= 65535 ? (ushort)n : throw new FormatException($"{key}: {n} is not a TCP port");
+        }
+    }
+
+    private static IConnectionPathCommand Userspace(string[] rest, Func<Words, IConnectionPathCommand> make) => make(new Words(rest));
+
+    private static IpAddressBytes Ip(string text) => IpAddressBytes.From(Address(text));
+
     private static int Number(string text, string name) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"{name}: '{text}' is not a number");
 
@@ -109,6 +157,7 @@ public static class PathControlLine
             $"limits subflows {c.Limits.Subflows} add_addr_accepted {c.Limits.AddAddrAccepted}")
             .Concat(c.DownInterfaces.Select(d => $"link {d} down"))),
         PathManagerCommandFailed f => $"error: {f.Reason}",
+        PathManagerCommandDone => "ok",
         _ => $"error: unexpected answer {reply.GetType().Name}",
     };
 
