@@ -257,4 +257,47 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             File.Delete(config);
         }
     }
+
+    /// <summary>
+    /// The engine uploads to a kernel server that announces its path-1 address; the engine joins it. The kernel then makes that
+    /// endpoint backup at run time (<c>ip mptcp endpoint change ... backup</c>): MP_PRIO reaches the engine, which stops sending
+    /// on path 1; path 0 is blackholed: the engine fails over to the backup path and the upload completes intact.
+    /// </summary>
+    [Fact]
+    public async Task A_kernel_endpoint_made_backup_at_run_time_stops_the_engines_data_there_until_the_other_path_fails()
+    {
+        const int bytes = 24_000_000, port = 7306;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 20, bothWays: true);
+        net.RateLimit(1, 20, bothWays: true);
+        var (p0, p1) = (net.Paths[0], net.Paths[1]);
+        net.AddEndpoint(net.KernelNs, p1.KernelIp, "signal", dev: p1.KernelIf, id: 4);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true, bindAny: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        var data = InteropHelpers.Data(bytes, 306);
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {p0.KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --monitor", feedStdin: true);
+        var feeding = engine.Feed(data);
+        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the engine did not join the kernel's announced address", evidence);
+        WaitFor(() => net.KernelRxBytes(1) > 1_000_000, "path 1 carried no data before the change", evidence);
+
+        VethPair.Sh($"ip -n {net.KernelNs} mptcp endpoint change id 4 backup");
+        WaitFor(() => engine.Stderr.Split('\n').Any(l => l.Contains("SF_PRIORITY]") && l.Contains("backup=1")), "the engine saw no MP_PRIO", evidence);
+        // What was in flight drains; after that, nothing new goes out on path 1 while path 0 works.
+        Thread.Sleep(1000);
+        var path1 = net.KernelRxBytes(1);
+        var path0 = net.KernelRxBytes(0);
+        WaitFor(() => net.KernelRxBytes(0) > path0 + 2_000_000, "path 0 did not carry on", evidence);
+        var idle = net.KernelRxBytes(1) - path1;
+        output.WriteLine($"path 1 got {idle} B while path 0 got {net.KernelRxBytes(0) - path0} B");
+        Assert.True(idle < 100_000, $"the engine still sent {idle} B on the backup path: {evidence()}");
+
+        net.Blackhole(0);
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 90, evidence).Split(' ');
+        Assert.Equal(InteropHelpers.Sha256(data), says[0]);
+        Assert.True(net.KernelRxBytes(1) > path1 + 1_000_000, "the engine did not fail over to the backup path: " + evidence());
+        await feeding;
+    }
 }
