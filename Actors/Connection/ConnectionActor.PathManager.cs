@@ -155,7 +155,7 @@ public sealed partial class ConnectionActor
                 OnSetBackup(new SetBackup(IpAddressBytes.From(ep.Address), ep.Flags.HasFlag(EndpointFlags.Backup)));
         }
         // The initial subflow's address back up: join from it again (id 0) to the peer's initial address.
-        if (_start.Client && _initial?.Key is { } initial && old.DownAddresses.Contains(initial.LocalAddress) && !next.DownAddresses.Contains(initial.LocalAddress)
+        if (_start.Client && !_peerDenyJoinId0 && _initial?.Key is { } initial && old.DownAddresses.Contains(initial.LocalAddress) && !next.DownAddresses.Contains(initial.LocalAddress)
             && _start.Interfaces.FirstOrDefault(r => r.Address.Equals(initial.LocalAddress)) is { } route)
             TryJoin(route, _start.RemoteAddress, _start.RemotePort, 0, backup: false);
     }
@@ -171,7 +171,7 @@ public sealed partial class ConnectionActor
 
     private void SendAnnouncement(byte id, IpAddressBytes address, ushort? port)
     {
-        var carrier = _initial is { Up: true } ? _initial : _subflows.Values.FirstOrDefault(e => e.Up);
+        var carrier = _initial is { Up: true } initial && _subflows.ContainsKey(initial.Actor) ? initial : _subflows.Values.FirstOrDefault(e => e.Up);
         carrier?.Actor.Tell(new SendAddAddr(id, address, port, Echo: false));
         Timers.StartSingleTimer(AddAddrTimerKey(id), new AddAddrTimeout(id), Settings.AddAddrTimeout);
     }
@@ -302,7 +302,7 @@ public sealed partial class ConnectionActor
         var k = finished.Key;
         var ep = _view.ByAddress(k.LocalAddress);
         var ours = k.LocalAddress.Equals(_initial?.Route.Address) || ep is not null && (ep.Flags & (EndpointFlags.Subflow | EndpointFlags.Fullmesh)) != 0;
-        var remoteKnown = k.RemoteAddress.Equals(_start.RemoteAddress) || _remoteAddresses.Values.Any(r => r.Address.Equals(k.RemoteAddress));
+        var remoteKnown = k.RemoteAddress.Equals(_start.RemoteAddress) && !_peerDenyJoinId0 || _remoteAddresses.Values.Any(r => r.Address.Equals(k.RemoteAddress));
         if (!ours || !remoteKnown || !Usable(k.LocalAddress)) return;
         var tries = _rejoins.GetValueOrDefault((k.LocalAddress, k.RemoteAddress, k.RemotePort));
         if (tries >= RejoinAttempts) return;
