@@ -67,6 +67,8 @@ public class PathManagerInteropTests(ITestOutputHelper output)
         try
         {
             Assert.True(WaitForSocket(control), "no control socket: " + engine.Stderr);
+            // Connecting before the engine listens would cost the kernel its MP_CAPABLE SYN (it falls back after one unanswered).
+            WaitFor(() => engine.Stderr.Contains($"LISTENER_CREATED] saddr4={net.Paths[0].EngineIp} sport={port}"), "the engine did not listen", () => engine.Stderr);
             using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, bytes, 301, mptcp: true);
             Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= 1, "the kernel did not join the announced address", evidence);
