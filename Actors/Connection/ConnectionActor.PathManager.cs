@@ -99,7 +99,7 @@ public sealed partial class ConnectionActor
         if (!_start.Client || _start.Interfaces.FirstOrDefault(r => r.Address.Equals(address)) is not { } route || address.Equals(initial.LocalAddress)) return;
         if (ep.Flags.HasFlag(EndpointFlags.Subflow) && !_peerDenyJoinId0) TryJoin(route, _start.RemoteAddress, _start.RemotePort, id, backup);
         if (ep.Flags.HasFlag(EndpointFlags.Fullmesh))
-            foreach (var remote in _remoteAddresses.Values.Where(r => _acceptedAddresses.Count > 0 && r.Address.Length == address.Length))
+            foreach (var remote in _acceptedAddresses.Where(_remoteAddresses.ContainsKey).Select(id => _remoteAddresses[id]).Where(r => r.Address.Length == address.Length))
                 TryJoin(route, remote.Address, remote.Port ?? _start.RemotePort, id, backup);
     }
 

@@ -220,4 +220,27 @@ public class PathManagerTests(Xunit.Abstractions.ITestOutputHelper output) : Tes
         o.ClientConnection.Tell(TcpMsg.Abort.Instance);
         Assert.Equal(o.ClientToken, Next(o.ClientEvents, PmEventKind.Closed).Token);
     }
+
+    [Fact]
+    public void A_fullmesh_endpoint_joins_the_peers_initial_address_and_every_address_it_announces_as_linux_does()
+    {
+        var o = Connect("""
+            mptcp.path-manager {
+              limits { subflows = 4, add-addr-accepted = 1 }
+              endpoints = [ { address = 10.7.1.1, flags = [subflow, fullmesh] } ]
+            }
+            """, """
+            mptcp.path-manager {
+              limits { subflows = 4 }
+              endpoints = [ { address = 10.7.1.2, flags = [signal] } ]
+            }
+            """);
+        // Linux (fill_local_addresses_vec / fill_remote_addresses_vec): the subflow endpoint joins the initial address, and
+        // on the ADD_ADDR the fullmesh endpoint (not the initial address, as there is a fullmesh one) joins the new one.
+        var joins = new[] { Next(o.ClientEvents, PmEventKind.SubflowEstablished), Next(o.ClientEvents, PmEventKind.SubflowEstablished) }
+            .Select(e => (e.LocalAddress!.Value, e.RemoteAddress!.Value)).OrderBy(p => p.Item2.ToString()).ToList();
+        Assert.Equal([(Client(1), Server(0)), (Client(1), Server(1))], joins);
+        o.ClientConnection.Tell(GetConnectionInfo.Instance, TestActor);
+        Assert.Equal(3, ExpectMsg<ConnectionInfo>(Wait).Subflows.Count);
+    }
 }
