@@ -172,6 +172,7 @@ public sealed partial class ConnectionActor
     private void SendAnnouncement(byte id, IpAddressBytes address, ushort? port)
     {
         var carrier = _initial is { Up: true } initial && _subflows.ContainsKey(initial.Actor) ? initial : _subflows.Values.FirstOrDefault(e => e.Up);
+        if (carrier is not null) Metrics.AddAddrTx.Add(1);
         carrier?.Actor.Tell(new SendAddAddr(id, address, port, Echo: false));
         Timers.StartSingleTimer(AddAddrTimerKey(id), new AddAddrTimeout(id), Settings.AddAddrTimeout);
     }
@@ -186,6 +187,7 @@ public sealed partial class ConnectionActor
 
     private void OnSignal(SubflowEntry from, MptcpSignal signal)
     {
+        CountReceived(signal);
         switch (signal)
         {
             case AddAddrReceived { Echo: true } echo:
@@ -196,6 +198,7 @@ public sealed partial class ConnectionActor
                 }
                 break;
             case AddAddrReceived add:
+                Metrics.EchoAddTx.Add(1);
                 from.Actor.Tell(new SendAddAddr(add.AddressId, add.Address, add.Port, Echo: true));
                 _remoteAddresses[add.AddressId] = (add.Address, add.Port);
                 _pm?.Tell(new PmEvent(PmEventKind.Announced, _localToken) { RemoteId = add.AddressId, RemoteAddress = add.Address, RemotePort = add.Port });
@@ -229,8 +232,36 @@ public sealed partial class ConnectionActor
                 break;
             case FailReceived fail:
                 _log.Warning("connection {0:x8}: MP_FAIL at DSN {1} on subflow {2}", _localToken, fail.Dsn, from.Key);
+                // Once a failure is accepted no subflow may join (Linux: allow_subflows = false in mptcp_pm_mp_fail_received).
+                if (_infiniteFallbackAllowed) _failing = true;
+                break;
+            case FailSent sent:
+                _log.Warning("connection {0:x8}: DSS checksum failed at DSN {1} on subflow {2}: MP_FAIL sent, falling back", _localToken, sent.Dsn, from.Key);
+                _failing = true;
+                break;
+            case FellBackToTcp:
+                _log.Warning("connection {0:x8}: fell back to TCP on subflow {1}", _localToken, from.Key);
+                _fallback = true;
+                _core?.FallBack();
+                // A DATA_FIN already sent would now go unseen: the subflow's FIN ends our stream instead.
+                if (_dataFinSent is not null && _core is { DataFinAcked: false }) from.Actor.Tell(CloseSubflow.Instance);
                 break;
         }
+    }
+
+    private void CountReceived(MptcpSignal signal)
+    {
+        var counter = signal switch
+        {
+            AddAddrReceived { Echo: false } => Metrics.AddAddr,
+            AddAddrReceived => Metrics.EchoAdd,
+            RemoveAddrReceived => Metrics.RmAddr,
+            PrioReceived => Metrics.MpPrioRx,
+            FailReceived => Metrics.MpFailRx,
+            FastCloseReceived => Metrics.MpFastcloseRx,
+            _ => null,
+        };
+        counter?.Add(1);
     }
 
     /// <summary>
@@ -267,6 +298,7 @@ public sealed partial class ConnectionActor
         {
             if (!e.Up || e.Key is not { } key || !key.LocalAddress.Equals(change.LocalAddress) || e.LocalBackup == change.Backup) continue;
             e.LocalBackup = change.Backup;
+            Metrics.MpPrioTx.Add(1);
             e.Actor.Tell(new SendPrio(change.Backup));
             UpdateView(e);
         }
@@ -275,7 +307,7 @@ public sealed partial class ConnectionActor
     /// <summary>Opens a join unless one goes there already, within the subflow limit (a controller's joins: within Linux's 8).</summary>
     private bool TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
     {
-        if (_remoteKey is not { } remoteKey || _fallback) return false;
+        if (_remoteKey is not { } remoteKey || _fallback || _failing) return false;
         if (_joinsOpenedOrAccepted >= (InEnginePm ? Limits.Subflows : PathManagerLimits.LinuxMaximum)) return false;
         // Linux refuses joins once the connection is closing (it has our DATA_FIN, or sent its own): no use asking.
         if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return false;
@@ -286,6 +318,7 @@ public sealed partial class ConnectionActor
             return false;
         }
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
         return true;
     }
@@ -325,6 +358,7 @@ public sealed partial class ConnectionActor
         var announcedPort = _announced.Values.Any(a => a.Port == to.LocalPort && a.Address.Equals(to.LocalAddress));
         var why = _core is null || _remoteKey is null ? "not established"
             : _fallback ? "fell back to TCP"
+            : _failing ? "an MP_FAIL is under way"
             : _subflowsClosing ? "closing"
             : !Usable(to.LocalAddress) ? "its address is down"
             : initial is { } i && to.LocalPort != i.LocalPort && !announcedPort ? $"port {to.LocalPort} was not announced"
@@ -340,6 +374,7 @@ public sealed partial class ConnectionActor
             return;
         }
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
         var localId = LocalIdFor(to.LocalAddress, announcedPort ? to.LocalPort : null);
         var backup = _view.ByAddress(to.LocalAddress)?.Flags.HasFlag(EndpointFlags.Backup) == true;
@@ -347,9 +382,30 @@ public sealed partial class ConnectionActor
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
         var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, _remoteKey!.Value, localId, backup, _checksums),
-            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow };
+            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount)
+        {
+            CongestionControl = _start.CongestionControl,
+            ConnectionWindow = _start.Options.ReceiveWindow,
+            Metrics = Metrics,
+        };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
+
+    /// <summary>
+    /// The initial subflow stops being the only path with data in order (a join, or data reinjected): from now on a
+    /// checksum failure resets a subflow rather than falling back (Linux clears allow_infinite_fallback for good).
+    /// The subflow hears it before any join exists or any reinjected byte reaches it.
+    /// </summary>
+    private void EndInfiniteFallback()
+    {
+        if (!_infiniteFallbackAllowed) return;
+        _infiniteFallbackAllowed = false;
+        _initial?.Actor.Tell(DisallowInfiniteFallback.Instance);
+    }
+
+    private bool _infiniteFallbackAllowed = true;
+    /// <summary>An MP_FAIL was sent or accepted: no more subflows, fallback is under way.</summary>
+    private bool _failing;
 
     /// <summary>
     /// The address id of a local address: 0 for the initial subflow's, else its endpoint's (the one with this port first);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
 using MptcpActors.Actors.PathManagement;
@@ -35,11 +36,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly HashSet<ushort> _endpointPorts = [];
     private IActorRef _pathManager = ActorRefs.Nobody;
     private PathManagerView _view;
+    private readonly MptcpMetrics _metrics;
 
-    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
+    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null)
     {
         _settings = settings;
         _interfaces = interfaces;
+        _metrics = metrics ?? MptcpMetrics.Shared;
         _options = new MptcpConnectionOptions
         {
             SendBuffer = settings.Tcp.SendBuffer,
@@ -49,8 +52,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         _view = PathManagerView.From(settings);
     }
 
-    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces) =>
-        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces));
+    /// <summary>The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null).</summary>
+    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics));
 
     /// <summary>
     /// Abort every connection (MP_FASTCLOSE to each peer) and answer <see cref="Akka.Done"/> once they are gone: the
@@ -119,6 +123,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             case CountConnections:
                 Sender.Tell(_tokens.Count);
                 break;
+            case ListConnections:
+                Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
+                break;
             case AbortAllConnections:
                 _abortWaiters.Add(Sender);
                 foreach (var connection in _tokenOf.Keys) connection.Tell(Akka.IO.Tcp.Abort.Instance);
@@ -164,6 +171,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         {
             PathManager = _pathManager,
             PathView = _view,
+            Metrics = _metrics,
             Commander = Sender,
             Connect = c,
             Interface = route,
@@ -263,9 +271,11 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         if (FindJoin(seg.Options) is { } join)
         {
+            _metrics.MpJoinSynRx.Add(1);
             if (_tokens.TryGetValue(join.Token, out var connection)) connection.Tell(new JoinRequest(syn, join));
             else
             {
+                _metrics.MpJoinNoTokenFound.Add(1);
                 Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", syn.Key, join.Token);
                 syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             }
@@ -276,10 +286,12 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
+        if (HasCapable(seg.Options)) _metrics.MpCapableSynRx.Add(1);
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
             {
                 PathManager = _pathManager,
                 PathView = _view,
+                Metrics = _metrics,
                 Syn = syn,
                 BindHandler = handler,
                 PullMode = _pullBinds.Contains(syn.Key.LocalPort),
@@ -306,6 +318,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             var key = BinaryPrimitives.ReadUInt64BigEndian(b);
             if (key != 0 && !_tokens.ContainsKey(MptcpCrypto.Token(key))) return key;
         }
+    }
+
+    private static bool HasCapable(ReadOnlySpan<byte> options)
+    {
+        foreach (var o in new TcpOptionReader(options))
+            if (o.Kind == TcpOptionKind.Mptcp && MpCapableOption.Read(o.Raw, out _) == MptcpOptionError.None) return true;
+        return false;
     }
 
     private static MpJoinOption? FindJoin(ReadOnlySpan<byte> options)

@@ -9,7 +9,7 @@ using MptcpActors.Cli.PathControl;
 namespace MptcpActors.Cli.Tests;
 
 /// <summary>
-/// The path manager from the command line: <c>--monitor</c> lines, <c>--control</c> lines and <c>mptcp pm</c>, and the example
+/// The path manager from the command line: <c>--monitor</c> lines, <c>--pm-control</c> lines and <c>mptcp pm</c>, and the example
 /// controller (<c>mptcp controller</c>) on the simulated network.
 /// </summary>
 public class PathControlTests
@@ -72,21 +72,21 @@ public class PathControlTests
     public void Mptcp_pm_changes_a_running_engines_endpoints_through_its_control_socket()
     {
         var control = Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.sock");
-        using var engine = Process.Start(Start("listen", "--sim", "--port", "6002", "--keep-open", "--echo", "--control", control))!;
+        using var engine = Process.Start(Start("listen", "--sim", "--port", "6002", "--keep-open", "--echo", "--pm-control", control))!;
         try
         {
             var wait = Stopwatch.StartNew();
             while (!File.Exists(control) && wait.Elapsed < TimeSpan.FromSeconds(30) && !engine.HasExited) Thread.Sleep(20);
             Assert.True(File.Exists(control), "no control socket");
-            var added = MptcpProcess.Run("pm", "--control", control, "endpoint", "add", "10.0.1.1", "port", "7000", "signal", "backup");
+            var added = MptcpProcess.Run("pm", "--pm-control", control, "endpoint", "add", "10.0.1.1", "port", "7000", "signal", "backup");
             Assert.Equal(0, added.ExitCode);
             Assert.Contains("10.0.1.1 port 7000 id 2 signal backup", added.Stdout); // --sim's own subflow endpoint took id 1
-            var refused = MptcpProcess.Run("pm", "--control", control, "endpoint", "delete", "id", "9");
+            var refused = MptcpProcess.Run("pm", "--pm-control", control, "endpoint", "delete", "id", "9");
             Assert.Equal(1, refused.ExitCode);
             Assert.Contains("mptcp: error: no endpoint with id 9", refused.Stderr);
-            var down = MptcpProcess.Run("pm", "--control", control, "link", "lte", "down");
+            var down = MptcpProcess.Run("pm", "--pm-control", control, "link", "lte", "down");
             Assert.Contains("link lte down", down.Stdout);
-            Assert.Equal(0, MptcpProcess.Run("pm", "--control", control, "endpoint", "flush").ExitCode);
+            Assert.Equal(0, MptcpProcess.Run("pm", "--pm-control", control, "endpoint", "flush").ExitCode);
         }
         finally
         {

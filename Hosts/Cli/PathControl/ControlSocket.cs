@@ -7,9 +7,9 @@ using MptcpActors.Actors.PathManagement;
 namespace MptcpActors.Cli.PathControl;
 
 /// <summary>
-/// <c>--control PATH</c>: a Unix-domain socket taking <see cref="PathControlLine"/> commands, one a line, each answered
+/// <c>--pm-control PATH</c>: a Unix-domain socket taking <see cref="PathControlLine"/> commands, one a line, each answered
 /// with one line, so endpoints and limits change while a transfer runs (e.g. <c>echo 'endpoint delete id 1' | socat -
-/// UNIX-CONNECT:PATH</c>, or <c>mptcp pm --control PATH endpoint delete id 1</c>). With the userspace path manager it is
+/// UNIX-CONNECT:PATH</c>, or <c>mptcp pm --pm-control PATH endpoint delete id 1</c>). With the userspace path manager it is
 /// the node's controller, and its lines command connections by token. The socket file is removed on dispose.
 /// </summary>
 public sealed class ControlSocket : IDisposable

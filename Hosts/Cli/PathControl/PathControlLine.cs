@@ -7,7 +7,7 @@ using MptcpActors.Transport.Wire.Mptcp;
 namespace MptcpActors.Cli.PathControl;
 
 /// <summary>
-/// One line of the control channel (<c>--control PATH</c>), in <c>ip mptcp</c>'s words, as a path-manager command:
+/// One line of the control channel (<c>--pm-control PATH</c>), in <c>ip mptcp</c>'s words, as a path-manager command:
 /// <c>endpoint add ADDR [id N] [port P] [dev IF] [signal] [subflow] [backup] [fullmesh]</c>, <c>endpoint delete id N | ADDR</c>,
 /// <c>endpoint change id N|ADDR [no]backup [[no]fullmesh]</c>, <c>endpoint flush</c>, <c>endpoint show</c>,
 /// <c>limits set [subflows N] [add_addr_accepted N]</c>, <c>link IF up|down</c>; and the userspace commands in the words of

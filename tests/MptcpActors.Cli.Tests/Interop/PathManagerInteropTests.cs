@@ -8,7 +8,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 /// <summary>
 /// The engine's path manager changed at run time against the Linux kernel over two veth paths (<see cref="MultiPathNetwork"/>):
 /// the engine's signal endpoint with a port announced to a kernel client, joined on that port, then deleted through
-/// <c>--control</c> (REMOVE_ADDR reaches the kernel, which closes the subflow); and the kernel's own endpoints added and
+/// <c>--pm-control</c> (REMOVE_ADDR reaches the kernel, which closes the subflow); and the kernel's own endpoints added and
 /// deleted while the engine is connected. The kernel's counters and the engine's <c>--monitor</c> lines say what happened;
 /// the data must arrive intact.
 /// </summary>
@@ -63,7 +63,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
         var control = ControlPath();
         var p1 = net.Paths[1].EngineIp;
         using var engine = EngineProcess.Start(net.EngineNs,
-            $"listen --port {port} {net.EngineIfaceArgs} --endpoint {p1},signal,port={endpointPort} --monitor --control {control}", feedStdin: true);
+            $"listen --port {port} {net.EngineIfaceArgs} --endpoint {p1},signal,port={endpointPort} --monitor --pm-control {control}", feedStdin: true);
         try
         {
             Assert.True(WaitForSocket(control), "no control socket: " + engine.Stderr);
@@ -202,7 +202,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
         File.WriteAllText(config, "mptcp.path-manager.type = userspace\n");
         var data = InteropHelpers.Data(4_000_000, 305);
         using var engine = EngineProcess.Start(net.EngineNs,
-            $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --config {config} --monitor --control {control}",
+            $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --config {config} --monitor --pm-control {control}",
             feedStdin: true);
         try
         {
