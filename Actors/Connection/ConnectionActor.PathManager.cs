@@ -201,7 +201,7 @@ public sealed partial class ConnectionActor
                 Metrics.EchoAddTx.Add(1);
                 from.Actor.Tell(new SendAddAddr(add.AddressId, add.Address, add.Port, Echo: true));
                 _remoteAddresses[add.AddressId] = (add.Address, add.Port);
-                _pm?.Tell(new PmEvent(PmEventKind.Announced, _localToken) { RemoteId = add.AddressId, RemoteAddress = add.Address, RemotePort = add.Port });
+                NodePathManager?.Tell(new PmEvent(PmEventKind.Announced, _localToken) { RemoteId = add.AddressId, RemoteAddress = add.Address, RemotePort = add.Port });
                 FollowAnnouncement(add);
                 break;
             case RemoveAddrReceived rm:
@@ -209,7 +209,7 @@ public sealed partial class ConnectionActor
                 {
                     var known = _remoteAddresses.Remove(id) | _acceptedAddresses.Remove(id);
                     var matching = _subflows.Values.Where(e => e.Up && e.RemoteAddressId == id && (e.IsJoin || id == 0)).ToList();
-                    _pm?.Tell(new PmEvent(PmEventKind.Removed, _localToken) { RemoteId = id });
+                    NodePathManager?.Tell(new PmEvent(PmEventKind.Removed, _localToken) { RemoteId = id });
                     if (!known && matching.Count == 0) _unknownRemovals++; // Linux's RmAddrDrop
                     foreach (var e in matching)
                     {

@@ -16,17 +16,18 @@ public sealed partial class ConnectionActor
     private long _unknownRemovals;
     private long _invalidSignals;
 
-    private IActorRef? _pm => _start.PathManager;
+    /// <summary>The node's PathManagerActor: events go to it.</summary>
+    private IActorRef? NodePathManager => _start.PathManager;
 
     /// <summary>What the path manager refused or ignored on this connection (Linux's AddAddrDrop, RmAddrDrop ... counters).</summary>
     private PathManagerCounters Counters => new(_announcementsResent, _announcementsIgnored, _unknownRemovals, _invalidSignals);
 
     private void Publish(PmEventKind kind, SubflowEntry? e, bool? backup = null, string? error = null)
     {
-        if (_pm is null) return;
+        if (NodePathManager is null) return;
         var k = e?.Key;
         var subflow = kind is PmEventKind.SubflowEstablished or PmEventKind.SubflowClosed or PmEventKind.SubflowPriority;
-        _pm.Tell(new PmEvent(kind, _localToken)
+        NodePathManager.Tell(new PmEvent(kind, _localToken)
         {
             LocalAddress = k?.LocalAddress,
             LocalPort = k?.LocalPort,

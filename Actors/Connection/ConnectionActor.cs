@@ -129,7 +129,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        _pm?.Tell(new RegisterConnection(_localToken, _view.Version));
+        NodePathManager?.Tell(new RegisterConnection(_localToken, _view.Version));
         if (_start.Client)
         {
             var route = _start.Interface!;
@@ -409,7 +409,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (_joining.Remove((down.Finished.Key.LocalAddress, down.Finished.Key.RemoteAddress, down.Finished.Key.RemotePort)))
             {
                 _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
-                _pm?.Tell(new PmEvent(PmEventKind.SubflowClosed, _localToken)
+                NodePathManager?.Tell(new PmEvent(PmEventKind.SubflowClosed, _localToken)
                 {
                     LocalAddress = down.Finished.Key.LocalAddress, LocalPort = down.Finished.Key.LocalPort,
                     RemoteAddress = down.Finished.Key.RemoteAddress, RemotePort = down.Finished.Key.RemotePort, Error = Describe(down),
@@ -606,7 +606,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>The connection is over: the handler gets what it carried; the actor stops (its subflows stop with it).</summary>
     private void Finish()
     {
-        if (_core is not null && !_fallback) _pm?.Tell(new PmEvent(PmEventKind.Closed, _localToken));
+        if (_core is not null && !_fallback) NodePathManager?.Tell(new PmEvent(PmEventKind.Closed, _localToken));
         var to = _handler ?? _start.Commander;
         to?.Tell(new ConnectionFinished(_fallback ? null : _localToken, _fallback || _remoteKey is null ? null : MptcpCrypto.Token(_remoteKey.Value),
             _fallback, _checksums && !_fallback, _bytesSent, _bytesReceived, _core?.BytesReinjected ?? 0, _finished.ToList()));
