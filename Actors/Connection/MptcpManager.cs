@@ -7,6 +7,7 @@ using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
@@ -33,6 +34,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
     private readonly HashSet<ushort> _pullBinds = [];
+    private readonly HashSet<ushort> _endpointPorts = [];
+    private IActorRef _pathManager = ActorRefs.Nobody;
+    private PathManagerView _view;
     private readonly MptcpMetrics _metrics;
 
     public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null, ITokenRegistry? registry = null)
@@ -47,6 +51,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             ReceiveWindow = settings.ReassemblyMemory,
             Scheduler = settings.Scheduler.ToKind(),
         };
+        _view = PathManagerView.From(settings);
     }
 
     /// <summary>
@@ -77,6 +82,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _pathManager = Context.ActorOf(PathManagerActor.Props(_settings, _interfaces), "path-manager");
+        ListenOnEndpointPorts();
         var self = Self;
         CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseServiceStop, $"mptcp-abort-{self.Path.Name}",
             () => self.Ask<Akka.Done>(AbortAllConnections.Instance, TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance));
@@ -110,6 +117,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 break;
             case IncomingSyn syn:
                 OnSyn(syn);
+                break;
+            case IPathManagerCommand command:
+                _pathManager.Forward(command);
+                break;
+            case PathManagerView view:
+                _view = view;
+                ListenOnEndpointPorts();
                 break;
             case CountConnections:
                 Sender.Tell(_tokenOf.Count);
@@ -160,6 +174,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
         {
+            PathManager = _pathManager,
+            PathView = _view,
             Metrics = _metrics,
             Commander = Sender,
             Connect = c,
@@ -202,6 +218,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         _binds[port] = b.Handler;
         _bindOptions[port] = b.Options;
+        ListenerEvent(PmEventKind.ListenerCreated, port);
         if (b.PullMode) _pullBinds.Add(port);
         else _pullBinds.Remove(port);
         Context.Watch(b.Handler);
@@ -212,7 +229,37 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     {
         _binds.Remove(port);
         _bindOptions.Remove(port);
-        foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+        ListenerEvent(PmEventKind.ListenerClosed, port);
+        if (!_endpointPorts.Contains(port))
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+    }
+
+    private void ListenerEvent(PmEventKind kind, ushort port)
+    {
+        foreach (var r in _interfaces) _pathManager.Tell(new PmEvent(kind, 0) { LocalAddress = r.Address, LocalPort = port });
+    }
+
+    /// <summary>
+    /// A signal endpoint with a port gets its own listener (Linux: mptcp_pm_nl_create_listen_socket), taking only MP_JOINs
+    /// (other SYNs there are refused unless the application bound the port too); it closes with the endpoint.
+    /// </summary>
+    private void ListenOnEndpointPorts()
+    {
+        var ports = _view.Endpoints.Where(ep => ep.Port is not null && ep.Flags.HasFlag(EndpointFlags.Signal)).Select(ep => (ushort)ep.Port!.Value).ToHashSet();
+        foreach (var port in ports.Where(p => !_endpointPorts.Contains(p)).ToList())
+        {
+            _endpointPorts.Add(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, Self));
+            ListenerEvent(PmEventKind.ListenerCreated, port);
+        }
+        foreach (var port in _endpointPorts.Where(p => !ports.Contains(p)).ToList())
+        {
+            _endpointPorts.Remove(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+            ListenerEvent(PmEventKind.ListenerClosed, port);
+        }
     }
 
     /// <summary>
@@ -246,6 +293,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         if (HasCapable(seg.Options)) _metrics.MpCapableSynRx.Add(1);
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
             {
+                PathManager = _pathManager,
+                PathView = _view,
                 Metrics = _metrics,
                 Syn = syn,
                 BindHandler = handler,

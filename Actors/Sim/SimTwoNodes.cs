@@ -76,7 +76,8 @@ public sealed class SimTwoNodes
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
             };
             var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
-            return new InterfaceRoute(setup.Name, e.Own, e.PrefixLength, true, actor);
+            // Named after its link, as the node knows it (the actor's name also carries the host's).
+            return new InterfaceRoute(e.Link, e.Own, e.PrefixLength, true, actor);
         }).ToList();
     }
 }

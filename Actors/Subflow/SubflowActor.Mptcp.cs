@@ -33,7 +33,7 @@ public sealed partial class SubflowActor
     {
         _mptcp = setup.Join is { } join
             ? MptcpSubflowHook.Join(client, join, setup.JoinNonce)
-            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
+            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum, setup.DenyJoinId0);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
         _ownerIsRemote = Owner is { } o && o.Path.Address.HasGlobalScope && !o.Path.Address.Equals(Self.Path.Address);
@@ -129,7 +129,7 @@ public sealed partial class SubflowActor
         {
             _upReported = true;
             Owner!.Tell(new SubflowUp(_start.Key, h.IsJoin, h.RemoteKey, h.State == MptcpNegotiation.Fallback, h.Checksums,
-                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup));
+                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup) { PeerDenyJoinId0 = h.PeerDenyJoinId0 });
         }
         if (_upReported)
         {

@@ -103,8 +103,12 @@ public sealed class Engine : IDisposable
     /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
     public IDisposable? Control { get; set; }
 
+    /// <summary>--monitor, --pm-control and the carrier watch of real interfaces (<see cref="PathControl.PathControlRun"/>).</summary>
+    public IDisposable? PathControl { get; set; }
+
     public void Dispose()
     {
+        PathControl?.Dispose();
         Control?.Dispose();
         System.Terminate().Wait(TimeSpan.FromSeconds(10));
     }

@@ -124,6 +124,16 @@ public static class EngineLaunch
             engine.Dispose();
             return CliErrors.Failure(stderr, $"cannot open the control socket for mptcp info: {e.Message}");
         }
+        try
+        {
+            engine.PathControl = PathControl.PathControlRun.Start(engine, settings, p.GetValue(o.Monitor), p.GetValue(o.PmControl)?.FullName,
+                sim ? [] : ifaces.Select(i => i.Name).ToList());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            engine.Dispose();
+            return CliErrors.Failure(stderr, $"--pm-control: {e.Message}");
+        }
         started = new Started(engine, ifaces, settings, sim);
         return CliErrors.Ok;
     }
