@@ -17,6 +17,7 @@ public class EngineCountersTests
         var window = 0.0;
         meter.CreateObservableGauge("CountersTest.window", () => window);
         var unrelated = other.CreateCounter<long>("CountersTest.unrelated");
+        meter.CreateCounter<long>("CountersTest.never");
 
         joins.Add(2);
         joins.Add(1);
@@ -30,6 +31,7 @@ public class EngineCountersTests
         Assert.Equal(2, read["CountersTest.open"]);
         Assert.Equal(65.5, read["CountersTest.window"]);
         Assert.False(read.ContainsKey("CountersTest.unrelated"));
+        Assert.Equal(0, read["CountersTest.never"]); // listed, like nstat -z
         window = 7;
         Assert.Equal(7, counters.Read()["CountersTest.window"]);
     }

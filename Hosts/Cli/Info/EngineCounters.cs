@@ -18,7 +18,10 @@ public sealed class EngineCounters : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.Contains("mptcp", StringComparison.OrdinalIgnoreCase)) listener.EnableMeasurementEvents(instrument);
+            if (!instrument.Meter.Name.Contains("mptcp", StringComparison.OrdinalIgnoreCase)) return;
+            listener.EnableMeasurementEvents(instrument);
+            // Like nstat -z: a counter that never moved is listed as 0, not left out.
+            if (IsSum(instrument)) _sums.TryAdd(instrument.Name, 0);
         };
         _listener.SetMeasurementEventCallback<long>((i, v, _, _) => Record(i, v));
         _listener.SetMeasurementEventCallback<int>((i, v, _, _) => Record(i, v));
@@ -29,11 +32,14 @@ public sealed class EngineCounters : IDisposable
     private void Record(Instrument instrument, double value)
     {
         // Counters add up (a measurement is an increment); everything else (gauges, observed values) is a reading.
-        if (instrument is Counter<long> or Counter<int> or Counter<double> or UpDownCounter<long> or UpDownCounter<int> or UpDownCounter<double>)
+        if (IsSum(instrument))
             _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value);
         else
             _latest[instrument.Name] = value;
     }
+
+    private static bool IsSum(Instrument instrument) =>
+        instrument is Counter<long> or Counter<int> or Counter<double> or UpDownCounter<long> or UpDownCounter<int> or UpDownCounter<double>;
 
     /// <summary>Every instrument's value now, by name (observable instruments are read first).</summary>
     public IReadOnlyDictionary<string, double> Read()

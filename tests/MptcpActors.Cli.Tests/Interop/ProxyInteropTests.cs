@@ -169,6 +169,18 @@ while True:
                 $"a subflow did not carry data both ways: {s}"));
         }
 
+        // Its counters, as `mptcp info` lists them after the run: every connection relayed, none failed, every byte each way.
+        var info = MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", proxy.Process.Id.ToString(), "--json"], TimeSpan.FromSeconds(60));
+        using (var doc = JsonDocument.Parse(info.Stdout))
+        {
+            var counters = doc.RootElement.GetProperty("counters");
+            output.WriteLine(counters.ToString());
+            Assert.Equal(rig.Clients.Count, counters.GetProperty("proxy.connections").GetDouble());
+            Assert.Equal(0, counters.GetProperty("proxy.failed").GetDouble());
+            Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_server").GetDouble());
+            Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_client").GetDouble());
+        }
+
         proxy.Terminate(TimeSpan.FromSeconds(20));
         Assert.Equal(0, proxy.ExitCode);
         Assert.False(File.Exists($"/run/mptcp/{proxy.Process.Id}.sock"), "the proxy left its control socket behind");
