@@ -17,6 +17,8 @@ public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParame
     public int ConnectionWindow { get; init; } = int.MaxValue;
     /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
     public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
+    /// <summary>The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow).</summary>
+    public Metrics.MptcpMetrics Metrics { get; init; } = MptcpActors.Actors.Metrics.MptcpMetrics.Shared;
 }
 
 /// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>
@@ -74,6 +76,15 @@ public sealed record SendPrio(bool Backup);
 public sealed record CloseSubflow
 {
     public static readonly CloseSubflow Instance = new();
+}
+
+/// <summary>
+/// To the initial subflow: it is no longer the connection's only path with data in order (a join was opened or
+/// accepted, or data reinjected), so a checksum failure resets it instead of falling back (RFC 8684 3.7).
+/// </summary>
+public sealed record DisallowInfiniteFallback
+{
+    public static readonly DisallowInfiniteFallback Instance = new();
 }
 
 /// <summary>Reset the subflow: with MP_FASTCLOSE when the whole connection is aborted, and MP_TCPRST's reason.</summary>

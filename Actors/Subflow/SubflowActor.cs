@@ -28,7 +28,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
     private readonly Transport.Devices.IFrameBatch? _batch;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
@@ -49,6 +49,18 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         _local = new byte[start.Key.LocalAddress.Length];
         start.Key.LocalAddress.CopyTo(_local);
         _batch = start.Link?.CreateBatch();
+        _log = SubflowLog(Context, start);
+    }
+
+    /// <summary>Structured: every event of a subflow carries its 4-tuple and, in an MPTCP connection, the connection's token.</summary>
+    private static ILoggingAdapter SubflowLog(IActorContext context, SubflowStart start)
+    {
+        var log = context.GetLogger()
+            .WithContext("LocalAddress", start.Key.LocalAddress.ToString())
+            .WithContext("LocalPort", start.Key.LocalPort)
+            .WithContext("RemoteAddress", start.Key.RemoteAddress.ToString())
+            .WithContext("RemotePort", start.Key.RemotePort);
+        return start.Mptcp is { } m ? log.WithContext("MptcpToken", Transport.Crypto.MptcpCrypto.Token(m.LocalKey).ToString("x8")) : log;
     }
 
     protected override bool AroundReceive(Receive receive, object message)
@@ -65,6 +77,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     public static Props Props(SubflowStart start) => Akka.Actor.Props.Create(() => new SubflowActor(start));
 
     private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
@@ -79,7 +93,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void PreStart()
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         var k = _start.Key;
         if (_start.Mptcp is { } setup) StartMptcp(setup, client: _start.Syn is null);
         var options = _start.Mptcp?.CongestionControl is { } cc ? _start.Options with { CongestionControl = cc } : _start.Options;
@@ -120,7 +134,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         {
             // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this path.
             if (_mptcp is not null) _mptcp.FastCloseOnReset = true;
-            _core.Abort(MonotonicClock.NowNs);
+            _core.Abort(NowNs);
         }
         _batch?.Flush();
         _batch?.Dispose();
@@ -129,9 +143,20 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void OnReceive(object message)
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         switch (message)
         {
+            case SegmentBatch b:
+                try
+                {
+                    for (var i = 0; i < b.Count; i++)
+                        if (TcpSegment.TryParse(b[i], out var one)) _core.OnSegment(one, now);
+                }
+                finally
+                {
+                    b.Release();
+                }
+                break;
             case SegmentIn s:
                 if (TcpSegment.TryParse(s.Segment, out var seg)) _core.OnSegment(seg, now);
                 break;
@@ -140,7 +165,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 break;
             case TimerFired:
                 _timerAt = long.MaxValue;
-                _core.OnTimer(now);
+                if (_mptcp is { } h && h.FailResponseOverdue(now)) _core.Abort(now);
+                else _core.OnTimer(now);
                 break;
             case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
@@ -247,11 +273,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             Context.Stop(Self);
             return;
         }
-        var at = _core.NextDeadlineNs;
+        var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
-        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+        // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
+        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.
@@ -259,9 +286,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     Span<byte> ITcpSegmentSink.Rent(int maxLength) => Scratch.AsSpan(Headroom, maxLength);
 
-    void ITcpSegmentSink.Send(int length)
+    void ITcpSegmentSink.Send(int length) => Send(length, 0);
+
+    int ITcpSegmentSink.MaxOffloadSegmentLength => _start.Link?.MaxOffloadSegmentLength(_batch) ?? 0;
+
+    void ITcpSegmentSink.Send(int length, int segmentSize) => Send(length, segmentSize);
+
+    private void Send(int length, int segmentSize)
     {
-        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
+        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch, segmentSize)) return;
+        // Through the interface actor (next hop not resolved yet) a super-segment is too large for the link and is
+        // lost like on a wire; its pieces are retransmitted one by one.
         _start.Interface.Tell(new SegmentOut(_start.Key, Scratch.AsSpan(Headroom, length).ToArray()));
     }
 
@@ -275,12 +310,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     void ITcpEvents.OnDataReadable()
     {
-        if (_mptcp is null) Deliver(MonotonicClock.NowNs);
+        if (_mptcp is null) Deliver(NowNs);
     }
 
     void ITcpEvents.OnAcknowledged(long bytes)
     {
-        if (_mptcp is null) PushWrites(MonotonicClock.NowNs);
+        if (_mptcp is null) PushWrites(NowNs);
     }
 
     void ITcpEvents.OnPeerClosed()
@@ -294,14 +329,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 return;
             }
             // The peer closed this subflow (not the data stream: that is DATA_FIN's): close our side once our data is out.
-            _core.Shutdown(MonotonicClock.NowNs);
+            _core.Shutdown(NowNs);
             return;
         }
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
         // One that comes while reading is suspended waits for the data before it to be read.
         if (_closeCommand is null) _peerClosedWaiting = true;
-        DeliverThenPeerClosed(MonotonicClock.NowNs);
+        DeliverThenPeerClosed(NowNs);
     }
 
     private void PeerClosed()
@@ -313,7 +348,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _handler?.Tell(TcpMsg.PeerClosed.Instance);
             return;
         }
-        _core.Shutdown(MonotonicClock.NowNs);
+        _core.Shutdown(NowNs);
         ReportClosed(TcpMsg.PeerClosed.Instance);
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using MptcpActors.Cli;
 using MptcpActors.Cli.Demo;
+using MptcpActors.Cli.Failover;
 using MptcpActors.Cli.Decode;
 using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
@@ -13,6 +14,7 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
 {
     DemoCommand.Create(),
     DecodeCommand.Create(),
+    FailoverCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
     ProxyCommand.Create(),

@@ -181,6 +181,12 @@ public static class InteropHelpers
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
+    /// <summary>A namespace's MPTCP counters (nstat MPTcpExt*).</summary>
+    public static Dictionary<string, long> MptcpCounters(string ns) =>
+        VethPair.Sh($"ip netns exec {ns} nstat -az 'MPTcpExt*'").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2 && p[0].StartsWith("MPTcpExt"))
+            .ToDictionary(p => p[0], p => long.Parse(p[1]));
+
     /// <summary>Deterministic pseudo-random bytes (a seed per test, so a failure can be replayed).</summary>
     public static byte[] Data(int length, int seed)
     {
