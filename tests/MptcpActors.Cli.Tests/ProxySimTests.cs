@@ -78,7 +78,8 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal("ESTAB", c.GetProperty("state").GetString());
                 Assert.False(c.GetProperty("fallback").GetBoolean());
                 Assert.Equal(JsonValueKind.Number, c.GetProperty("remote_token").ValueKind);
-                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPCurrEstab").GetDouble());
+                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPTcpExtMPCurrEstab").GetDouble());
+                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPTcpExtMPCapableSYNRX").GetDouble()); // the local node's only, not the peer's
                 if (c.GetProperty("subflows").GetArrayLength() == 2)
                 {
                     Assert.Contains(c.GetProperty("subflows").EnumerateArray(), s => s.GetProperty("join").GetBoolean() && s.GetProperty("local_address").GetString() == "10.0.2.1");

@@ -8,7 +8,9 @@ namespace MptcpActors.Cli.Proxy;
 /// </summary>
 public static class ProxyMetrics
 {
-    private static readonly Meter Meter = new("MptcpActors.Proxy");
+    public const string MeterName = "MptcpActors.Proxy";
+
+    private static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> Accepted = Meter.CreateCounter<long>("proxy.connections", description: "connections accepted and relayed");
     public static readonly Counter<long> Failed = Meter.CreateCounter<long>("proxy.failed", description: "relays that ended in an error on either side");
