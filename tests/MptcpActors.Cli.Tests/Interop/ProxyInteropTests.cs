@@ -149,7 +149,10 @@ while True:
         Assert.True(seen.TwoSubflows >= 1, $"mptcp info never showed a connection with two subflows ({seen.Connections} connections at most)");
 
         var kernel = net.Nstat(net.KernelNs);
-        Assert.True(kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= MptcpClients, $"joins acknowledged by the proxy: {kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx")}");
+        Assert.True(kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= MptcpClients,
+            $"joins acknowledged by the proxy: {kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx")}; kernel: " +
+            string.Join(' ', kernel.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")) + $"; proxy: {proxy.Stderr}; " +
+            MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", proxy.Process.Id.ToString()], TimeSpan.FromSeconds(60)).Stdout);
         Assert.Equal(0, kernel.GetValueOrDefault("MPTcpExtDSSNotMatching"));
 
         // Every relayed connection's line in --stats: MPTCP ones on both paths, each path carrying data each way.
@@ -179,6 +182,10 @@ while True:
             Assert.Equal(0, counters.GetProperty("proxy.failed").GetDouble());
             Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_server").GetDouble());
             Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_client").GetDouble());
+            // The engine's MPTcpExt counters read beside the kernel client's: its MP_CAPABLE SYNs and joins arrived.
+            Assert.True(counters.GetProperty("MPTcpExtMPCapableSYNRX").GetDouble() >= MptcpClients, counters.ToString());
+            Assert.True(counters.GetProperty("MPTcpExtMPJoinSynRx").GetDouble() >= MptcpClients, counters.ToString());
+            Assert.Equal(0, counters.GetProperty("MPTcpExtMPJoinNoTokenFound").GetDouble());
         }
 
         proxy.Terminate(TimeSpan.FromSeconds(20));
