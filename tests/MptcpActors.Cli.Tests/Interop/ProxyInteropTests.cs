@@ -168,9 +168,17 @@ while True:
             Assert.Equal(BytesEach, connection.GetProperty("bytes_sent").GetInt64());
             var subflows = r.GetProperty("stats").GetProperty("subflows").EnumerateArray().ToList();
             Assert.Equal(2, subflows.Count);
-            Assert.All(subflows, s => Assert.True(s.GetProperty("bytes_received").GetInt64() > 0 && s.GetProperty("bytes_sent").GetInt64() > 0,
-                $"a subflow did not carry data both ways: {s}"));
+            Assert.All(subflows, s => Assert.True(s.GetProperty("bytes_received").GetInt64() + s.GetProperty("bytes_sent").GetInt64() > 0,
+                $"a subflow carried no data: {s}"));
         }
+        // Both paths carried data each way. (Per connection a scheduler may leave one direction of a path unused: the
+        // lowest-RTT path takes all it can, and a path loaded by the other direction's traffic has the higher RTT.)
+        var perPath = mptcp.SelectMany(r => r.GetProperty("stats").GetProperty("subflows").EnumerateArray())
+            .GroupBy(s => s.GetProperty("remote_address").GetString() == net.Paths[1].KernelIp)
+            .ToDictionary(g => g.Key, g => (Sent: g.Sum(s => s.GetProperty("bytes_sent").GetInt64()), Received: g.Sum(s => s.GetProperty("bytes_received").GetInt64())));
+        foreach (var (joined, carried) in perPath) output.WriteLine($"path {(joined ? 1 : 0)}: proxy sent {carried.Sent} B, received {carried.Received} B");
+        Assert.Equal(2, perPath.Count);
+        Assert.All(perPath.Values, c => Assert.True(c.Sent > 0 && c.Received > 0, $"a path did not carry data each way: {c}"));
 
         // Its counters, as `mptcp info` lists them after the run: every connection relayed, none failed, every byte each way.
         var info = MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", proxy.Process.Id.ToString(), "--json"], TimeSpan.FromSeconds(60));
