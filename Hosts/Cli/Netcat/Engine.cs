@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Interface;
 using MptcpActors.Transport.Capture;
 using MptcpActors.Transport.Devices;
@@ -17,12 +18,16 @@ namespace MptcpActors.Cli.Netcat;
 /// </summary>
 public sealed class Engine : IDisposable
 {
-    internal Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager)
+    internal Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager, MptcpMetrics metrics)
     {
         System = system;
         Routes = routes;
         Manager = manager;
+        Metrics = metrics;
     }
+
+    /// <summary>This node's counters (its own meter: a --sim peer's are kept apart), what <c>mptcp info</c> lists.</summary>
+    public MptcpMetrics Metrics { get; }
 
     public ActorSystem System { get; }
 
@@ -78,8 +83,10 @@ public sealed class Engine : IDisposable
                 throw new TimeoutException($"--cluster-seed: did not join the cluster ({e.Message})", e);
             }
         }
-        var manager = system.ActorOf(MptcpManager.Props(settings, routes, registry: registry), "mptcp");
-        return new Engine(system, routes, manager);
+        var metrics = new MptcpMetrics();
+        system.RegisterOnTermination(metrics.Dispose);
+        var manager = system.ActorOf(MptcpManager.Props(settings, routes, metrics, registry: registry), "mptcp");
+        return new Engine(system, routes, manager, metrics);
     }
 
     /// <summary>The MSS to announce on a link: the configured one, capped by what the link's MTU carries for the address family (1460 / 1440 at 1500).</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Subflow;
 using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
@@ -29,7 +30,7 @@ public class MpFailInteropTests
     public void Kernel_detects_the_rewrite_and_the_engine_answers_with_an_infinite_mapping()
     {
         using var net = new HostVeth();
-        using var engineCounters = new EngineCounters();
+        using var engineCounters = new EngineCounters(m => m.Name == MptcpMetrics.MeterName);
         var data = InteropHelpers.Data(Bytes, 31);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, Port, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
@@ -61,7 +62,7 @@ public class MpFailInteropTests
     {
         using var net = new HostVeth();
         var (engine, rewriter) = StartEngine(net, FrameDirections.Receive, net.Pcap);
-        using var engineCounters = new EngineCounters();
+        using var engineCounters = new EngineCounters(m => m.Name == MptcpMetrics.MeterName);
         var received = new MemoryStream();
         ConnectionHandler.Done done;
         string[] kernelSays;
