@@ -7,8 +7,9 @@ using TcpMsg = Akka.IO.Tcp;
 namespace MptcpActors.Cli.Netcat;
 
 /// <summary>
-/// One netcat-style connection: what arrives goes to stdout (or back, with --echo); stdin is sent with write acks as
-/// backpressure; end of stdin half-closes; the connection ends when both directions are closed and its report came:
+/// One netcat-style connection: what arrives goes to stdout (or back, with --echo: one write at a time, with an ack,
+/// what arrives meanwhile gathered for the next, since a write while one is pending fails); stdin is sent with write
+/// acks as backpressure; end of stdin half-closes; the connection ends when both directions are closed and its report came:
 /// <see cref="ConnectionFinished"/> from an MPTCP connection (fallen back or not), <see cref="SubflowFinished"/> from a
 /// plain TCP one (--plain), taken as a connection of one subflow.
 /// </summary>
@@ -20,6 +21,11 @@ public sealed class ConnectionHandler : ReceiveActor
     private sealed class WriteAck : TcpMsg.Event
     {
         public static readonly WriteAck Instance = new();
+    }
+
+    private sealed class EchoAck : TcpMsg.Event
+    {
+        public static readonly EchoAck Instance = new();
     }
 
     private readonly IActorRef _owner;
@@ -36,6 +42,8 @@ public sealed class ConnectionHandler : ReceiveActor
     private ConnectionFinished? _stats;
     private bool _finished;
     private bool _clean;
+    private ByteString _echoWaiting = ByteString.Empty;
+    private bool _echoWriting;
 
     public ConnectionHandler(IActorRef owner, bool echo, Stream? stdout, SemaphoreSlim? stdinCredit)
     {
@@ -54,8 +62,9 @@ public sealed class ConnectionHandler : ReceiveActor
             _in += r.Data.Count;
             if (_echo)
             {
-                _connection.Tell(TcpMsg.Write.Create(r.Data));
+                _echoWaiting = _echoWaiting.Concat(r.Data);
                 _out += r.Data.Count;
+                if (!_echoWriting) EchoNext();
             }
             else if (_stdout is not null)
             {
@@ -69,6 +78,12 @@ public sealed class ConnectionHandler : ReceiveActor
             _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(c.Data, 0, c.Length), WriteAck.Instance));
         });
         Receive<WriteAck>(_ => _stdinCredit?.Release());
+        Receive<EchoAck>(_ =>
+        {
+            _echoWriting = false;
+            if (_echoWaiting.Count > 0) EchoNext();
+            else CloseIfDone();
+        });
         Receive<StdinEnd>(_ =>
         {
             _stdinDone = true;
@@ -107,10 +122,18 @@ public sealed class ConnectionHandler : ReceiveActor
         });
     }
 
+    private void EchoNext()
+    {
+        _echoWriting = true;
+        _connection.Tell(TcpMsg.Write.Create(_echoWaiting, EchoAck.Instance));
+        _echoWaiting = ByteString.Empty;
+    }
+
     private void CloseIfDone()
     {
-        // Half close as netcat does: end of our input sends FIN; the connection ends once the peer's FIN came too.
-        if (!_stdinDone || _closing) return;
+        // Half close as netcat does: end of our input (or of what there is to echo) sends FIN; the connection ends once
+        // the peer's FIN came too.
+        if (!_stdinDone || _closing || _echoWriting) return;
         _closing = true;
         _connection.Tell(_peerClosed ? TcpMsg.Close.Instance : TcpMsg.ConfirmedClose.Instance);
     }
