@@ -15,7 +15,12 @@ public static class NetcatCommands
 {
     /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
     // A kernel peer on a veth sends GSO frames up to 64 KiB whatever the MTU: receive slots take them from the start.
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } = name => new AfPacketDevice(name, new AfPacketDeviceOptions { ReceiveFrameSize = 65554 });
+    public static Func<string, RawSocketSettings, IFrameDevice> OpenDevice { get; set; } = (name, raw) => new AfPacketDevice(name, new AfPacketDeviceOptions
+    {
+        ReceiveFrameSize = 65554,
+        ReceiveRing = raw.Receive == RawSocketReceive.Ring,
+        SegmentationOffload = raw.SegmentationOffload,
+    });
 
     public static Command Listen()
     {
@@ -80,7 +85,7 @@ public static class NetcatCommands
         {
             engine = sim
                 ? SimulatedNetwork.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName)
-                : Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, OpenDevice);
+                : Engine.Start(ifaces, settings, config, p.GetValue(o.Pcap)?.FullName, name => OpenDevice(name, settings.RawSocket));
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or RawSocketException)
         {
