@@ -4,28 +4,28 @@ namespace MptcpActors.Actors.Subflow;
 
 /// <summary>
 /// The TCP segments for one subflow out of one receive batch of its device, back to back in one buffer: one message per
-/// subflow per batch instead of an array and a message per segment. Batches are pooled: the I/O thread rents one,
-/// the subflow feeds every segment to its core and gives it back with <see cref="Release"/>; a batch that never comes
-/// back (its subflow had stopped) is left to the GC.
+/// subflow per batch instead of an array and a message per segment. Batches come from a <see cref="Pool"/>: the I/O
+/// thread rents one, the subflow feeds every segment to its core and gives it back with <see cref="Release"/>; a batch
+/// that never comes back (its subflow had stopped) is left to the GC.
 /// </summary>
 public sealed class SegmentBatch
 {
-    private const int PoolLimit = 1024;
-    private static readonly ConcurrentQueue<SegmentBatch> Pool = new();
+    /// <summary>Bytes after which a batch goes on its way and the next segments start another (bounds what a pool keeps).</summary>
+    public const int FullBytes = 256 * 1024;
+
+    private readonly Pool _home;
     private byte[] _bytes = new byte[16 * 1024];
     private (int Offset, int Length)[] _segments = new (int, int)[64];
     private int _used;
 
-    private SegmentBatch()
-    {
-    }
+    private SegmentBatch(Pool home) => _home = home;
 
     public int Count { get; private set; }
 
-    public ReadOnlySpan<byte> this[int i] => _bytes.AsSpan(_segments[i].Offset, _segments[i].Length);
+    /// <summary>Whether it holds <see cref="FullBytes"/> or more.</summary>
+    public bool IsFull => _used >= FullBytes;
 
-    /// <summary>An empty batch, from the pool when one is there.</summary>
-    public static SegmentBatch Rent() => Pool.TryDequeue(out var batch) ? batch : new SegmentBatch();
+    public ReadOnlySpan<byte> this[int i] => _bytes.AsSpan(_segments[i].Offset, _segments[i].Length);
 
     /// <summary>Copies a segment in (the buffer grows, once, when a batch outgrows it).</summary>
     public void Add(ReadOnlySpan<byte> segment)
@@ -37,11 +37,25 @@ public sealed class SegmentBatch
         _used += segment.Length;
     }
 
-    /// <summary>Empties the batch and returns it to the pool; the caller must not touch it afterwards.</summary>
+    /// <summary>Empties the batch and gives it back to its pool; the caller must not touch it afterwards.</summary>
     public void Release()
     {
         Count = 0;
         _used = 0;
-        if (Pool.Count < PoolLimit) Pool.Enqueue(this);
+        _home.Return(this);
+    }
+
+    /// <summary>Batches of one receiver (one device's thread rents, subflows on any thread give back).</summary>
+    public sealed class Pool(int limit = 64)
+    {
+        private readonly ConcurrentQueue<SegmentBatch> _free = new();
+
+        /// <summary>An empty batch, a pooled one when there is one.</summary>
+        public SegmentBatch Rent() => _free.TryDequeue(out var batch) ? batch : new SegmentBatch(this);
+
+        internal void Return(SegmentBatch batch)
+        {
+            if (_free.Count < limit) _free.Enqueue(batch);
+        }
     }
 }
