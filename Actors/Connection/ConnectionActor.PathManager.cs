@@ -106,13 +106,23 @@ public sealed partial class ConnectionActor
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
     }
 
+    // Joins that came before the initial subflow reported the handshake done: the peer sends its join only once its
+    // side is established, but here the join (interface, manager) and the initial subflow's third ACK travel different
+    // actors and may arrive in either order. A kernel server has processed the third ACK first; so do we, by waiting.
+    private List<JoinRequest>? _earlyJoins;
+
     /// <summary>
     /// A peer's MP_JOIN SYN with our token: accepted within the subflow limit once the connection is established and
-    /// not fallen back (RFC 8684 3.2), else refused with RST.
+    /// not fallen back (RFC 8684 3.2), else refused with RST. One that comes before the initial subflow is up waits for it.
     /// </summary>
     private void OnJoinRequest(JoinRequest request)
     {
         var syn = request.Syn;
+        if (_core is null && !_fallback && !_subflowsClosing)
+        {
+            (_earlyJoins ??= []).Add(request);
+            return;
+        }
         if (_core is null || _fallback || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
         {
             _log.Info("connection {0:x8}: MP_JOIN from {1} refused (established {2}, fallback {3}, subflows {4} of {5})", _localToken, syn.Key,
@@ -139,5 +149,17 @@ public sealed partial class ConnectionActor
         foreach (var ep in Settings.PathManager.Endpoints)
             if (IpAddressBytes.From(ep.Address).Equals(route.Address)) return (byte)ep.Id;
         return 0;
+    }
+
+    /// <summary>The joins that waited for the initial subflow, answered now that it is up (or refused, when it never will be).</summary>
+    private void AnswerEarlyJoins()
+    {
+        if (_earlyJoins is not { } early) return;
+        _earlyJoins = null;
+        foreach (var join in early)
+        {
+            if (_core is null) join.Syn.Interface.Tell(new RefuseSubflow(join.Syn.Key, join.Syn.Syn));
+            else OnJoinRequest(join);
+        }
     }
 }

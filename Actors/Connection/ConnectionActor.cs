@@ -106,6 +106,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>LIA or OLIA: every subflow hears of the others' windows and RTTs (RFC 6356 couples them).</summary>
     private bool _coupled => _start.CongestionControl is CongestionControlKind.Lia or CongestionControlKind.Olia;
 
+    protected override void PostStop() => AnswerEarlyJoins();
+
     protected override void PreStart()
     {
         if (_start.Client)
@@ -278,6 +280,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var connected = new TcpMsg.Connected(ToEndPoint(up.Key.RemoteAddress, up.Key.RemotePort), ToEndPoint(up.Key.LocalAddress, up.Key.LocalPort));
             if (_start.Commander is { } commander) commander.Tell(connected, Self);
             else _start.BindHandler?.Tell(connected, Self);
+            AnswerEarlyJoins();
         }
         else
         {
