@@ -1,9 +1,13 @@
-using System.Diagnostics;
+using Akka.Actor;
 
 namespace MptcpActors.Actors;
 
-/// <summary>Monotonic nanoseconds for protocol cores run by actors (the simulator has its own virtual clock).</summary>
+/// <summary>
+/// Monotonic nanoseconds for protocol cores run by actors, read from their ActorSystem's scheduler: real time
+/// normally, virtual time when a <see cref="Sim.VirtualTimeDriver"/> runs the system (the simulator without actors
+/// has its own virtual clock).
+/// </summary>
 public static class MonotonicClock
 {
-    public static long NowNs => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+    public static long NowNs(IScheduler scheduler) => scheduler.MonotonicClock.Ticks * 100;
 }

@@ -52,6 +52,8 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     private sealed class RetryNeighbors
     {
         public static readonly RetryNeighbors Instance = new();
@@ -83,7 +85,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 Transmit(s.Key, s.Segment);
                 break;
             case RetryNeighbors:
-                foreach (var hop in _neighbors.DueRetries(MonotonicClock.NowNs).ToList()) Emit(_responder.Request(hop));
+                foreach (var hop in _neighbors.DueRetries(NowNs).ToList()) Emit(_responder.Request(hop));
                 break;
             case SubflowStopped stopped:
                 if (_subflows.Remove(stopped.Key, out var actor)) _keys.Remove(actor);
@@ -160,7 +162,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     }
 
     private SubflowStart NewStart(TcpFlowKey key) =>
-        new(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, MonotonicClock.NowNs),
+        new(key, Self, _options, _setup.Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort, NowNs),
             _setup.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort)) { Link = _link };
 
     private void Bind(TcpMsg.Bind b)
@@ -243,7 +245,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         var remoteLength = key.RemoteAddress.CopyTo(remoteBytes);
         var remote = key.RemoteAddress;
         if (_setup.NextHop(remote) is not { } hop) return; // no route: lost like on a wire
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         var mac = _setup.StaticNeighbor?.Invoke(hop) ?? _neighbors.Lookup(hop, now);
         var n = TcpFraming.Wrap(_frame, _setup.Mac, mac ?? new byte[6], localBytes[..localLength], remoteBytes[..remoteLength], segmentLength, _ipId++);
         if (mac is not null)
@@ -257,7 +259,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     private void Learn(IpAddressBytes ip, byte[] mac)
     {
         _link?.Learned(ip, mac);
-        foreach (var waiting in _neighbors.Learn(ip, mac, MonotonicClock.NowNs))
+        foreach (var waiting in _neighbors.Learn(ip, mac, NowNs))
         {
             mac.CopyTo(waiting, 0);
             Emit(waiting);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using MptcpActors.Actors.Interface;
 using MptcpActors.Transport.Devices;
@@ -7,17 +6,17 @@ using MptcpActors.Transport.Sim;
 namespace MptcpActors.Actors.Sim;
 
 /// <summary>
-/// Owns a <see cref="SimNetwork"/> and runs it in step with real time, so actors (interfaces, subflows) can use the
-/// simulated links as devices: frames arrive as <see cref="FrameOut"/> messages and leave as <see cref="FrameIn"/>.
-/// All simulator state is touched only by this actor. (Protocol tests that need virtual time drive the simulator
-/// directly, without actors.)
+/// Owns a <see cref="SimNetwork"/> and runs it in step with the ActorSystem scheduler's clock (real time, or virtual
+/// time under a <see cref="VirtualTimeDriver"/>), so actors (interfaces, subflows) can use the simulated links as
+/// devices: frames arrive as <see cref="FrameOut"/> messages and leave as <see cref="FrameIn"/>.
+/// All simulator state is touched only by this actor.
 /// </summary>
 public sealed class SimNetworkActor : UntypedActor, IWithTimers
 {
     private readonly SimNetwork _net;
     private readonly TimeSpan _tick;
-    private readonly Stopwatch _clock = new();
     private readonly long _startNs;
+    private TimeSpan _startClock;
 
     public SimNetworkActor(SimNetwork net, TimeSpan tick)
     {
@@ -38,18 +37,24 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
+    /// <summary>Runs the network up to the clock's now (the virtual-time driver sends it when a frame is due).</summary>
+    public sealed class CatchUp
+    {
+        public static readonly CatchUp Instance = new();
+    }
+
     protected override void PreStart()
     {
-        _clock.Start();
+        _startClock = Context.System.Scheduler.MonotonicClock;
         Timers.StartPeriodicTimer("tick", Tick.Instance, _tick);
     }
 
     protected override void OnReceive(object message)
     {
-        CatchUp();
+        RunToNow();
         switch (message)
         {
-            case Tick:
+            case Tick or CatchUp:
                 break;
             case FrameOut f:
                 Port(f.Port).Transmit(f.Frame);
@@ -66,7 +71,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         }
     }
 
-    private void CatchUp() => _net.Scheduler.RunUntil(_startNs + _clock.Elapsed.Ticks * 100);
+    private void RunToNow() => _net.Scheduler.RunUntil(_startNs + (Context.System.Scheduler.MonotonicClock - _startClock).Ticks * 100);
 
     /// <summary>Ports are named "host/link".</summary>
     private SimPort Port(string name)

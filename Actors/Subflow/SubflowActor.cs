@@ -28,11 +28,13 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
     private readonly Transport.Devices.IFrameBatch? _batch;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
-    private bool _peerClosedBeforeRegister;
+    // The peer's FIN waits for the handler to have registered and read everything before it (SuspendReading).
+    private bool _peerClosedWaiting;
+    private bool _readingSuspended;
     private PendingWrite? _pending;
     private IActorRef? _closeCommander;
     private TcpMsg.CloseCommand? _closeCommand;
@@ -47,6 +49,18 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         _local = new byte[start.Key.LocalAddress.Length];
         start.Key.LocalAddress.CopyTo(_local);
         _batch = start.Link?.CreateBatch();
+        _log = SubflowLog(Context, start);
+    }
+
+    /// <summary>Structured: every event of a subflow carries its 4-tuple and, in an MPTCP connection, the connection's token.</summary>
+    private static ILoggingAdapter SubflowLog(IActorContext context, SubflowStart start)
+    {
+        var log = context.GetLogger()
+            .WithContext("LocalAddress", start.Key.LocalAddress.ToString())
+            .WithContext("LocalPort", start.Key.LocalPort)
+            .WithContext("RemoteAddress", start.Key.RemoteAddress.ToString())
+            .WithContext("RemotePort", start.Key.RemotePort);
+        return start.Mptcp is { } m ? log.WithContext("MptcpToken", Transport.Crypto.MptcpCrypto.Token(m.LocalKey).ToString("x8")) : log;
     }
 
     protected override bool AroundReceive(Receive receive, object message)
@@ -63,6 +77,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
+
     public static Props Props(SubflowStart start) => Akka.Actor.Props.Create(() => new SubflowActor(start));
 
     private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
@@ -77,7 +93,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void PreStart()
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         var k = _start.Key;
         if (_start.Mptcp is { } setup) StartMptcp(setup, client: _start.Syn is null);
         var options = _start.Mptcp?.CongestionControl is { } cc ? _start.Options with { CongestionControl = cc } : _start.Options;
@@ -118,7 +134,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         {
             // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this path.
             if (_mptcp is not null) _mptcp.FastCloseOnReset = true;
-            _core.Abort(MonotonicClock.NowNs);
+            _core.Abort(NowNs);
         }
         _batch?.Flush();
         _batch?.Dispose();
@@ -127,7 +143,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     protected override void OnReceive(object message)
     {
-        var now = MonotonicClock.NowNs;
+        var now = NowNs;
         switch (message)
         {
             case SegmentBatch b:
@@ -149,7 +165,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 break;
             case TimerFired:
                 _timerAt = long.MaxValue;
-                _core.OnTimer(now);
+                if (_mptcp is { } h && h.FailResponseOverdue(now)) _core.Abort(now);
+                else _core.OnTimer(now);
                 break;
             case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
@@ -157,12 +174,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
                 Context.Watch(r.Handler);
-                Deliver(now);
-                if (_peerClosedBeforeRegister)
-                {
-                    _peerClosedBeforeRegister = false;
-                    PeerClosed();
-                }
+                DeliverThenPeerClosed(now);
+                break;
+            case TcpMsg.SuspendReading when _mptcp is null:
+                _readingSuspended = true;
+                break;
+            case TcpMsg.ResumeReading when _mptcp is null:
+                _readingSuspended = false;
+                DeliverThenPeerClosed(now);
                 break;
             case TcpMsg.Write w:
                 if (_pending is not null || _closeCommand is not null)
@@ -214,9 +233,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         }
     }
 
+    private void DeliverThenPeerClosed(long now)
+    {
+        Deliver(now);
+        if (!_peerClosedWaiting || _handler is null || _readingSuspended) return;
+        _peerClosedWaiting = false;
+        PeerClosed();
+    }
+
     private void Deliver(long now)
     {
-        if (_handler is null || _core.Readable == 0) return;
+        if (_handler is null || _readingSuspended || _core.Readable == 0) return;
         var data = new byte[_core.Readable];
         var n = _core.Read(data, now);
         _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
@@ -246,11 +273,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             Context.Stop(Self);
             return;
         }
-        var at = _core.NextDeadlineNs;
+        var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
-        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks(Math.Max(0, at - MonotonicClock.NowNs) / 100));
+        // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
+        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.
@@ -282,12 +310,12 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     void ITcpEvents.OnDataReadable()
     {
-        if (_mptcp is null) Deliver(MonotonicClock.NowNs);
+        if (_mptcp is null) Deliver(NowNs);
     }
 
     void ITcpEvents.OnAcknowledged(long bytes)
     {
-        if (_mptcp is null) PushWrites(MonotonicClock.NowNs);
+        if (_mptcp is null) PushWrites(NowNs);
     }
 
     void ITcpEvents.OnPeerClosed()
@@ -301,18 +329,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 return;
             }
             // The peer closed this subflow (not the data stream: that is DATA_FIN's): close our side once our data is out.
-            _core.Shutdown(MonotonicClock.NowNs);
+            _core.Shutdown(NowNs);
             return;
         }
-        Deliver(MonotonicClock.NowNs);
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
-        if (_handler is null && _closeCommand is null)
-        {
-            _peerClosedBeforeRegister = true;
-            return;
-        }
-        PeerClosed();
+        // One that comes while reading is suspended waits for the data before it to be read.
+        if (_closeCommand is null) _peerClosedWaiting = true;
+        DeliverThenPeerClosed(NowNs);
     }
 
     private void PeerClosed()
@@ -324,7 +348,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _handler?.Tell(TcpMsg.PeerClosed.Instance);
             return;
         }
-        _core.Shutdown(MonotonicClock.NowNs);
+        _core.Shutdown(NowNs);
         ReportClosed(TcpMsg.PeerClosed.Instance);
     }
 

@@ -2,8 +2,11 @@ using System.CommandLine;
 using System.Text;
 using MptcpActors.Cli;
 using MptcpActors.Cli.Demo;
+using MptcpActors.Cli.Failover;
 using MptcpActors.Cli.Decode;
+using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
+using MptcpActors.Cli.Proxy;
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 Console.SetOut(stdout);
@@ -11,8 +14,11 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
 {
     DemoCommand.Create(),
     DecodeCommand.Create(),
+    FailoverCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
+    ProxyCommand.Create(),
+    InfoCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;

@@ -37,7 +37,7 @@ internal static class RawSendCeiling
         {
             try
             {
-                EnterNetworkNamespace(net.EngineNs);
+                NetworkNamespace.Enter(net.EngineNs);
                 using var device = new AfPacketDevice(net.EngineIf);
                 var frame = BuildFrame(device.MacAddress, Convert.FromHexString(net.KernelMac.Replace(":", "")), net.EngineIp, net.KernelIp);
                 result = batched ? Run(net, device, frame, duration, true) : Run(net, device, frame, duration, false);
@@ -117,22 +117,6 @@ internal static class RawSendCeiling
         return f;
     }
 
-    private const int CloneNewNet = 0x40000000;
-
-    private static void EnterNetworkNamespace(string name)
-    {
-        var fd = open($"/run/netns/{name}", 0x80000 /* O_RDONLY | O_CLOEXEC */);
-        if (fd < 0) throw new InvalidOperationException($"open /run/netns/{name}: errno {Marshal.GetLastPInvokeError()}");
-        try
-        {
-            if (setns(fd, CloneNewNet) != 0) throw new InvalidOperationException($"setns {name}: errno {Marshal.GetLastPInvokeError()}");
-        }
-        finally
-        {
-            close(fd);
-        }
-    }
-
     private static double ThreadCpuSeconds()
     {
         // CLOCK_THREAD_CPUTIME_ID = 3
@@ -145,15 +129,6 @@ internal static class RawSendCeiling
         public long Seconds;
         public long Nanoseconds;
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPStr)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setns(int fd, int nstype);
-
-    [DllImport("libc")]
-    private static extern int close(int fd);
 
     [DllImport("libc")]
     private static extern int clock_gettime(int clock, out TimeSpec ts);

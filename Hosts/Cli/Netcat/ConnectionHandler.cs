@@ -7,9 +7,8 @@ using TcpMsg = Akka.IO.Tcp;
 namespace MptcpActors.Cli.Netcat;
 
 /// <summary>
-/// One netcat-style connection: what arrives goes to stdout (or back, with --echo: one write at a time, with an ack,
-/// what arrives meanwhile gathered for the next, since a write while one is pending fails); stdin is sent with write
-/// acks as backpressure; end of stdin half-closes; the connection ends when both directions are closed and its report came:
+/// One netcat-style connection: what arrives goes to stdout (or back, with --echo); stdin is sent with write acks as
+/// backpressure; end of stdin half-closes; the connection ends when both directions are closed and its report came:
 /// <see cref="ConnectionFinished"/> from an MPTCP connection (fallen back or not), <see cref="SubflowFinished"/> from a
 /// plain TCP one (--plain), taken as a connection of one subflow.
 /// </summary>
@@ -23,15 +22,14 @@ public sealed class ConnectionHandler : ReceiveActor
         public static readonly WriteAck Instance = new();
     }
 
-    private sealed class EchoAck : TcpMsg.Event
-    {
-        public static readonly EchoAck Instance = new();
-    }
-
     private readonly IActorRef _owner;
     private readonly bool _echo;
     private readonly Stream? _stdout;
     private readonly SemaphoreSlim? _stdinCredit;
+    // --echo: what came in and waits to go back, one Write (with ack) at a time; reading pauses while much waits.
+    private readonly ReadingThrottle _echoThrottle = new(1 << 20, 1 << 18);
+    private readonly Queue<ByteString> _echoQueue = new();
+    private bool _echoWriting;
     private IActorRef _connection = ActorRefs.Nobody;
     private bool _peerClosed;
     private bool _stdinDone;
@@ -42,8 +40,6 @@ public sealed class ConnectionHandler : ReceiveActor
     private ConnectionFinished? _stats;
     private bool _finished;
     private bool _clean;
-    private ByteString _echoWaiting = ByteString.Empty;
-    private bool _echoWriting;
 
     public ConnectionHandler(IActorRef owner, bool echo, Stream? stdout, SemaphoreSlim? stdinCredit)
     {
@@ -62,9 +58,9 @@ public sealed class ConnectionHandler : ReceiveActor
             _in += r.Data.Count;
             if (_echo)
             {
-                _echoWaiting = _echoWaiting.Concat(r.Data);
-                _out += r.Data.Count;
-                if (!_echoWriting) EchoNext();
+                _echoQueue.Enqueue(r.Data);
+                _echoThrottle.Took(_connection, r.Data.Count);
+                EchoNext();
             }
             else if (_stdout is not null)
             {
@@ -77,12 +73,14 @@ public sealed class ConnectionHandler : ReceiveActor
             _out += c.Length;
             _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(c.Data, 0, c.Length), WriteAck.Instance));
         });
-        Receive<WriteAck>(_ => _stdinCredit?.Release());
-        Receive<EchoAck>(_ =>
+        Receive<WriteAck>(_ =>
         {
+            _stdinCredit?.Release();
+            if (!_echo) return;
             _echoWriting = false;
-            if (_echoWaiting.Count > 0) EchoNext();
-            else CloseIfDone();
+            _echoThrottle.PassedOn(_connection, _echoQueue.Dequeue().Count);
+            EchoNext();
+            CloseIfDone();
         });
         Receive<StdinEnd>(_ =>
         {
@@ -117,23 +115,25 @@ public sealed class ConnectionHandler : ReceiveActor
         });
         Receive<SubflowFinished>(s =>
         {
-            _stats = new ConnectionFinished(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s]);
+            _stats = StatsJson.AsConnection(s);
             Finish();
         });
     }
 
     private void EchoNext()
     {
+        if (_echoWriting || _echoQueue.Count == 0) return;
         _echoWriting = true;
-        _connection.Tell(TcpMsg.Write.Create(_echoWaiting, EchoAck.Instance));
-        _echoWaiting = ByteString.Empty;
+        var data = _echoQueue.Peek();
+        _out += data.Count;
+        _connection.Tell(TcpMsg.Write.Create(data, WriteAck.Instance));
     }
 
     private void CloseIfDone()
     {
-        // Half close as netcat does: end of our input (or of what there is to echo) sends FIN; the connection ends once
-        // the peer's FIN came too.
-        if (!_stdinDone || _closing || _echoWriting) return;
+        // Half close as netcat does: end of our input (with --echo: the peer's FIN, once all is echoed) sends FIN; the
+        // connection ends once the peer's FIN came too.
+        if (!_stdinDone || _closing || _echoQueue.Count > 0) return;
         _closing = true;
         _connection.Tell(_peerClosed ? TcpMsg.Close.Instance : TcpMsg.ConfirmedClose.Instance);
     }

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using Akka.Configuration;
+using MptcpActors.Transport.Sim;
+
+namespace MptcpActors.Actors.Sim;
+
+/// <summary>
+/// Runs an ActorSystem and a simulated network together in virtual time, on the calling thread: every actor runs
+/// until all are idle, then the clock jumps to the next thing due (an actor timer or a frame arriving on a simulated
+/// link). A minute of traffic takes as long as the CPU needs for it, not a minute, and the same seed gives the same
+/// run. The system must be created with <see cref="Config"/>; the network is run by a <see cref="SimNetworkActor"/>
+/// created before time first moves.
+/// </summary>
+public sealed class VirtualTimeDriver
+{
+    /// <summary>Puts the system's scheduler and user actors in virtual time; the loggers keep a real dispatcher so that the system can start.</summary>
+    public static Config Config { get; } = ConfigurationFactory.ParseString($$"""
+        akka.scheduler.implementation = "{{typeof(VirtualTimeScheduler).AssemblyQualifiedName}}"
+        akka.actor.default-dispatcher {
+          type = "{{typeof(VirtualTimeDispatcherConfigurator).AssemblyQualifiedName}}"
+          throughput = 100
+        }
+        akka.loggers-dispatcher = akka.actor.internal-dispatcher
+        """);
+
+    private const int MaxStepsAtOneInstant = 100_000;
+
+    private readonly VirtualTimeScheduler _scheduler;
+    private readonly VirtualTimeDispatcher _dispatcher;
+    private SimNetwork? _network;
+    private IActorRef _simActor = ActorRefs.Nobody;
+    private long _networkOffsetNs;
+
+    public VirtualTimeDriver(ActorSystem system)
+    {
+        _scheduler = system.Scheduler as VirtualTimeScheduler
+                     ?? throw new ArgumentException("the ActorSystem was not created with VirtualTimeDriver.Config (its scheduler is not virtual)", nameof(system));
+        _dispatcher = system.Dispatchers.DefaultGlobalDispatcher as VirtualTimeDispatcher
+                      ?? throw new ArgumentException("the ActorSystem was not created with VirtualTimeDriver.Config (its default dispatcher is not virtual)", nameof(system));
+        System = system;
+    }
+
+    public ActorSystem System { get; }
+
+    /// <summary>Virtual time since the system started.</summary>
+    public TimeSpan Now => _scheduler.Now;
+
+    /// <summary>The network <paramref name="simActor"/> runs: the driver wakes it whenever a frame is due.</summary>
+    public void Attach(SimNetwork network, IActorRef simActor)
+    {
+        _network = network;
+        _simActor = simActor;
+        _networkOffsetNs = Now.Ticks * 100 - network.NowNs;
+    }
+
+    /// <summary>Runs every actor until all are idle, without moving the clock.</summary>
+    public void RunUntilIdle() => _dispatcher.RunUntilIdle();
+
+    /// <summary>
+    /// Runs until <paramref name="done"/> holds (checked whenever all actors are idle) or the clock reaches
+    /// <paramref name="limit"/>; <paramref name="progress"/> is called at each idle moment. True when done.
+    /// </summary>
+    public bool RunUntil(Func<bool> done, TimeSpan limit, Action<TimeSpan>? progress = null)
+    {
+        var stuckAt = TimeSpan.MinValue;
+        var stuckSteps = 0;
+        while (true)
+        {
+            RunUntilIdle();
+            // Actors that keep waking each other at one instant would hold virtual time still forever.
+            stuckSteps = Now == stuckAt ? stuckSteps + 1 : 0;
+            stuckAt = Now;
+            if (stuckSteps > MaxStepsAtOneInstant)
+                throw new InvalidOperationException($"virtual time is stuck at {Now}: {MaxStepsAtOneInstant} wake-ups without it moving (a timer re-armed for now?)");
+            progress?.Invoke(Now);
+            if (done()) return true;
+            var next = NextDue();
+            if (next is not { } at || at > limit)
+            {
+                if (Now < limit) _scheduler.AdvanceTo(limit);
+                RunUntilIdle();
+                return done();
+            }
+            _scheduler.AdvanceTo(at);
+            if (_network is not null) _simActor.Tell(SimNetworkActor.CatchUp.Instance);
+        }
+    }
+
+    /// <summary>Runs for <paramref name="duration"/> of virtual time.</summary>
+    public void RunFor(TimeSpan duration) => RunUntil(() => false, Now + duration);
+
+    /// <summary>Terminates the system, running it until its shutdown (which may exchange messages and wait on timers) is over.</summary>
+    public void Shutdown(TimeSpan limit)
+    {
+        var terminated = System.Terminate();
+        var until = Now + limit;
+        RunUntil(() => terminated.IsCompleted, until);
+        // Parts of the shutdown finish on other threads (task continuations): give them real time too.
+        var wall = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!terminated.IsCompleted && DateTime.UtcNow < wall)
+        {
+            RunUntilIdle();
+            Thread.Sleep(1);
+        }
+    }
+
+    private TimeSpan? NextDue()
+    {
+        var timer = _scheduler.NextDue;
+        if (_network is null || !_network.Scheduler.TryPeekNextTime(out var frameNs)) return timer;
+        var frame = TimeSpan.FromTicks((frameNs + _networkOffsetNs + 99) / 100);
+        return timer is { } t && t < frame ? t : frame;
+    }
+}

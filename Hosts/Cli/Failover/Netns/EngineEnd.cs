@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Stack;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Tcp;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Cli.Failover.Netns;
+
+/// <summary>
+/// The engine's end on real interfaces: this command's own <c>mptcp connect</c> or <c>mptcp listen</c> run inside the
+/// end's namespace (the engine owns its addresses there), with the harness writing the seeded bytes to its stdin and
+/// reading what arrives from its stdout, hashing both and noting stalls as <see cref="TrafficEnd"/> does; its
+/// <c>--stats</c> file gives the subflows at the end.
+/// </summary>
+public sealed class EngineEnd : IRunEnd
+{
+    private readonly Process _process;
+    private readonly string _stats;
+    private readonly bool _isClient;
+    private readonly Task _sending;
+    private readonly Task _receiving;
+    private readonly Task<string> _stderr;
+    private readonly IncrementalHash _sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _receivedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<(long From, long To)> _gaps = [];
+    private long _sent, _received, _lastByte;
+
+    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir, bool signal)
+    {
+        _isClient = isClient;
+        _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
+        var config = Path.Combine(workDir, "engine.conf");
+        File.WriteAllText(config, $"mptcp.congestion-control = {Actors.Configuration.SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}\n");
+        var args = new List<string> { "netns", "exec", ns };
+        args.AddRange(Self());
+        args.Add(isClient ? "connect" : "listen");
+        foreach (var p in paths)
+        {
+            var (own, far) = isClient ? (p.ClientIp, p.ServerIp) : (p.ServerIp, p.ClientIp);
+            args.AddRange(["--iface", $"{(isClient ? p.ClientIf : p.ServerIf)}={own}/24" + (p.Index > 0 ? $",gw={far}" : "")]);
+        }
+        if (isClient && !signal)
+            foreach (var p in paths.Skip(1))
+                args.AddRange(["--endpoint", $"{p.ClientIp},subflow" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
+        if (!isClient && signal)
+            foreach (var p in paths.Skip(1))
+                args.AddRange(["--endpoint", $"{p.ServerIp},signal" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
+        var n = Math.Max(2, paths.Count - 1).ToString(CultureInfo.InvariantCulture);
+        args.AddRange(["--limits", $"subflows={n},add-addr-accepted={n}", "--scheduler", Actors.Configuration.SettingNames.Schedulers.NameOf(scenario.Scheduler),
+            "--config", config, "--stats", _stats]);
+        if (isClient) args.AddRange([paths[0].ServerIp, port.ToString(CultureInfo.InvariantCulture)]);
+        else args.AddRange(["--port", port.ToString(CultureInfo.InvariantCulture)]);
+        var psi = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the engine");
+        _stderr = _process.StandardError.ReadToEndAsync();
+        _sending = Task.Run(() => Send(send));
+        _receiving = Task.Run(Receive);
+    }
+
+    public bool Exited => _process.HasExited;
+
+    /// <summary>This command as a process: the apphost, or dotnet and the assembly.</summary>
+    private static IEnumerable<string> Self()
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(EngineEnd).Assembly.Location] : [host];
+    }
+
+    private void Send(SendPlan? plan)
+    {
+        var stdin = _process.StandardInput.BaseStream;
+        try
+        {
+            if (plan is null) return;
+            var random = new Random(plan.Seed);
+            var chunk = new byte[plan.RateBps is null ? 65536 : 8192];
+            var start = Stopwatch.GetTimestamp();
+            while (true)
+            {
+                var elapsed = Stopwatch.GetElapsedTime(start);
+                if (plan.Bytes is { } total && _sent >= total) break;
+                if (plan.Duration is { } d && elapsed >= d) break;
+                var k = (int)Math.Min(chunk.Length, plan.Bytes is { } t ? t - _sent : long.MaxValue);
+                if (plan.RateBps is { } rate)
+                {
+                    var due = TimeSpan.FromSeconds(_sent * 8 / rate) - elapsed;
+                    if (due > TimeSpan.Zero) Thread.Sleep(due);
+                }
+                random.NextBytes(chunk.AsSpan(0, k));
+                _sentHash.AppendData(chunk, 0, k);
+                stdin.Write(chunk, 0, k);
+                stdin.Flush();
+                _sent += k;
+            }
+        }
+        catch (IOException)
+        {
+            // the engine exited (its error is on its stderr)
+        }
+        finally
+        {
+            try { stdin.Close(); }
+            catch (IOException) { }
+        }
+    }
+
+    private void Receive()
+    {
+        var stdout = _process.StandardOutput.BaseStream;
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = stdout.Read(buffer)) > 0)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (_received > 0 && Stopwatch.GetElapsedTime(_lastByte, now) >= TimeSpan.FromMilliseconds(1)) _gaps.Add((_lastByte, now));
+            _lastByte = now;
+            _received += n;
+            _receivedHash.AppendData(buffer, 0, n);
+        }
+    }
+
+    public void WaitForExit(TimeSpan timeout)
+    {
+        _process.WaitForExit(timeout);
+        if (_process.HasExited) Task.WaitAll([_sending, _receiving], TimeSpan.FromSeconds(10));
+    }
+
+    public (EndResult? Result, string? Error) Result(long startTimestamp)
+    {
+        if (!_process.HasExited) return (null, "the engine's end did not finish");
+        var error = _process.ExitCode == 0 ? null : $"the engine's end exited with {_process.ExitCode}: {_stderr.Result.Trim().Split('\n').LastOrDefault()}";
+        TimeSpan At(long ts) => ts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startTimestamp, ts);
+        return (new EndResult(_isClient, _sent, Convert.ToHexString(_sentHash.GetHashAndReset()), _received, Convert.ToHexString(_receivedHash.GetHashAndReset()),
+            At(_lastByte), _gaps.Select(g => new DeliveryGap(At(g.From), At(g.To))).ToList(), ReadStats(), error), error);
+    }
+
+    private ConnectionFinished? ReadStats()
+    {
+        if (!File.Exists(_stats)) return null;
+        var json = JsonDocument.Parse(File.ReadAllText(_stats)).RootElement;
+        var c = json.GetProperty("connection");
+        var subflows = json.GetProperty("subflows").EnumerateArray().Select(s => new SubflowFinished(
+            new TcpFlowKey(Address(s, "local_address"), (ushort)s.GetProperty("local_port").GetInt32(), Address(s, "remote_address"), (ushort)s.GetProperty("remote_port").GetInt32()),
+            s.GetProperty("bytes_sent").GetInt64(), s.GetProperty("bytes_received").GetInt64(), s.GetProperty("retransmitted_bytes").GetInt64(),
+            s.GetProperty("srtt_ms").GetDouble(), TcpCloseReason.Closed) { Backup = s.GetProperty("backup").GetBoolean() }).ToList();
+        return new ConnectionFinished(null, null, c.GetProperty("fallback").GetBoolean(), c.GetProperty("checksum").GetBoolean(), c.GetProperty("bytes_sent").GetInt64(),
+            c.GetProperty("bytes_received").GetInt64(), c.GetProperty("reinjected_bytes").GetInt64(), subflows);
+    }
+
+    private static IpAddressBytes Address(JsonElement s, string name) => IpAddressBytes.From(IPAddress.Parse(s.GetProperty(name).GetString()!));
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}

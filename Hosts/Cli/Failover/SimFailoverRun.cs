@@ -1,0 +1,134 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.Sim;
+using MptcpActors.Actors.Tcp.Congestion;
+using MptcpActors.Transport.Sim;
+using MptcpActors.Transport.Wire.Mptcp;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Cli.Failover;
+
+/// <summary>
+/// Runs a scenario on the simulated network in virtual time, the engine on both ends (<see cref="SimTwoNodes"/> under a
+/// <see cref="VirtualTimeDriver"/>): path i joins client 10.0.i+1.1 and server 10.0.i+1.2; the client connects over the
+/// first path and opens a subflow from each other path's address (a backup one where the path says so). The faults
+/// are events of the simulator at their exact virtual times (time 0 is the client's connect).
+/// </summary>
+public static class SimFailoverRun
+{
+    public const ushort Port = 5201;
+    public static readonly TimeSpan Bucket = TimeSpan.FromMilliseconds(100);
+
+    public static FailoverOutcome Run(Scenario scenario, Action<TimeSpan, long>? progress = null)
+    {
+        var config = VirtualTimeDriver.Config.WithFallback(ConfigurationFactory.ParseString(
+            "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-actor-system-terminate = off"));
+        var system = ActorSystem.Create("failover", config);
+        var driver = new VirtualTimeDriver(system);
+        var paths = scenario.Paths.Select((p, i) => new SimPath(p.Name, Address($"10.0.{i + 1}.1"), Address($"10.0.{i + 1}.2"), 24, p.Link)).ToList();
+        var nodes = new SimTwoNodes(system, paths, Settings(scenario, paths, client: true), Settings(scenario, paths, client: false), scenario.Seed);
+        driver.Attach(nodes.Network, nodes.Sim);
+        var trace = nodes.Network.EnableTrace(Bucket.Ticks * 100);
+        var ends = new RunEnds();
+        foreach (var fault in scenario.Faults) Schedule(nodes, paths, fault, ends);
+
+        var traffic = scenario.Traffic;
+        var seed = (int)(scenario.Seed % int.MaxValue);
+        nodes.Peer.Tell(new TcpMsg.Bind(system.ActorOf(Props.Create(() => new TrafficListener(SendPlan.For(traffic, traffic.Downloads, seed + 1), ends))),
+            new IPEndPoint(IPAddress.Any, Port)));
+        driver.RunUntilIdle();
+        var client = system.ActorOf(Props.Create(() => new TrafficEnd(true, SendPlan.For(traffic, traffic.Uploads, seed), ends)));
+        nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(paths[0].PeerAddress.ToIPAddress(), Port), options:
+        [
+            new MptcpSocketOptions.Scheduler(scenario.Scheduler.ToKind()),
+            new MptcpSocketOptions.CongestionControl(scenario.CongestionControl.ToKind()),
+        ]), client);
+        var limit = Limit(scenario);
+        var done = driver.RunUntil(() => ends.Results.Count >= 2, limit, now => progress?.Invoke(now, 0));
+        var outcome = FailoverAnalysis.Build(scenario, ends.Results, Series(scenario, nodes.Network, trace),
+            key => PathOf(paths, key.LocalAddress) ?? PathOf(paths, key.RemoteAddress) ?? key.ToString(),
+            done ? null : $"the transfer did not finish within {limit.TotalSeconds:F0} s of simulated time");
+        driver.Shutdown(TimeSpan.FromSeconds(30));
+        return outcome;
+    }
+
+    /// <summary>How long a run may take: a tenth of the summed rate for the bytes (or the duration), past the last fault, plus a minute.</summary>
+    public static TimeSpan Limit(Scenario scenario)
+    {
+        var traffic = scenario.Traffic;
+        var sending = traffic.Duration
+                      ?? TimeSpan.FromSeconds(traffic.Bytes!.Value * 8.0 / Math.Min(traffic.RateBps ?? double.MaxValue, scenario.Paths.Sum(p => p.RateBps) / 10));
+        var lastFault = scenario.Faults.Select(f => f.At).DefaultIfEmpty().Max();
+        return (sending > lastFault ? sending : lastFault) + TimeSpan.FromMinutes(1);
+    }
+
+    private static MptcpSettings Settings(Scenario scenario, IReadOnlyList<SimPath> paths, bool client)
+    {
+        // Akka's HOCON reads "[ ]" as a list of one empty value, so a node without endpoints gets no list at all.
+        var endpoints = client && scenario.Paths.Count > 1
+            ? "mptcp.path-manager.endpoints = [" + string.Join(", ", scenario.Paths.Skip(1).Select((p, i) =>
+                $"{{ address = {paths[i + 1].LocalAddress}, flags = [subflow{(p.Backup ? ", backup" : "")}] }}")) + "]"
+            : "";
+        return MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString($$"""
+            {{endpoints}}
+            mptcp.path-manager.limits.subflows = {{Math.Max(2, scenario.Paths.Count - 1)}}
+            mptcp.scheduler = {{SettingNames.Schedulers.NameOf(scenario.Scheduler)}}
+            mptcp.congestion-control = {{SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}}
+            """)));
+    }
+
+    private static void Schedule(SimTwoNodes nodes, IReadOnlyList<SimPath> paths, ScenarioFault fault, RunEnds ends)
+    {
+        var path = paths.First(p => p.Name == fault.Path);
+        nodes.Network.At(fault.At.Ticks * 100, fault.Path, link =>
+        {
+            switch (fault.Action)
+            {
+                case FaultAction.Down: link.Down(); break;
+                case FaultAction.Up or FaultAction.Restore: link.Up(); break;
+                case FaultAction.Blackhole: link.Blackhole(); break;
+                case FaultAction.Set:
+                    link.SetParameters(Changed(link.AToB.Parameters, fault), Changed(link.BToA.Parameters, fault));
+                    if (fault.Backup is { } backup) ends.ClientConnection?.Tell(new SetBackup(path.LocalAddress, backup));
+                    break;
+            }
+        });
+    }
+
+    /// <summary>A link's parameters after a set fault (what it does not give stays).</summary>
+    internal static LinkParameters Changed(LinkParameters p, ScenarioFault f) => p with
+    {
+        RateBps = f.RateBps ?? p.RateBps,
+        Delay = f.Delay ?? p.Delay,
+        LossProbability = f.Loss ?? p.LossProbability,
+    };
+
+    /// <summary>Each path's throughput in the data's direction(s), from a trace of its link (A is the client's end).</summary>
+    internal static IReadOnlyList<PathSeries> Series(Scenario scenario, SimNetwork network, NetworkTrace trace) =>
+        scenario.Paths.Select(p =>
+        {
+            var link = network.GetLink(p.Name);
+            var directions = new List<LinkTrace>();
+            if (scenario.Traffic.Uploads) directions.Add(trace.For(link.AToB));
+            if (scenario.Traffic.Downloads) directions.Add(trace.For(link.BToA));
+            var count = directions.Max(d => d.Buckets.Count);
+            var t = new double[count];
+            var mbps = new double[count];
+            for (var i = 0; i < count; i++)
+            {
+                t[i] = Math.Round(i * Bucket.TotalSeconds, 3);
+                var bytes = directions.Sum(d => i < d.Buckets.Count ? d.Buckets[i].DeliveredBytes : 0);
+                mbps[i] = Math.Round(bytes * 8 / Bucket.TotalSeconds / 1e6, 3);
+            }
+            return new PathSeries(p.Name, t, mbps);
+        }).ToList();
+
+    private static string? PathOf(IReadOnlyList<SimPath> paths, IpAddressBytes address) =>
+        paths.FirstOrDefault(p => p.LocalAddress.Equals(address))?.Name;
+
+    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using MptcpActors.Cli.Failover;
+
+namespace MptcpActors.Cli.Tests;
+
+/// <summary>
+/// Every built-in failover scenario run as a user runs it (<c>mptcp failover --builtin NAME</c>, on the simulator in
+/// virtual time), its report.json checked against what the scenario implies: the data intact, no bytes on a path while
+/// it is down or blackholed, the longest stall after the first fault that takes a path away, a backup path carrying
+/// data only while the regular paths are unusable, and the same seed giving the same report.
+/// </summary>
+public class FailoverSimTests
+{
+    private static readonly string[] Fields =
+        ["scenario", "on", "completed", "sha256_match", "bytes", "duration_s", "max_gap_ms", "faults", "reinjected_bytes", "subflows", "series"];
+
+    public static TheoryData<string> Builtins() => new(BuiltinScenarios.All.Select(b => b.Name));
+
+    private static (JsonElement Report, string Dir) Run(string builtin, params string[] more)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"failover-test-{Guid.NewGuid():N}");
+        var r = MptcpProcess.Run(["failover", "--builtin", builtin, "--report", dir, .. more]);
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+        foreach (var file in new[] { "report.json", "throughput.svg", "summary.md" }) Assert.True(File.Exists(Path.Combine(dir, file)), file);
+        return (JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json"))).RootElement.Clone(), dir);
+    }
+
+    [Theory]
+    [MemberData(nameof(Builtins))]
+    public void Builtin_scenario_runs_as_the_scenario_implies(string name)
+    {
+        var scenario = ScenarioParser.Parse(BuiltinScenarios.Find(name)!.Hocon);
+        var (report, dir) = Run(name);
+        try
+        {
+            Assert.Equal(Fields, report.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(name, report.GetProperty("scenario").GetString());
+            Assert.True(report.GetProperty("completed").GetBoolean());
+            Assert.True(report.GetProperty("sha256_match").GetBoolean());
+            var series = report.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("path").GetString()!,
+                s => (T: s.GetProperty("t_s").EnumerateArray().Select(v => v.GetDouble()).ToArray(), Mbps: s.GetProperty("mbps").EnumerateArray().Select(v => v.GetDouble()).ToArray()));
+            Assert.Equal(scenario.Paths.Select(p => p.Name), series.Keys);
+            Assert.Equal(scenario.Faults.Count, report.GetProperty("faults").GetArrayLength());
+            var bucket = SimFailoverRun.Bucket.TotalSeconds;
+            var end = report.GetProperty("duration_s").GetDouble();
+
+            // Nothing arrives over a path while it is down or blackholed (buckets wholly inside the outage). A blackhole
+            // drops what is sent from then on: what was already queued or on the wire still arrives, at most a full
+            // queue's serialization and the delay with its jitter later.
+            foreach (var (path, down, to) in Outages(scenario, end))
+            {
+                var p = scenario.Path(path);
+                var blackhole = scenario.Faults.First(f => f.Path == path && f.At.TotalSeconds == down).Action == FaultAction.Blackhole;
+                var from = down + (blackhole ? (p.QueueBytes ?? ScenarioPath.DefaultQueuePackets * 1514L) * 8 / p.RateBps + (p.Delay + p.Jitter).TotalSeconds : 0);
+                var (t, mbps) = series[path];
+                for (var i = 0; i < t.Length; i++)
+                    if (t[i] >= from && t[i] + bucket <= to) Assert.True(mbps[i] == 0, $"{path}: {mbps[i]} Mbit/s at {t[i]} s while out ({from}..{to} s)");
+            }
+
+            // Every path carried data at some time (the scenario's paths are all used).
+            foreach (var p in scenario.Paths) Assert.True(series[p.Name].Mbps.Sum() > 0, $"{p.Name} carried nothing");
+
+            // The longest stall comes with the first fault that takes a path away, not before it.
+            if (scenario.Faults.FirstOrDefault(f => f.Action is FaultAction.Down or FaultAction.Blackhole) is { } first)
+            {
+                var gap = report.GetProperty("max_gap_ms").GetDouble();
+                Assert.True(gap > 0);
+                var recovery = report.GetProperty("faults")[scenario.Faults.ToList().IndexOf(first)].GetProperty("recovery_ms").GetDouble();
+                Assert.True(recovery > 0, $"the first {first.Action} of {first.Path} caused no stall longer than before it");
+            }
+
+            // A backup path carries data only while every regular path is unusable (until the regular one is back and
+            // its retransmission timer has found out, at most the backed-off RTO of the outage: its length again).
+            foreach (var backup in scenario.Paths.Where(p => p.Backup))
+            {
+                var regular = scenario.Paths.Where(p => !p.Backup).Select(p => p.Name).ToHashSet();
+                var outages = Outages(scenario, end).Where(o => regular.Contains(o.Path)).ToList();
+                var (t, mbps) = series[backup.Name];
+                for (var i = 0; i < t.Length; i++)
+                {
+                    var usable = !outages.Any(o => t[i] + bucket > o.From && t[i] < o.To + (o.To - o.From));
+                    // the MP_JOIN handshake and ACKs: a few frames, far below a data rate
+                    if (usable) Assert.True(mbps[i] < 0.5, $"backup {backup.Name} carried {mbps[i]} Mbit/s at {t[i]} s while the regular paths were usable");
+                }
+                Assert.True(mbps.Sum() > 0, "the backup never took over");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Same_seed_same_report_other_seed_other_report()
+    {
+        var (a, dirA) = Run("rto-blackhole");
+        var (b, dirB) = Run("rto-blackhole");
+        var (c, dirC) = Run("rto-blackhole", "--seed", "7");
+        try
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(dirA, "report.json")), File.ReadAllText(Path.Combine(dirB, "report.json")));
+            Assert.Equal(File.ReadAllText(Path.Combine(dirA, "throughput.svg")), File.ReadAllText(Path.Combine(dirB, "throughput.svg")));
+            Assert.NotEqual(a.GetProperty("max_gap_ms").GetDouble(), c.GetProperty("max_gap_ms").GetDouble());
+            Assert.Equal(a.GetProperty("bytes").GetInt64(), b.GetProperty("bytes").GetInt64());
+        }
+        finally
+        {
+            foreach (var d in new[] { dirA, dirB, dirC }) Directory.Delete(d, recursive: true);
+        }
+    }
+
+    /// <summary>When each path is down or blackholed: from the fault to the up/restore that ends it (or the end).</summary>
+    private static List<(string Path, double From, double To)> Outages(Scenario scenario, double end)
+    {
+        var outages = new List<(string, double, double)>();
+        foreach (var p in scenario.Paths)
+        {
+            double? since = null;
+            foreach (var f in scenario.Faults.Where(f => f.Path == p.Name))
+            {
+                if (f.Action is FaultAction.Down or FaultAction.Blackhole) since ??= f.At.TotalSeconds;
+                else if (f.Action is FaultAction.Up or FaultAction.Restore && since is { } s)
+                {
+                    outages.Add((p.Name, s, f.At.TotalSeconds));
+                    since = null;
+                }
+            }
+            if (since is { } open) outages.Add((p.Name, open, Math.Max(open, end)));
+        }
+        return outages;
+    }
+}
