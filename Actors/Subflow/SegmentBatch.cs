@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace MptcpActors.Actors.Subflow;
 
 /// <summary>
@@ -12,6 +10,10 @@ public sealed class SegmentBatch
 {
     /// <summary>Bytes after which a batch goes on its way and the next segments start another (bounds what a pool keeps).</summary>
     public const int FullBytes = 256 * 1024;
+
+    // A batch whose buffer grew past this anyway is left to the GC rather than pooled: the pool's memory stays bounded
+    // whatever the traffic was.
+    private const int RetainedBufferLimit = 1 << 20;
 
     private readonly Pool _home;
     private byte[] _bytes = new byte[16 * 1024];
@@ -42,20 +44,34 @@ public sealed class SegmentBatch
     {
         Count = 0;
         _used = 0;
-        _home.Return(this);
+        if (_bytes.Length <= RetainedBufferLimit) _home.Return(this);
     }
 
-    /// <summary>Batches of one receiver (one device's thread rents, subflows on any thread give back).</summary>
+    /// <summary>
+    /// Batches of one receiver (one device's thread rents, subflows on any thread give back). Last in, first out: the
+    /// batch given back most recently (already grown to the traffic's size, warm in the cache) is the next one rented;
+    /// a FIFO would cycle through every pooled batch, growing each in turn.
+    /// </summary>
     public sealed class Pool(int limit = 64)
     {
-        private readonly ConcurrentQueue<SegmentBatch> _free = new();
+        private readonly Stack<SegmentBatch> _free = new();
 
         /// <summary>An empty batch, a pooled one when there is one.</summary>
-        public SegmentBatch Rent() => _free.TryDequeue(out var batch) ? batch : new SegmentBatch(this);
+        public SegmentBatch Rent()
+        {
+            lock (_free)
+            {
+                if (_free.TryPop(out var batch)) return batch;
+            }
+            return new SegmentBatch(this);
+        }
 
         internal void Return(SegmentBatch batch)
         {
-            if (_free.Count < limit) _free.Enqueue(batch);
+            lock (_free)
+            {
+                if (_free.Count < limit) _free.Push(batch);
+            }
         }
     }
 }
