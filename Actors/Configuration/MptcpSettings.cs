@@ -20,6 +20,9 @@ public sealed record MptcpSettings(
     TcpSettings Tcp,
     EquatableList<InterfaceSettings> Interfaces)
 {
+    /// <summary>The AF_PACKET sockets of raw interfaces (<c>mptcp.raw-socket</c>).</summary>
+    public RawSocketSettings RawSocket { get; init; } = new(RawSocketReceive.Recvmmsg, SegmentationOffload: true);
+
     private static readonly Lazy<MptcpSettings> DefaultSettings = new(() => Create(MptcpConfig.Default));
 
     /// <summary>The embedded akka.hocon, read.</summary>
@@ -65,7 +68,10 @@ public sealed record MptcpSettings(
             ReassemblyMemory: r.ByteSize("reassembly-memory", 64 << 10, TcpSettings.MaxBuffer),
             PathManager: PathManagerSettings.Read(r.Section("path-manager")),
             Tcp: TcpSettings.Read(r.Section("tcp")),
-            Interfaces: InterfaceSettings.ReadAll(r.Objects("interfaces")));
+            Interfaces: InterfaceSettings.ReadAll(r.Objects("interfaces")))
+        {
+            RawSocket = RawSocketSettings.Read(r.Section("raw-socket")),
+        };
         r.RejectUnknownKeys();
         return settings;
     }

@@ -23,6 +23,10 @@ public static class SettingNames
         ("sim", InterfaceTransport.Sim),
         ("tun", InterfaceTransport.Tun));
 
+    public static HoconNames<RawSocketReceive> RawSocketReceives { get; } = new(
+        ("recvmmsg", RawSocketReceive.Recvmmsg),
+        ("ring", RawSocketReceive.Ring));
+
     public static HoconNames<EndpointFlags> EndpointFlagNames { get; } = new(
         ("signal", EndpointFlags.Signal),
         ("subflow", EndpointFlags.Subflow),

@@ -323,6 +323,11 @@ public sealed partial class ConnectionActor
         return true;
     }
 
+    // Joins that came before the initial subflow reported the handshake done: the peer sends its join only once its
+    // side is established, but here the join (interface, manager) and the initial subflow's third ACK travel different
+    // actors and may arrive in either order. A kernel server has processed the third ACK first; so do we, by waiting.
+    private List<JoinRequest>? _earlyJoins;
+
     /// <summary>
     /// After a join of ours went down: one that failed (reset, timed out) while its addresses are still usable is opened
     /// again, a second later, then two, then four; one we closed on purpose, or to an address the peer removed, is not.
@@ -348,11 +353,16 @@ public sealed partial class ConnectionActor
     /// A peer's MP_JOIN SYN with our token: accepted once the connection is established and not fallen back (RFC 8684 3.2),
     /// within the subflow limit (with a controller: while it lives, like Linux's userspace PM), on the initial port or one
     /// we announced (Linux: MismatchPortSynRx), and to the initial address and port only when allow-join-initial-addr-port;
-    /// else refused with RST.
+    /// else refused with RST. One that comes before the initial subflow is up waits for it.
     /// </summary>
     private void OnJoinRequest(JoinRequest request)
     {
         var syn = request.Syn;
+        if (_core is null && !_fallback && !_subflowsClosing)
+        {
+            (_earlyJoins ??= []).Add(request);
+            return;
+        }
         var to = syn.Key;
         var initial = _initial?.Key;
         var announcedPort = _announced.Values.Any(a => a.Port == to.LocalPort && a.Address.Equals(to.LocalAddress));
@@ -429,4 +439,15 @@ public sealed partial class ConnectionActor
     }
 
     private readonly Dictionary<IpAddressBytes, byte> _implicitIds = [];
+    /// <summary>The joins that waited for the initial subflow, answered now that it is up (or refused, when it never will be).</summary>
+    private void AnswerEarlyJoins()
+    {
+        if (_earlyJoins is not { } early) return;
+        _earlyJoins = null;
+        foreach (var join in early)
+        {
+            if (_core is null) join.Syn.Interface.Tell(new RefuseSubflow(join.Syn.Key, join.Syn.Syn));
+            else OnJoinRequest(join);
+        }
+    }
 }

@@ -72,6 +72,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_gauges is not null) Metrics.Unregister(_gauges);
         if (_countedEstablished) Metrics.CurrentlyEstablished.Add(-1);
+        AnswerEarlyJoins();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -351,6 +352,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (_start.Commander is { } commander) commander.Tell(connected, Self);
             else _start.BindHandler?.Tell(connected, Self);
             if (!_fallback) Publish(PmEventKind.Created, e);
+            AnswerEarlyJoins();
         }
         else
         {

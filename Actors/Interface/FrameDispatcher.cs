@@ -13,9 +13,9 @@ namespace MptcpActors.Actors.Interface;
 /// immutable snapshot swapped atomically (read-copy-update: no lock on the packet path). Everything else (SYNs,
 /// ARP, neighbour discovery, ICMP, strays to answer with RST) goes to the interface actor.
 /// <para>
-/// A subflow's segments from one device batch (one recvmmsg) go to it together, copied into one pooled
-/// <see cref="SegmentBatch"/>: nothing is allocated per segment. From a device that delivers frames one at a time, each
-/// goes at once.
+/// A subflow's segments from one device batch (one recvmmsg, one ring block) go to it together, copied into one
+/// <see cref="SegmentBatch"/> from this dispatcher's pool: nothing is allocated per segment. From a device that
+/// delivers frames one at a time, each goes at once.
 /// </para>
 /// </summary>
 public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfaceActor) : IFrameReceiver
@@ -24,6 +24,7 @@ public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfac
     // The current batch's segments by subflow; only the device's thread touches it. The table hands out the same
     // reference for a subflow every time, so reference equality is enough (and cheaper than actor-path equality).
     private readonly Dictionary<IActorRef, SegmentBatch> _gathered = new(ReferenceEqualityComparer.Instance);
+    private readonly SegmentBatch.Pool _batches = new();
     private long _badChecksums;
 
     /// <summary>The current table; set only by the interface actor.</summary>
@@ -43,9 +44,15 @@ public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfac
                 var key = new TcpFlowKey(new IpAddressBytes(ip.Destination), seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
                 if (Table.TryGetValue(key, out var subflow))
                 {
-                    if (!_gathered.TryGetValue(subflow, out var batch)) _gathered[subflow] = batch = SegmentBatch.Rent();
+                    if (!_gathered.TryGetValue(subflow, out var batch)) _gathered[subflow] = batch = _batches.Rent();
                     batch.Add(seg.Bytes);
                     if (!device.DeliversBatches) EndOfBatch(device);
+                    else if (batch.IsFull)
+                    {
+                        // A full one goes now, so no batch grows past a few 64 KiB frames.
+                        _gathered.Remove(subflow);
+                        subflow.Tell(batch);
+                    }
                     return;
                 }
                 break;

@@ -33,7 +33,18 @@ public class DefaultSettingsTests
             WindowScaling: true,
             SynRetries: 6,
             Keepalive: new KeepaliveSettings(Enabled: false, Time: TimeSpan.FromHours(2), Interval: TimeSpan.FromSeconds(75), Probes: 9)),
-        Interfaces: []);
+        Interfaces: [])
+    {
+        RawSocket = new RawSocketSettings(RawSocketReceive.Recvmmsg, SegmentationOffload: true),
+    };
+
+    [Fact]
+    public void Raw_socket_settings_are_read()
+    {
+        var settings = MptcpSettings.Create(ConfigurationFactory.ParseString("mptcp.raw-socket { receive = ring, segmentation-offload = off }"));
+        Assert.Equal(new RawSocketSettings(RawSocketReceive.Ring, SegmentationOffload: false), settings.RawSocket);
+        Assert.NotEqual(MptcpSettings.Default, settings);
+    }
 
     [Fact]
     public void Embedded_default_reads_as_the_documented_defaults()

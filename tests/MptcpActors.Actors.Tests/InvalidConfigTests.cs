@@ -58,6 +58,8 @@ public class InvalidConfigTests
         { "mptcp.scheduler = RoundRobin", "mptcp.scheduler", "'RoundRobin' is not one of default, roundrobin, redundant" },
         { "mptcp.congestion-control = bbr", "mptcp.congestion-control", "'bbr' is not one of cubic, newreno, lia, olia" },
         { "mptcp.path-manager.type = kernel", "mptcp.path-manager.type", "'kernel' is not one of in-engine, userspace" },
+        { "mptcp.raw-socket.receive = mmap", "mptcp.raw-socket.receive", "'mmap' is not one of recvmmsg, ring" },
+        { "mptcp.raw-socket.segmentation-offload = maybe", "mptcp.raw-socket.segmentation-offload", "expected true or false, got 'maybe'" },
         { "mptcp.interfaces = [ { name = eth0, address = 10.0.0.2/24, transport = pcap } ]", "mptcp.interfaces[0].transport", "'pcap' is not one of raw, sim, tun" },
         { $"{Endpoints} = [ {{ address = 10.0.0.1, flags = [signal, sginal] }} ]", $"{Endpoints}[0].flags[1]", "'sginal' is not one of signal, subflow, backup, fullmesh" },
         { $"{Endpoints} = [ {{ address = 10.0.0.1, flags = signal }} ]", $"{Endpoints}[0].flags", "expected a list of signal, subflow, backup, fullmesh, got 'signal'" },

@@ -14,9 +14,8 @@ namespace MptcpActors.Cli.Netcat;
 /// </summary>
 public static class EngineLaunch
 {
-    /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
-    // A kernel peer on a veth sends GSO frames up to 64 KiB whatever the MTU: receive slots take them from the start.
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } = Actors.Embedding.MptcpExt.OpenRawDevice;
+    /// <summary>How a device is opened by interface name and mptcp.raw-socket; the raw-socket backend by default, replaceable in tests.</summary>
+    public static Func<string, RawSocketSettings, IFrameDevice> OpenDevice { get; set; } = (name, raw) => raw.Open(name);
 
     /// <summary>The engine started, with what it runs on; or the exit code of why not (the error line is written).</summary>
     public sealed record Started(Engine Engine, IReadOnlyList<InterfaceSpec> Interfaces, MptcpSettings Settings, bool Sim);
@@ -109,7 +108,7 @@ public static class EngineLaunch
         {
             engine = sim
                 ? SimulatedNetwork.Start(ifaces, settings, config, pcap)
-                : Engine.Start(ifaces, settings, config, pcap, OpenDevice, cluster);
+                : Engine.Start(ifaces, settings, config, pcap, name => OpenDevice(name, settings.RawSocket), cluster);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TimeoutException)
         {

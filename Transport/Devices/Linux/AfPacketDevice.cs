@@ -40,6 +40,7 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
     private readonly FileDescriptorHandle _socket;
     private readonly FileDescriptorHandle _wake;
     private readonly FileDescriptorHandle? _offloadSocket;
+    private PacketRing? _packetRing;
     private readonly int _fd;
     private readonly int _offloadFd = -1;
     private readonly int _wakeFd;
@@ -118,6 +119,7 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         {
             _socket.Dispose();
             _wake?.Dispose();
+            _packetRing?.Dispose();
             throw;
         }
     }
@@ -407,6 +409,8 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         _socket.Dispose();
         _wake.Dispose();
         _offloadSocket?.Dispose();
+        // A receive thread unmaps the ring itself when it ends: it may still be reading a block.
+        if (thread is null) _packetRing?.Dispose();
     }
 
     public override string ToString() => $"{Name} (ifindex {IfIndex}, mtu {Mtu}, {HardwareAddress})";
@@ -486,6 +490,9 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
     {
         SetBufferSize(_fd, LibC.SO_RCVBUFFORCE, LibC.SO_RCVBUF, _options.ReceiveBufferBytes, "SO_RCVBUF");
         ConfigureSending(_fd);
+        // Before bind, so no frame is queued the old way (the ring reader would never read it).
+        if (_options.ReceiveRing)
+            _packetRing = PacketRing.Map(_fd, _options.RingBlockSize, _options.RingBlockCount, _options.RingBlockTimeout, Name);
         if (_options.CompleteChecksums || _options.RestoreVlanTags)
         {
             var on = 1;
@@ -601,7 +608,7 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         {
             _socket.DangerousAddRef(ref socketRef);
             _wake.DangerousAddRef(ref wakeRef);
-            ring = ReceiveRing.Allocate(_options.ReceiveBatchSize, InitialSlotSize());
+            if (_packetRing is null) ring = ReceiveRing.Allocate(_options.ReceiveBatchSize, InitialSlotSize());
             var fds = stackalloc LibC.PollFd[2];
             var intervalTicks = (long)(_options.LinkCheckInterval.TotalSeconds * Stopwatch.Frequency);
             var nextLinkCheck = Stopwatch.GetTimestamp() + intervalTicks;
@@ -630,7 +637,8 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                     {
                         try
                         {
-                            Drain(ref ring);
+                            if (_packetRing is { } mapped) Drain(mapped);
+                            else Drain(ref ring);
                         }
                         catch (RawSocketException e) when (e.Errno is not (LibC.EBADF or LibC.ENOTSOCK))
                         {
@@ -655,6 +663,7 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         finally
         {
             ring.Free();
+            _packetRing?.Dispose();
             if (wakeRef) _wake.DangerousRelease();
             if (socketRef) _socket.DangerousRelease();
         }
@@ -668,8 +677,6 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
     {
         var receiver = _receiver!;
         var deliverOutgoing = _options.DeliverOutgoing;
-        var restoreVlan = _options.RestoreVlanTags;
-        var completeChecksums = _options.CompleteChecksums;
         var clock = _options.Clock;
         var followMtu = _options.ReceiveFrameSize == 0;
         while (!_stopping)
@@ -704,49 +711,81 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                     wanted = Math.Max(wanted, length);
                     continue;
                 }
-                var data = ring.Slot(i);
-                if (header->Hdr.ControlLen >= (nuint)sizeof(LibC.CMsgHdr) && (restoreVlan || completeChecksums))
-                {
-                    var aux = FindAuxData(header);
-                    if (aux != null)
-                    {
-                        var status = aux->Status;
-                        if (restoreVlan && (status & LibC.TP_STATUS_VLAN_VALID) != 0 && length >= 12)
-                        {
-                            var tpid = (status & LibC.TP_STATUS_VLAN_TPID_VALID) != 0 && aux->VlanTpid != 0 ? aux->VlanTpid : (ushort)0x8100;
-                            InsertVlanTag(new Span<byte>(data - VlanTagLength, length + VlanTagLength), tpid, aux->VlanTci);
-                            data -= VlanTagLength;
-                            length += VlanTagLength;
-                        }
-                        if (completeChecksums && (status & LibC.TP_STATUS_CSUMNOTREADY) != 0
-                            && ChecksumCompletion.TryComplete(new Span<byte>(data, length)))
-                            _checksums++;
-                    }
-                }
-                // Counted before the call, so whoever the receiver wakes already sees it in the statistics.
-                Volatile.Write(ref _rxFrames, _rxFrames + 1);
-                Volatile.Write(ref _rxBytes, _rxBytes + length);
-                try
-                {
-                    receiver.Receive(this, new ReadOnlySpan<byte>(data, length), timeNs);
-                }
-                catch (Exception e)
-                {
-                    _receiverErrors++;
-                    RaiseReceiveFailed(e);
-                }
+                var aux = header->Hdr.ControlLen >= (nuint)sizeof(LibC.CMsgHdr) ? FindAuxData(header) : null;
+                if (aux != null) Deliver(receiver, ring.Slot(i), length, aux->Status, aux->VlanTci, aux->VlanTpid, timeNs);
+                else Deliver(receiver, ring.Slot(i), length, 0, 0, 0, timeNs);
             }
-            try
-            {
-                receiver.EndOfBatch(this);
-            }
-            catch (Exception e)
-            {
-                _receiverErrors++;
-                RaiseReceiveFailed(e);
-            }
+            EndBatch(receiver);
             if (Math.Min(wanted, MaxFrameSize) > ring.SlotSize) ring.Grow(Math.Min(wanted, MaxFrameSize));
             if (n < ring.Count) return;
+        }
+    }
+
+    /// <summary>Reads the blocks the kernel has handed over, each one a batch for the receiver, and gives them back.</summary>
+    private void Drain(PacketRing ring)
+    {
+        var receiver = _receiver!;
+        var deliverOutgoing = _options.DeliverOutgoing;
+        var clock = _options.Clock;
+        LibC.TPacketBlockDesc* block;
+        while (!_stopping && (block = ring.TryTake()) != null)
+        {
+            _rxBatches++;
+            var timeNs = clock.NowNs;
+            var frame = (byte*)block + block->OffsetToFirstPacket;
+            for (var i = 0; i < block->PacketCount && !_stopping; i++)
+            {
+                var h = (LibC.TPacket3Hdr*)frame;
+                var address = (LibC.SockAddrLl*)(frame + PacketRing.AddressOffset);
+                if (!deliverOutgoing && address->PktType == LibC.PACKET_OUTGOING) _outgoingSkipped++;
+                else if (h->SnapLen < h->Len) _rxTruncated++;
+                else Deliver(receiver, frame + h->Mac, (int)h->SnapLen, h->Status, (ushort)h->VlanTci, h->VlanTpid, timeNs);
+                frame += h->NextOffset;
+            }
+            EndBatch(receiver);
+            ring.Release(block);
+        }
+    }
+
+    /// <summary>
+    /// One received frame to the receiver, as it was on the wire: a VLAN tag the NIC stripped put back (in the 4 bytes of
+    /// headroom in front of <paramref name="data"/>), a checksum left to offload finished.
+    /// </summary>
+    private void Deliver(IFrameReceiver receiver, byte* data, int length, uint status, ushort vlanTci, ushort vlanTpid, long timeNs)
+    {
+        if (_options.RestoreVlanTags && (status & LibC.TP_STATUS_VLAN_VALID) != 0 && length >= 12)
+        {
+            var tpid = (status & LibC.TP_STATUS_VLAN_TPID_VALID) != 0 && vlanTpid != 0 ? vlanTpid : (ushort)0x8100;
+            InsertVlanTag(new Span<byte>(data - VlanTagLength, length + VlanTagLength), tpid, vlanTci);
+            data -= VlanTagLength;
+            length += VlanTagLength;
+        }
+        if (_options.CompleteChecksums && (status & LibC.TP_STATUS_CSUMNOTREADY) != 0 && ChecksumCompletion.TryComplete(new Span<byte>(data, length)))
+            _checksums++;
+        // Counted before the call, so whoever the receiver wakes already sees it in the statistics.
+        Volatile.Write(ref _rxFrames, _rxFrames + 1);
+        Volatile.Write(ref _rxBytes, _rxBytes + length);
+        try
+        {
+            receiver.Receive(this, new ReadOnlySpan<byte>(data, length), timeNs);
+        }
+        catch (Exception e)
+        {
+            _receiverErrors++;
+            RaiseReceiveFailed(e);
+        }
+    }
+
+    private void EndBatch(IFrameReceiver receiver)
+    {
+        try
+        {
+            receiver.EndOfBatch(this);
+        }
+        catch (Exception e)
+        {
+            _receiverErrors++;
+            RaiseReceiveFailed(e);
         }
     }
 

@@ -17,6 +17,22 @@ public sealed record AfPacketDeviceOptions
     /// </summary>
     public int ReceiveFrameSize { get; init; }
 
+    /// <summary>
+    /// Receive through a TPACKET_V3 ring (PACKET_MMAP) instead of recvmmsg: the kernel writes frames into blocks of memory
+    /// shared with the process, and the receive thread reads each full (or timed-out) block in place, no system call and
+    /// no copy per batch. Frames up to a block's size less its headers are taken whole, whatever the MTU.
+    /// </summary>
+    public bool ReceiveRing { get; init; }
+
+    /// <summary>Bytes per ring block: a multiple of the page size, at least a 64 KiB GSO frame and its headers.</summary>
+    public int RingBlockSize { get; init; } = 256 * 1024;
+
+    /// <summary>Ring blocks; with <see cref="RingBlockSize"/> what the kernel can hold while the thread is busy (8 MiB by default).</summary>
+    public int RingBlockCount { get; init; } = 32;
+
+    /// <summary>How long the kernel fills a block before handing it over anyway (whole milliseconds, at least 1): the latency a lone frame can see.</summary>
+    public TimeSpan RingBlockTimeout { get; init; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>SO_RCVBUF (SO_RCVBUFFORCE when privileged): how much the kernel queues while the thread is busy.</summary>
     public int ReceiveBufferBytes { get; init; } = 8 << 20;
 
@@ -66,6 +82,10 @@ public sealed record AfPacketDeviceOptions
         if (ReceiveFrameSize != 0 && ReceiveFrameSize is < 64 or > AfPacketDevice.MaxFrameSize)
             throw new ArgumentOutOfRangeException(nameof(ReceiveFrameSize), ReceiveFrameSize, $"0 (from the MTU) or 64 to {AfPacketDevice.MaxFrameSize} bytes");
         if (ReceiveBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferBytes));
+        if (RingBlockSize < 128 * 1024 || RingBlockSize % Environment.SystemPageSize != 0)
+            throw new ArgumentOutOfRangeException(nameof(RingBlockSize), RingBlockSize, $"a multiple of the {Environment.SystemPageSize}-byte page, at least 128 KiB (a 64 KiB frame must fit)");
+        if (RingBlockCount is < 2 or > 4096) throw new ArgumentOutOfRangeException(nameof(RingBlockCount), RingBlockCount, "2 to 4096 blocks");
+        if (RingBlockTimeout < TimeSpan.FromMilliseconds(1)) throw new ArgumentOutOfRangeException(nameof(RingBlockTimeout), RingBlockTimeout, "at least 1 ms");
         if (SendBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SendBufferBytes));
         if (SendTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(SendTimeout));
         if (LinkCheckInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LinkCheckInterval));

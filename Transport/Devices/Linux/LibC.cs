@@ -38,6 +38,16 @@ internal static unsafe partial class LibC
     public const int PACKET_QDISC_BYPASS = 20;
     public const int PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_VNET_HDR = 15;
+    public const int PACKET_RX_RING = 5;
+    public const int PACKET_VERSION = 10;
+    public const int TPACKET_V3 = 2;
+    public const uint TP_STATUS_KERNEL = 0;
+    public const uint TP_STATUS_USER = 1;
+
+    // mmap
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_SHARED = 1;
 
     // struct virtio_net_hdr (linux/virtio_net.h), little-endian on the packet socket of a little-endian host.
     public const byte VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
@@ -150,6 +160,41 @@ internal static unsafe partial class LibC
         public ushort VlanTpid;
     }
 
+    /// <summary>struct tpacket_req3: the shape of a TPACKET_V3 ring.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TPacketReq3
+    {
+        public uint BlockSize;
+        public uint BlockCount;
+        public uint FrameSize;
+        public uint FrameCount;
+        public uint RetireBlockTimeoutMs;
+        public uint SizeOfPriv;
+        public uint FeatureRequestWord;
+    }
+
+    /// <summary>struct tpacket_block_desc with its tpacket_hdr_v1 (the parts read here).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 48)]
+    public struct TPacketBlockDesc
+    {
+        [FieldOffset(8)] public uint BlockStatus;
+        [FieldOffset(12)] public uint PacketCount;
+        [FieldOffset(16)] public uint OffsetToFirstPacket;
+    }
+
+    /// <summary>struct tpacket3_hdr (48 bytes, then the sockaddr_ll at TPACKET_ALIGN of it).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 48)]
+    public struct TPacket3Hdr
+    {
+        [FieldOffset(0)] public uint NextOffset;
+        [FieldOffset(12)] public uint SnapLen;
+        [FieldOffset(16)] public uint Len;
+        [FieldOffset(20)] public uint Status;
+        [FieldOffset(24)] public ushort Mac;
+        [FieldOffset(32)] public uint VlanTci;
+        [FieldOffset(36)] public ushort VlanTpid;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct VirtioNetHdr
     {
@@ -258,6 +303,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* MMap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int MUnmap(void* address, nuint length);
 
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

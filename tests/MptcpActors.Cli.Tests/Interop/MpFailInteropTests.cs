@@ -157,8 +157,9 @@ public class MpFailInteropTests
             "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nmptcp.checksum = on\nmptcp.tcp.mss = 1432"));
         PayloadRewriter? rewriter = null;
         // Far enough in that checksums have been verified before (Linux falls back silently on a first mapping's failure).
-        var engine = Engine.Start([InterfaceSpec.Parse($"{net.EngineIf}={net.EngineIp}/24")], MptcpSettings.Create(config), config, pcap,
-            name => rewriter = new PayloadRewriter(EngineLaunch.OpenDevice(name), direction, fromStreamOffset: 1_000_000));
+        var settings = MptcpSettings.Create(config);
+        var engine = Engine.Start([InterfaceSpec.Parse($"{net.EngineIf}={net.EngineIp}/24")], settings, config, pcap,
+            name => rewriter = new PayloadRewriter(EngineLaunch.OpenDevice(name, settings.RawSocket), direction, fromStreamOffset: 1_000_000));
         return (engine, rewriter!);
     }
 

@@ -29,6 +29,49 @@ public class PlainTcpInteropTests
         Assert.Equal(kernelSays[0], sha);
     }
 
+    /// <summary>The same through the TPACKET_V3 receive ring (mptcp.raw-socket.receive = ring): the kernel's 64 KiB GSO frames land whole.</summary>
+    [Fact]
+    public async Task Kernel_client_sends_to_engine_listen_through_the_receive_ring()
+    {
+        using var net = new VethPair();
+        using var config = new TempConfig("mptcp.raw-socket.receive = ring");
+        using var engine = Engine(net, $"listen --port 5003 --config {config.Path}");
+        using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 5003, Bytes, 13);
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel client", 120).Split(' ');
+        engine.WaitForExit(120);
+        var (sha, total) = await engine.Stdout;
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
+        Assert.Equal(Bytes, total);
+        Assert.Equal(kernelSays[0], sha);
+    }
+
+    /// <summary>With segmentation offload off (mptcp.raw-socket.segmentation-offload = off) every segment leaves alone, as before GSO.</summary>
+    [Fact]
+    public async Task Engine_connect_sends_to_kernel_server_without_segmentation_offload()
+    {
+        const int bytes = 20_000_000;
+        using var net = new VethPair();
+        using var config = new TempConfig("mptcp.raw-socket.segmentation-offload = off");
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 5004, 0, 0);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = Engine(net, $"connect {net.KernelIp} 5004 --config {config.Path}", feedStdin: true);
+        var data = RandomNumberGenerator.GetBytes(bytes);
+        var writer = engine.Feed(data);
+        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel server", 120).Split(' ');
+        engine.WaitForExit(120);
+        await writer;
+        Assert.True(engine.ExitCode == 0, engine.Stderr);
+        Assert.Equal(InteropHelpers.Sha256(data), kernelSays[0]);
+        Assert.Equal(bytes.ToString(), kernelSays[1]);
+    }
+
+    private sealed class TempConfig : IDisposable
+    {
+        public TempConfig(string hocon) => File.WriteAllText(Path, hocon);
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mptcp-interop-{Guid.NewGuid():N}.conf");
+        public void Dispose() => File.Delete(Path);
+    }
+
     [Fact]
     public async Task Engine_connect_sends_to_kernel_server()
     {

@@ -122,11 +122,14 @@ public sealed partial class AfPacketDeviceTests(ITestOutputHelper output)
         Assert.Contains(VethNamespace.Mac(net.HostMac), net.PeerIp("neigh", "show", new IPAddress(net.EngineIp4).ToString()));
     }
 
-    [Fact]
-    public void Ipv4_ping_round_trip_with_arp_answered_from_the_receive_thread()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ipv4_ping_round_trip_with_arp_answered_from_the_receive_thread(bool ring)
     {
         using var net = VethNamespace.Create();
-        using var device = new AfPacketDevice(net.HostInterface, new AfPacketDeviceOptions { Filter = PacketFilter.ForAddresses([new IPAddress(net.EngineIp4)]) });
+        using var device = new AfPacketDevice(net.HostInterface,
+            new AfPacketDeviceOptions { Filter = PacketFilter.ForAddresses([new IPAddress(net.EngineIp4)]), ReceiveRing = ring });
         var arpRequests = 0;
         var receiver = new CollectingReceiver((d, frame) =>
         {
@@ -515,11 +518,14 @@ public sealed partial class AfPacketDeviceTests(ITestOutputHelper output)
         Assert.Equal(1, device.Statistics.TransmittedFrames);
     }
 
-    [Fact]
-    public void Receiving_10000_frames_allocates_nothing_on_the_receive_thread()
+    /// <summary>Through recvmmsg, or through the TPACKET_V3 ring (<see cref="AfPacketDeviceOptions.ReceiveRing"/>).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Receiving_10000_frames_allocates_nothing_on_the_receive_thread(bool ring)
     {
         using var net = VethNamespace.Create();
-        using var device = new AfPacketDevice(net.HostInterface);
+        using var device = new AfPacketDevice(net.HostInterface, new AfPacketDeviceOptions { ReceiveRing = ring });
         const int warmUp = 500, measured = 10_000;
         var probe = new AllocationProbe(net.PeerIp4, warmUp, measured);
         device.Attach(probe);

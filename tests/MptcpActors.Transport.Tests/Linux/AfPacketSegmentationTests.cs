@@ -16,14 +16,18 @@ public sealed class AfPacketSegmentationTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
     private const ushort ClosedPort = 9;
 
+    /// <summary>The tap that sees the super-frame leave reads it through recvmmsg or, whole as well, through the TPACKET_V3 ring.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_tcp_super_segment_leaves_whole_and_the_kernel_takes_every_byte(bool ipv6)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void A_tcp_super_segment_leaves_whole_and_the_kernel_takes_every_byte(bool ipv6, bool ring)
     {
         using var net = VethNamespace.Create();
         using var device = new AfPacketDevice(net.HostInterface);
-        using var tap = new AfPacketDevice(net.HostInterface, new AfPacketDeviceOptions { DeliverOutgoing = true, CompleteChecksums = false, ReceiveFrameSize = AfPacketDevice.MaxFrameSize });
+        using var tap = new AfPacketDevice(net.HostInterface,
+            new AfPacketDeviceOptions { DeliverOutgoing = true, CompleteChecksums = false, ReceiveFrameSize = AfPacketDevice.MaxFrameSize, ReceiveRing = ring });
         var received = new CollectingReceiver();
         var tapped = new CollectingReceiver();
         device.Attach(received);

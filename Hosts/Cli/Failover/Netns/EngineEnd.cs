@@ -35,7 +35,10 @@ public sealed class EngineEnd : IRunEnd
         _isClient = isClient;
         _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
         var config = Path.Combine(workDir, "engine.conf");
-        File.WriteAllText(config, $"mptcp.congestion-control = {Actors.Configuration.SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}\n");
+        // One frame per segment, as the topology's gso_max_segs 1 makes the kernel ends send, so the path emulator's rate
+        // and queues see packets: the engine's GSO super-segments would pass the veth whole.
+        File.WriteAllText(config, $"mptcp.congestion-control = {Actors.Configuration.SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}\n" +
+            "mptcp.raw-socket.segmentation-offload = off\n");
         var args = new List<string> { "netns", "exec", ns };
         args.AddRange(Self());
         args.Add(isClient ? "connect" : "listen");
