@@ -67,6 +67,13 @@ public class FailoverSimTests
                 Assert.True(gap > 0);
                 var recovery = report.GetProperty("faults")[scenario.Faults.ToList().IndexOf(first)].GetProperty("recovery_ms").GetDouble();
                 Assert.True(recovery > 0, $"the first {first.Action} of {first.Path} caused no stall longer than before it");
+                var summary = File.ReadAllText(Path.Combine(dir, "summary.md"));
+                var at = System.Text.RegularExpressions.Regex.Match(summary, @"longest delivery gap \| ([\d.]+) ms from ([\d.]+) s");
+                Assert.True(at.Success, summary);
+                Assert.Equal(gap, double.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                // the stall under way at the fault began at the last delivery before it, at most a bucket earlier
+                Assert.True(double.Parse(at.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= first.At.TotalSeconds - bucket,
+                    $"the longest stall ({at.Value}) comes before the first {first.Action} at {first.At.TotalSeconds} s");
             }
 
             // A backup path carries data only while every regular path is unusable (until the regular one is back and
