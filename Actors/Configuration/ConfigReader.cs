@@ -7,9 +7,10 @@ namespace MptcpActors.Actors.Configuration;
 /// Reads the keys of one HOCON object for the settings records. It records problems instead of
 /// throwing, so one run reports every bad key of a file; a getter that fails returns a placeholder
 /// the caller never sees, because <see cref="MptcpSettings.Create(Akka.Configuration.Config)"/> throws
-/// when any error was recorded.
+/// when any error was recorded. Public so hosts read their own sections (the CLI's <c>mptcp-cli</c>) with the same
+/// typed, key-naming errors.
 /// </summary>
-internal sealed class ConfigReader
+public sealed class ConfigReader
 {
     private readonly IReadOnlyDictionary<string, HoconValue> _items;
     private readonly List<MptcpConfigurationError> _errors;

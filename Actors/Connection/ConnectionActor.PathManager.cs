@@ -34,6 +34,7 @@ public sealed partial class ConnectionActor
                 var address = IpAddressBytes.From(ep.Address);
                 if (address.Length != _start.Interfaces[0].Address.Length && address.Length != _initial.Route.Address.Length) continue;
                 if (address.Equals(_initial.Route.Address) && ep.Port is null) continue; // the initial address needs no announcement
+                Metrics.AddAddrTx.Add(1);
                 _initial.Actor.Tell(new SendAddAddr((byte)ep.Id, address, ep.Port is { } p ? (ushort)p : null, Echo: false));
             }
             return;
@@ -50,9 +51,11 @@ public sealed partial class ConnectionActor
 
     private void OnSignal(SubflowEntry from, MptcpSignal signal)
     {
+        CountReceived(signal);
         switch (signal)
         {
             case AddAddrReceived { Echo: false } add:
+                Metrics.EchoAddTx.Add(1);
                 from.Actor.Tell(new SendAddAddr(add.AddressId, add.Address, add.Port, Echo: true));
                 _remoteAddresses[add.AddressId] = (add.Address, add.Port);
                 if (!InEnginePm || !_start.Client || _acceptedAddresses.Contains(add.AddressId)) break;
@@ -81,8 +84,36 @@ public sealed partial class ConnectionActor
                 break;
             case FailReceived fail:
                 _log.Warning("connection {0:x8}: MP_FAIL at DSN {1} on subflow {2}", _localToken, fail.Dsn, from.Key);
+                // Once a failure is accepted no subflow may join (Linux: allow_subflows = false in mptcp_pm_mp_fail_received).
+                if (_infiniteFallbackAllowed) _failing = true;
+                break;
+            case FailSent sent:
+                _log.Warning("connection {0:x8}: DSS checksum failed at DSN {1} on subflow {2}: MP_FAIL sent, falling back", _localToken, sent.Dsn, from.Key);
+                _failing = true;
+                break;
+            case FellBackToTcp:
+                _log.Warning("connection {0:x8}: fell back to TCP on subflow {1}", _localToken, from.Key);
+                _fallback = true;
+                _core?.FallBack();
+                // A DATA_FIN already sent would now go unseen: the subflow's FIN ends our stream instead.
+                if (_dataFinSent is not null && _core is { DataFinAcked: false }) from.Actor.Tell(CloseSubflow.Instance);
                 break;
         }
+    }
+
+    private void CountReceived(MptcpSignal signal)
+    {
+        var counter = signal switch
+        {
+            AddAddrReceived { Echo: false } => Metrics.AddAddr,
+            AddAddrReceived => Metrics.EchoAdd,
+            RemoveAddrReceived => Metrics.RmAddr,
+            PrioReceived => Metrics.MpPrioRx,
+            FailReceived => Metrics.MpFailRx,
+            FastCloseReceived => Metrics.MpFastcloseRx,
+            _ => null,
+        };
+        counter?.Add(1);
     }
 
     private void OnSetBackup(SetBackup change)
@@ -91,6 +122,7 @@ public sealed partial class ConnectionActor
         {
             if (!e.Up || e.Key is not { } key || !key.LocalAddress.Equals(change.LocalAddress) || e.LocalBackup == change.Backup) continue;
             e.LocalBackup = change.Backup;
+            Metrics.MpPrioTx.Add(1);
             e.Actor.Tell(new SendPrio(change.Backup));
             UpdateView(e);
         }
@@ -98,11 +130,12 @@ public sealed partial class ConnectionActor
 
     private void TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
     {
-        if (_remoteKey is not { } remoteKey || _fallback) return;
+        if (_remoteKey is not { } remoteKey || _fallback || _failing) return;
         if (_joinsOpenedOrAccepted >= Limits.Subflows) return;
         // Linux refuses joins once the connection is closing (it has our DATA_FIN, or sent its own): no use asking.
         if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return;
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
     }
 
@@ -113,7 +146,7 @@ public sealed partial class ConnectionActor
     private void OnJoinRequest(JoinRequest request)
     {
         var syn = request.Syn;
-        if (_core is null || _fallback || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
+        if (_core is null || _fallback || _failing || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
         {
             _log.Info("connection {0:x8}: MP_JOIN from {1} refused (established {2}, fallback {3}, subflows {4} of {5})", _localToken, syn.Key,
                 _core is not null, _fallback, _joinsOpenedOrAccepted, Limits.Subflows);
@@ -121,6 +154,7 @@ public sealed partial class ConnectionActor
             return;
         }
         _joinsOpenedOrAccepted++;
+        EndInfiniteFallback();
         var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
         var localId = LocalIdFor(route);
         var backup = Settings.PathManager.Endpoints.Any(ep => IpAddressBytes.From(ep.Address).Equals(route.Address) && (ep.Flags & EndpointFlags.Backup) != 0);
@@ -128,9 +162,30 @@ public sealed partial class ConnectionActor
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
         var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums),
-            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow };
+            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount)
+        {
+            CongestionControl = _start.CongestionControl,
+            ConnectionWindow = _start.Options.ReceiveWindow,
+            Metrics = Metrics,
+        };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
+
+    /// <summary>
+    /// The initial subflow stops being the only path with data in order (a join, or data reinjected): from now on a
+    /// checksum failure resets a subflow rather than falling back (Linux clears allow_infinite_fallback for good).
+    /// The subflow hears it before any join exists or any reinjected byte reaches it.
+    /// </summary>
+    private void EndInfiniteFallback()
+    {
+        if (!_infiniteFallbackAllowed) return;
+        _infiniteFallbackAllowed = false;
+        _initial?.Actor.Tell(DisallowInfiniteFallback.Instance);
+    }
+
+    private bool _infiniteFallbackAllowed = true;
+    /// <summary>An MP_FAIL was sent or accepted: no more subflows, fallback is under way.</summary>
+    private bool _failing;
 
     /// <summary>The address id of an interface's address: its endpoint's id, 0 for the initial subflow's address.</summary>
     private byte LocalIdFor(InterfaceRoute route)

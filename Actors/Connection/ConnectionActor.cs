@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
 using MptcpActors.Actors.Stack;
@@ -27,7 +28,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 {
     private const string DataTimerKey = "data-rto";
     private readonly ConnectionStart _start;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private readonly Dictionary<IActorRef, SubflowEntry> _subflows = [];
     private readonly List<SubflowFinished> _finished = [];
     private readonly int[] _chosen = new int[16];
@@ -56,6 +57,19 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _pullMode = start.PullMode;
         _readingSuspended = start.PullMode;
         _localToken = MptcpCrypto.Token(start.LocalKey);
+        // Structured: every event of this connection carries its token (Serilog property MptcpToken).
+        _log = Context.GetLogger().WithContext("MptcpToken", _localToken.ToString("x8"));
+    }
+
+    private MptcpMetrics Metrics => _start.Metrics;
+    private ConnectionGauges? _gauges;
+    private bool _countedEstablished;
+    private long _reinjectedCounted;
+
+    protected override void PostStop()
+    {
+        if (_gauges is not null) Metrics.Unregister(_gauges);
+        if (_countedEstablished) Metrics.CurrentlyEstablished.Add(-1);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -113,6 +127,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_start.Client)
         {
             var route = _start.Interface!;
+            Metrics.MpCapableSynTx.Add(1);
             OpenSubflow(route, _start.RemoteAddress, _start.RemotePort, null);
         }
         else
@@ -122,7 +137,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
             syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
-                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount) { CongestionControl = _start.CongestionControl, ConnectionWindow = _start.Options.ReceiveWindow }));
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)
+                {
+                    CongestionControl = _start.CongestionControl,
+                    ConnectionWindow = _start.Options.ReceiveWindow,
+                    Metrics = Metrics,
+                }));
         }
     }
 
@@ -253,7 +273,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
+            Metrics = Metrics,
         };
+        if (join is not null) Metrics.MpJoinSynTx.Add(1);
         route.Actor.Tell(new OpenSubflow(remote, port, Self, setup));
         _opening++;
     }
@@ -275,6 +297,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _fallback = up.Fallback;
             _checksums = up.Checksums;
             var remoteIdsn = up.RemoteKey is { } rk ? MptcpCrypto.Idsn(rk) : 0;
+            CountInitialUp(up.Fallback);
             _core = new MptcpConnectionCore(_start.Options, MptcpCrypto.Idsn(_start.LocalKey), remoteIdsn);
             _core.AddSubflow(e.Id);
             var connected = new TcpMsg.Connected(ToEndPoint(up.Key.RemoteAddress, up.Key.RemotePort), ToEndPoint(up.Key.LocalAddress, up.Key.LocalPort));
@@ -289,6 +312,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.MptcpSpecific));
                 return;
             }
+            (_start.Client ? Metrics.MpJoinSynAckRx : Metrics.MpJoinAckRx).Add(1);
             _core.AddSubflow(e.Id);
             e.Actor.Tell(DataAck(force: false));
         }
@@ -357,11 +381,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
             _core?.RemoveSubflow(e.Id);
             if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
-            if (e == _initial && _core is null && _start.Connect is { } connect && _start.Commander is { } commander)
-            {
-                commander.Tell(new TcpMsg.CommandFailed(connect));
-                _closedReported = true;
-            }
         }
         else
         {
@@ -369,6 +388,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
+        if (_core is null && _start is { Connect: { } connect, Commander: { } commander } && !_closedReported)
+        {
+            // Refused or timed out before the initial subflow came up: Akka.IO answers the Connect with CommandFailed.
+            commander.Tell(new TcpMsg.CommandFailed(connect));
+            _closedReported = true;
+        }
         if (!_closedReported)
         {
             var done = _core is not null && SendDone && _core.PeerClosed;
@@ -389,6 +414,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             var n = _core.NextChunk(ids, out var dsn, out var length, now);
             if (n == 0) break;
+            if (_core.BytesReinjected > 0) EndInfiniteFallback();
             var data = new byte[length];
             _core.CopySendData(dsn, data);
             for (var i = 0; i < n; i++)
@@ -410,6 +436,34 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         CheckClosed();
         Rearm();
+        Publish();
+    }
+
+    /// <summary>The initial subflow is up: MP_CAPABLE completed (each role counts what it received) or fell back.</summary>
+    private void CountInitialUp(bool fallback)
+    {
+        if (fallback)
+        {
+            (_start.Client ? Metrics.MpCapableFallbackSynAck : Metrics.MpCapableFallbackAck).Add(1);
+            return;
+        }
+        (_start.Client ? Metrics.MpCapableSynAckRx : Metrics.MpCapableAckRx).Add(1);
+        Metrics.CurrentlyEstablished.Add(1);
+        _countedEstablished = true;
+        _gauges = Metrics.Register(_localToken);
+    }
+
+    /// <summary>The counters and gauges that follow the data level: reinjected bytes as they grow, the connection's figures.</summary>
+    private void Publish()
+    {
+        if (_core is null) return;
+        var reinjected = _core.BytesReinjected;
+        if (reinjected != _reinjectedCounted)
+        {
+            Metrics.ReinjectedBytes.Add(reinjected - _reinjectedCounted);
+            _reinjectedCounted = reinjected;
+        }
+        _gauges?.Update(_subflows.Count, _bytesSent, _bytesReceived, reinjected);
     }
 
     private void PushWrites()
@@ -464,12 +518,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_core is null) return;
         var sendDone = SendDone;
+        // In pull mode the peer's stream may be complete while the application has not read all of it: it is over
+        // only once delivered, or the connection would end (and drop it) first.
+        var peerDone = _core.PeerClosed && _core.Readable == 0;
         if (_closeCommand is TcpMsg.Close && sendDone) ReportClosed(TcpMsg.Closed.Instance);
-        if (sendDone && (_core.PeerClosed || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
+        if (sendDone && (peerDone || _closeCommand is TcpMsg.Close) && !_subflowsClosing)
         {
             // Both data streams are finished (or Akka.IO's Close does not wait for the peer): the subflows end with FIN.
-            if (_closeCommand is TcpMsg.ConfirmedClose && _core.PeerClosed) ReportClosed(TcpMsg.ConfirmedClosed.Instance);
-            if (_core.PeerClosed || _closeCommand is TcpMsg.Close)
+            if (_closeCommand is TcpMsg.ConfirmedClose && peerDone) ReportClosed(TcpMsg.ConfirmedClosed.Instance);
+            if (peerDone || _closeCommand is TcpMsg.Close)
             {
                 _subflowsClosing = true;
                 Broadcast(CloseSubflow.Instance);
@@ -503,7 +560,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void AbortAll(bool fastClose)
     {
-        foreach (var e in _subflows.Values) e.Actor.Tell(new AbortSubflow(fastClose && !_fallback, MpTcpRstReason.Unspecified));
+        foreach (var e in _subflows.Values)
+        {
+            if (fastClose && !_fallback) Metrics.MpFastcloseTx.Add(1);
+            e.Actor.Tell(new AbortSubflow(fastClose && !_fallback, MpTcpRstReason.Unspecified));
+        }
     }
 
     private void Broadcast(object message)
@@ -528,10 +589,23 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
             return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
-                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected);
+                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
-            _bytesReceived, _core?.BytesReinjected ?? 0, subflows);
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client };
+    }
+
+    private string State()
+    {
+        if (_core is null) return _start.Client ? "SYN-SENT" : "SYN-RECV";
+        var finSent = _dataFinSent is not null;
+        return (finSent, _core.PeerClosed) switch
+        {
+            (false, false) => "ESTAB",
+            (true, false) => "FIN-WAIT",
+            (false, true) => "CLOSE-WAIT",
+            _ => SendDone ? "TIME-WAIT" : "CLOSING",
+        };
     }
 
     private void Rearm()

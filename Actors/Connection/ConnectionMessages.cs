@@ -17,6 +17,8 @@ public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParame
     public int ConnectionWindow { get; init; } = int.MaxValue;
     /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
     public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
+    /// <summary>The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow).</summary>
+    public Metrics.MptcpMetrics Metrics { get; init; } = MptcpActors.Actors.Metrics.MptcpMetrics.Shared;
 }
 
 /// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>
@@ -34,7 +36,11 @@ public sealed record SubflowData(DataChunk[] Chunks);
 /// window and DATA_FIN, and the signals (ADD_ADDR, REMOVE_ADDR, MP_PRIO, ...) it received.
 /// </summary>
 public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale, int RtoBackoffs,
-    bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals);
+    bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals)
+{
+    /// <summary>Bytes the subflow sent again (for <c>mptcp info</c>; it changes only on loss, so reports stay as rare as before).</summary>
+    public long BytesRetransmitted { get; init; }
+}
 
 /// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>
 public sealed record SubflowDown(SubflowFinished Finished, MpTcpRstReason? PeerResetReason);
@@ -72,6 +78,15 @@ public sealed record CloseSubflow
     public static readonly CloseSubflow Instance = new();
 }
 
+/// <summary>
+/// To the initial subflow: it is no longer the connection's only path with data in order (a join was opened or
+/// accepted, or data reinjected), so a checksum failure resets it instead of falling back (RFC 8684 3.7).
+/// </summary>
+public sealed record DisallowInfiniteFallback
+{
+    public static readonly DisallowInfiniteFallback Instance = new();
+}
+
 /// <summary>Reset the subflow: with MP_FASTCLOSE when the whole connection is aborted, and MP_TCPRST's reason.</summary>
 public sealed record AbortSubflow(bool FastClose, MpTcpRstReason Reason);
 
@@ -102,11 +117,34 @@ public sealed record GetConnectionInfo
 
 /// <summary>One subflow as its connection last heard of it.</summary>
 public sealed record SubflowInfo(TcpFlowKey Key, bool IsJoin, bool Backup, bool Stale, double SmoothedRttMs, long CongestionWindow,
-    long BytesInFlight, long BytesScheduled, long BytesReinjected);
+    long BytesInFlight, long BytesScheduled, long BytesReinjected)
+{
+    public long BytesRetransmitted { get; init; }
+}
 
 /// <summary>A connection's state: tokens, whether it fell back, its data-level counters and its live subflows.</summary>
 public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
-    long BytesReinjected, IReadOnlyList<SubflowInfo> Subflows);
+    long BytesReinjected, IReadOnlyList<SubflowInfo> Subflows)
+{
+    /// <summary>
+    /// Where the data streams are, named as <c>ss</c> names a socket's states: SYN-SENT / SYN-RECV (no subflow up yet),
+    /// ESTAB, FIN-WAIT (our DATA_FIN sent), CLOSE-WAIT (the peer's came), CLOSING (both, ours not yet acknowledged),
+    /// TIME-WAIT (both streams over, the subflows closing).
+    /// </summary>
+    public string State { get; init; } = "ESTAB";
+
+    /// <summary>Whether the connection was opened by this node (Connect) or accepted (Bind).</summary>
+    public bool Client { get; init; }
+}
+
+/// <summary>To the MptcpManager: the node's connections, answered with <see cref="ConnectionList"/>.</summary>
+public sealed record ListConnections
+{
+    public static readonly ListConnections Instance = new();
+}
+
+/// <summary>The node's connection actors (ask each for <see cref="ConnectionInfo"/>), and whether MPTCP is on at all.</summary>
+public sealed record ConnectionList(IReadOnlyList<IActorRef> Connections, bool MptcpEnabled);
 
 /// <summary>
 /// To each subflow of a connection under coupled congestion control: another subflow's latest figures (or that it is

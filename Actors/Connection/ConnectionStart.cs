@@ -13,6 +13,8 @@ namespace MptcpActors.Actors.Connection;
 /// </summary>
 public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, MptcpConnectionOptions Options, IReadOnlyList<InterfaceRoute> Interfaces)
 {
+    /// <summary>Where the connection and its subflows count their events (the node's).</summary>
+    public Metrics.MptcpMetrics Metrics { get; init; } = MptcpActors.Actors.Metrics.MptcpMetrics.Shared;
     public IActorRef? Commander { get; init; }
     public TcpMsg.Connect? Connect { get; init; }
     public InterfaceRoute? Interface { get; init; }

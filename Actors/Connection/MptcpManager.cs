@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
 using MptcpActors.Actors.Tcp.Congestion;
@@ -31,11 +32,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
     private readonly HashSet<ushort> _pullBinds = [];
+    private readonly MptcpMetrics _metrics;
 
-    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
+    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null)
     {
         _settings = settings;
         _interfaces = interfaces;
+        _metrics = metrics ?? MptcpMetrics.Shared;
         _options = new MptcpConnectionOptions
         {
             SendBuffer = settings.Tcp.SendBuffer,
@@ -44,8 +47,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         };
     }
 
-    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces) =>
-        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces));
+    /// <summary>The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null).</summary>
+    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics));
 
     /// <summary>
     /// Abort every connection (MP_FASTCLOSE to each peer) and answer <see cref="Akka.Done"/> once they are gone: the
@@ -105,6 +109,9 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             case CountConnections:
                 Sender.Tell(_tokens.Count);
                 break;
+            case ListConnections:
+                Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
+                break;
             case AbortAllConnections:
                 _abortWaiters.Add(Sender);
                 foreach (var connection in _tokenOf.Keys) connection.Tell(Akka.IO.Tcp.Abort.Instance);
@@ -148,6 +155,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
         {
+            Metrics = _metrics,
             Commander = Sender,
             Connect = c,
             Interface = route,
@@ -216,9 +224,11 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         if (FindJoin(seg.Options) is { } join)
         {
+            _metrics.MpJoinSynRx.Add(1);
             if (_tokens.TryGetValue(join.Token, out var connection)) connection.Tell(new JoinRequest(syn, join));
             else
             {
+                _metrics.MpJoinNoTokenFound.Add(1);
                 Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", syn.Key, join.Token);
                 syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             }
@@ -229,8 +239,10 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
+        if (HasCapable(seg.Options)) _metrics.MpCapableSynRx.Add(1);
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
             {
+                Metrics = _metrics,
                 Syn = syn,
                 BindHandler = handler,
                 PullMode = _pullBinds.Contains(syn.Key.LocalPort),
@@ -257,6 +269,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             var key = BinaryPrimitives.ReadUInt64BigEndian(b);
             if (key != 0 && !_tokens.ContainsKey(MptcpCrypto.Token(key))) return key;
         }
+    }
+
+    private static bool HasCapable(ReadOnlySpan<byte> options)
+    {
+        foreach (var o in new TcpOptionReader(options))
+            if (o.Kind == TcpOptionKind.Mptcp && MpCapableOption.Read(o.Raw, out _) == MptcpOptionError.None) return true;
+        return false;
     }
 
     private static MpJoinOption? FindJoin(ReadOnlySpan<byte> options)

@@ -12,10 +12,18 @@ namespace MptcpActors.Actors.Interface;
 /// of known connections straight to their subflow actor, by a 4-tuple table the interface actor publishes as an
 /// immutable snapshot swapped atomically (read-copy-update: no lock on the packet path). Everything else (SYNs,
 /// ARP, neighbour discovery, ICMP, strays to answer with RST) goes to the interface actor.
+/// <para>
+/// A subflow's segments from one device batch (one recvmmsg) go to it together, copied into one pooled
+/// <see cref="SegmentBatch"/>: nothing is allocated per segment. From a device that delivers frames one at a time, each
+/// goes at once.
+/// </para>
 /// </summary>
 public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfaceActor) : IFrameReceiver
 {
     private ImmutableDictionary<TcpFlowKey, IActorRef> _table = ImmutableDictionary<TcpFlowKey, IActorRef>.Empty;
+    // The current batch's segments by subflow; only the device's thread touches it. The table hands out the same
+    // reference for a subflow every time, so reference equality is enough (and cheaper than actor-path equality).
+    private readonly Dictionary<IActorRef, SegmentBatch> _gathered = new(ReferenceEqualityComparer.Instance);
     private long _badChecksums;
 
     /// <summary>The current table; set only by the interface actor.</summary>
@@ -35,7 +43,9 @@ public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfac
                 var key = new TcpFlowKey(new IpAddressBytes(ip.Destination), seg.DestinationPort, new IpAddressBytes(ip.Source), seg.SourcePort);
                 if (Table.TryGetValue(key, out var subflow))
                 {
-                    subflow.Tell(new SegmentIn(seg.Bytes.ToArray()));
+                    if (!_gathered.TryGetValue(subflow, out var batch)) _gathered[subflow] = batch = SegmentBatch.Rent();
+                    batch.Add(seg.Bytes);
+                    if (!device.DeliversBatches) EndOfBatch(device);
                     return;
                 }
                 break;
@@ -46,5 +56,12 @@ public sealed class FrameDispatcher(LocalAddresses addresses, IActorRef interfac
                 return;
         }
         interfaceActor.Tell(new FrameIn(frame.ToArray()));
+    }
+
+    public void EndOfBatch(IFrameDevice device)
+    {
+        if (_gathered.Count == 0) return;
+        foreach (var (subflow, batch) in _gathered) subflow.Tell(batch);
+        _gathered.Clear();
     }
 }

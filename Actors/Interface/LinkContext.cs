@@ -25,19 +25,33 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
     /// <summary>Set by the interface actor only.</summary>
     public void Learned(IpAddressBytes ip, byte[] mac) => Volatile.Write(ref _neighbors, Volatile.Read(ref _neighbors).SetItem(ip, mac));
 
+    /// <summary>The longest TCP segment a batch of this link takes to be cut up by the device (GSO); 0 when it cannot.</summary>
+    public int MaxOffloadSegmentLength(IFrameBatch? batch) => batch is { MaxSegmentedFrameLength: > 0 and var max } ? max - HeaderRoom : 0;
+
     /// <summary>
     /// Frames the segment written at <c>frame[HeaderRoom..]</c> and transmits it; false when the next hop's MAC is not
-    /// known yet (the caller then goes through the interface actor).
+    /// known yet (the caller then goes through the interface actor). A <paramref name="segmentSize"/> makes it a
+    /// super-segment the device cuts into segments of that much payload (only through a batch that can).
     /// </summary>
-    public bool TryTransmit(Span<byte> frame, ReadOnlySpan<byte> localBytes, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength, IFrameBatch? batch = null)
+    public bool TryTransmit(Span<byte> frame, ReadOnlySpan<byte> localBytes, IpAddressBytes remote, ReadOnlySpan<byte> remoteBytes, int segmentLength,
+        IFrameBatch? batch = null, int segmentSize = 0)
     {
         if (setup.NextHop(remote) is not { } hop) return true; // no route: lost like on a wire
         var mac = setup.StaticNeighbor?.Invoke(hop) ?? Volatile.Read(ref _neighbors).GetValueOrDefault(hop);
         if (mac is null) return false;
-        var n = TcpFraming.Wrap(frame, setup.Mac, mac, localBytes, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId));
+        var n = TcpFraming.Wrap(frame, setup.Mac, mac, localBytes, remoteBytes, segmentLength, (ushort)Interlocked.Increment(ref _ipId),
+            checksumOffload: segmentSize > 0);
         try
         {
-            if (batch is null) device.Transmit(frame[..n]);
+            if (segmentSize > 0)
+            {
+                if (!batch!.TryAddTcpSegments(frame[..n], segmentSize))
+                {
+                    batch.Flush();
+                    batch.TryAddTcpSegments(frame[..n], segmentSize);
+                }
+            }
+            else if (batch is null) device.Transmit(frame[..n]);
             else if (!batch.TryAdd(frame[..n]))
             {
                 batch.Flush();

@@ -42,6 +42,7 @@ public sealed class MptcpConnectionCore
     private long _rtoAt = long.MaxValue;
     private long _rto;
     private ulong? _peerDataFin;
+    private bool _fellBack;
 
     public MptcpConnectionCore(MptcpConnectionOptions options, ulong localIdsn, ulong remoteIdsn)
     {
@@ -129,7 +130,7 @@ public sealed class MptcpConnectionCore
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
         foreach (var s in _subflows) s.DropAcked(_dataUna);
         _rto = _o.DataRtoNs;
-        _rtoAt = HasOutstanding ? nowNs + _rto : long.MaxValue;
+        _rtoAt = HasOutstanding && !_fellBack ? nowNs + _rto : long.MaxValue;
         return freed;
     }
 
@@ -202,7 +203,7 @@ public sealed class MptcpConnectionCore
             if (rest > 0) PushFront(dsn + (ulong)length, (int)rest);
         }
         else _sndNxt += (ulong)length;
-        if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rto;
+        if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + _rto;
         return count;
     }
 
@@ -277,7 +278,7 @@ public sealed class MptcpConnectionCore
     public void OnTimer(long nowNs)
     {
         if (nowNs < _rtoAt) return;
-        if (!HasOutstanding)
+        if (!HasOutstanding || _fellBack)
         {
             _rtoAt = long.MaxValue;
             return;
@@ -291,6 +292,17 @@ public sealed class MptcpConnectionCore
         _rtoAt = nowNs + _rto;
     }
 
+    /// <summary>
+    /// The connection fell back to TCP on its one subflow after MP_FAIL (RFC 8684 3.7): TCP now delivers every byte in
+    /// order, DATA_ACK follows its ACK, and the data level never resends (a resent range would be new bytes on the wire).
+    /// </summary>
+    public void FallBack()
+    {
+        _fellBack = true;
+        _reinject.Clear();
+        _rtoAt = long.MaxValue;
+    }
+
     /// <summary>A subflow could not take this range after all: another one gets it first.</summary>
     public void Requeue(ulong dsn, int length) => PushFront(dsn, length);
 
@@ -299,6 +311,7 @@ public sealed class MptcpConnectionCore
 
     private void Reinject(ConnectionSubflow s)
     {
+        if (_fellBack) return;
         s.DropAcked(_dataUna);
         while (s.Outstanding.TryDequeue(out var r)) _reinject.Enqueue(r);
     }

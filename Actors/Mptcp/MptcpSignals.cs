@@ -17,8 +17,14 @@ public sealed record PrioReceived(bool Backup) : MptcpSignal;
 /// <summary>MP_FASTCLOSE carrying our key (3.5): the whole connection is closed at once.</summary>
 public sealed record FastCloseReceived : MptcpSignal;
 
-/// <summary>MP_FAIL (3.7): the peer found a checksum error at this DSN.</summary>
+/// <summary>MP_FAIL (3.7): the peer found a checksum error at this DSN (or answers ours).</summary>
 public sealed record FailReceived(ulong Dsn) : MptcpSignal;
+
+/// <summary>We found a DSS checksum error at this DSN on a lone subflow and tell the peer with MP_FAIL, expecting fallback (3.7).</summary>
+public sealed record FailSent(ulong Dsn) : MptcpSignal;
+
+/// <summary>An infinite mapping was sent or received after MP_FAIL: the connection is plain TCP on this subflow from now on (3.7).</summary>
+public sealed record FellBackToTcp : MptcpSignal;
 
 /// <summary>An ADD_ADDR whose HMAC did not verify: ignored, as the RFC says, and reported.</summary>
 public sealed record InvalidSignal(string What) : MptcpSignal;

@@ -15,6 +15,17 @@ public enum MptcpNegotiation
     Fallback,
 }
 
+/// <summary>What a received mapping's DSS checksum says (RFC 8684 3.3.1, 3.7).</summary>
+public enum ChecksumVerdict
+{
+    /// <summary>It matches (or checksums are not in use).</summary>
+    Valid,
+    /// <summary>It failed on a lone subflow that may fall back: the data goes on as TCP delivered it, MP_FAIL rides the next ACK.</summary>
+    FailSignalled,
+    /// <summary>It failed where fallback is not possible: the subflow is reset with MP_FAIL.</summary>
+    Reset,
+}
+
 /// <summary>The keys and local choices a joining subflow starts from (its connection knows them).</summary>
 public sealed record JoinParameters(ulong LocalKey, ulong RemoteKey, byte LocalAddressId, bool Backup, bool Checksums);
 
@@ -31,6 +42,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
 {
     private const int DssFullSpace = 28;   // DATA_ACK(8) + DSN(8) + subflow seq + length (+ checksum): 26/28, padded
     private const int DssAckSpace = 12;    // DATA_ACK(8) alone
+    private const int MpFailSpace = 12;
     private readonly byte _capableFlags;
     private readonly uint _localNonce;
     private uint _iss;
@@ -38,7 +50,10 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     private bool _thirdAckSent;
     private bool _peerAckedData;
     private uint _remoteNonce;
-    private (uint SubflowSeq, ulong Dsn)? _infiniteMapping;
+    private ulong? _failToSend;
+    private bool _sendInfiniteMapping;
+    private uint? _infiniteMappingSeq;
+    private ulong _lastMappedDsn;
     private readonly List<OutgoingSignal> _pending = [];
     private int _synRetransmissions;
     /// <summary>Retransmitted SYNs that still carry MP_CAPABLE; later ones go without (Linux's net.mptcp.syn_retrans_before_tcp_fallback).</summary>
@@ -113,18 +128,52 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     /// <summary>Mappings whose DSS checksum did not match their data.</summary>
     public long ChecksumErrors { get; private set; }
 
+    /// <summary>How long an MP_FAIL we sent may go unanswered before the subflow is reset (Linux: TCP_RTO_MAX).</summary>
+    public const long FailResponseTimeoutNs = 120_000_000_000;
+
     /// <summary>
-    /// Checks a whole received mapping against its DSS checksum (RFC 8684 3.3.1): true when checksums are not in use
-    /// or it matches; on a mismatch the subflow is to be reset with MP_FAIL at the mapping's DSN.
+    /// Set by the connection while this is its initial and only subflow and data went both ways in order on it (no join
+    /// ever opened or accepted, nothing reinjected): a checksum failure may then end in fallback to TCP on this subflow
+    /// instead of a reset (RFC 8684 3.7; Linux: msk->allow_infinite_fallback).
     /// </summary>
-    public bool VerifyChecksum(in DataMapping m, ReadOnlySpan<byte> data)
+    public bool InfiniteFallbackAllowed { get; set; }
+
+    /// <summary>When our MP_FAIL goes unanswered past this time the subflow is reset (long.MaxValue: none pending).</summary>
+    public long FailResponseDeadlineNs { get; private set; } = long.MaxValue;
+
+    /// <summary>An MP_FAIL waits for a pure ACK: the owner sends one at the end of its turn (data segments have no room for it).</summary>
+    public bool PureAckOwed => _failToSend.HasValue && State == MptcpNegotiation.Mptcp;
+
+    /// <summary>MP_FAIL options sent (MPTcpExtMPFailTx) and received (MPTcpExtMPFailRx).</summary>
+    public long FailsSent { get; private set; }
+    public long FailsReceived { get; private set; }
+    /// <summary>Infinite mappings sent (MPTcpExtInfiniteMapTx, retransmissions not counted) and received (MPTcpExtInfiniteMapRx).</summary>
+    public long InfiniteMappingsSent { get; private set; }
+    public long InfiniteMappingsReceived { get; private set; }
+
+    /// <summary>
+    /// Checks a whole received mapping against its DSS checksum (RFC 8684 3.3.1). On a mismatch, where fallback is
+    /// allowed the data is kept as TCP delivered it (a middlebox changed it; after fallback TCP's delivery is the
+    /// contract, as in Linux) and MP_FAIL with the mapping's DSN goes on the next ACK, the peer to answer with an
+    /// infinite mapping within <see cref="FailResponseTimeoutNs"/>; elsewhere the subflow is to be reset with MP_FAIL.
+    /// Unlike Linux a failure of the very first mapping is signalled too rather than falling back silently: a peer
+    /// seeing acknowledgements without DSS options after the handshake keeps waiting for a DATA_ACK.
+    /// </summary>
+    public ChecksumVerdict VerifyChecksum(in DataMapping m, ReadOnlySpan<byte> data, long nowNs)
     {
-        if (!Checksums || State != MptcpNegotiation.Mptcp) return true;
-        if (m.Checksum is { } sum && MptcpCrypto.DssChecksum(m.Dsn, m.SubflowSeq, (ushort)m.ChecksummedLength, sum, data) == 0) return true;
+        if (!Checksums || State != MptcpNegotiation.Mptcp) return ChecksumVerdict.Valid;
+        if (m.Checksum is { } sum && MptcpCrypto.DssChecksum(m.Dsn, m.SubflowSeq, (ushort)m.ChecksummedLength, sum, data) == 0) return ChecksumVerdict.Valid;
         ChecksumErrors++;
+        if (InfiniteFallbackAllowed)
+        {
+            _failToSend = m.Dsn;
+            FailResponseDeadlineNs = nowNs + FailResponseTimeoutNs;
+            Signals.Add(new FailSent(m.Dsn));
+            return ChecksumVerdict.FailSignalled;
+        }
         FailDsn = m.Dsn;
         ResetReason = MpTcpRstReason.MiddleboxInterference;
-        return false;
+        return ChecksumVerdict.Reset;
     }
 
     /// <summary>The reason an MP_TCPRST from the peer gave, if any.</summary>
@@ -135,6 +184,18 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     public DataMappings SendMappings { get; } = new();
     /// <summary>Mappings the peer announced, by its relative sequence.</summary>
     public DataMappings ReceiveMappings { get; } = new();
+
+    // Mappings as they went out on super-segments (GSO): every piece carried the whole mapping, so a piece sent again
+    // carries it too, with the checksum over all of it. A Linux receiver part-way through a mapping takes only an
+    // identical one (it resets the subflow on DSSNOMATCH), as Linux's own TSO sender keeps it.
+    private readonly DataMappings _offloadedMappings = new();
+
+    /// <summary>Forgets the mappings of data the peer acknowledged, up to relative sequence <paramref name="subflowSeq"/>.</summary>
+    public void DropSentBefore(uint subflowSeq)
+    {
+        SendMappings.DropBefore(subflowSeq);
+        _offloadedMappings.DropBefore(subflowSeq);
+    }
 
     /// <summary>The connection's DATA_ACK (next DSN expected), put on every segment.</summary>
     public ulong DataAck { get; set; }
@@ -199,13 +260,8 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         mapping = null;
         if (State == MptcpNegotiation.Fallback)
         {
+            // Fallback is allowed only while the data went in order on this one subflow: its sequence is the DSN's.
             dsn = RemoteIdsn + subflowSeq;
-            contiguous = int.MaxValue;
-            return true;
-        }
-        if (_infiniteMapping is { } inf && (int)(subflowSeq - inf.SubflowSeq) >= 0)
-        {
-            dsn = inf.Dsn + (subflowSeq - inf.SubflowSeq);
             contiguous = int.MaxValue;
             return true;
         }
@@ -227,11 +283,28 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (State == MptcpNegotiation.Fallback) PeerDataFin ??= RemoteIdsn + finSeq;
     }
 
-    /// <summary>Falls back to plain TCP on this (single, initial) subflow: data seen without a mapping (RFC 8684 3.7).</summary>
+    /// <summary>
+    /// Falls back to plain TCP on this (single, initial) subflow (RFC 8684 3.7): data came without a mapping, or an
+    /// infinite mapping went or came. From here both directions are plain TCP, no MPTCP option is sent or heeded; after
+    /// the handshake the connection learns it from <see cref="FellBackToTcp"/>.
+    /// </summary>
     public void FallBack()
     {
+        if (State == MptcpNegotiation.Mptcp) Signals.Add(new FellBackToTcp());
         State = MptcpNegotiation.Fallback;
         _pending.Clear();
+        _failToSend = null;
+        _sendInfiniteMapping = false;
+        FailResponseDeadlineNs = long.MaxValue;
+    }
+
+    /// <summary>Our MP_FAIL went unanswered: the subflow is to be reset (Linux: mptcp_mp_fail_no_response).</summary>
+    public bool FailResponseOverdue(long nowNs)
+    {
+        if (nowNs < FailResponseDeadlineNs) return false;
+        FailResponseDeadlineNs = long.MaxValue;
+        ResetReason = MpTcpRstReason.MiddleboxInterference;
+        return true;
     }
 
     public bool AcceptSyn(ReadOnlySpan<byte> options, bool synAck)
@@ -335,7 +408,9 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
                     Signals.Add(new PrioReceived(prio.Backup));
                     break;
                 case MptcpSubtype.MpFail when MpFailOption.Read(o.Raw, out var fail) == MptcpOptionError.None:
+                    FailsReceived++;
                     Signals.Add(new FailReceived(fail.DataSequenceNumber));
+                    ackNow |= OnFail(segment.Flags);
                     break;
                 case MptcpSubtype.MpFastClose when MpFastCloseOption.Read(o.Raw, out var f) == MptcpOptionError.None:
                     // Only the holder of our key may close the connection this way (RFC 8684 3.5).
@@ -383,14 +458,41 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         return false;
     }
 
+    /// <summary>
+    /// MP_FAIL without RST (RFC 8684 3.7; Linux: mptcp_pm_mp_fail_received): the answer to ours ends the wait for it;
+    /// otherwise the peer found our data damaged on this lone subflow, so we answer with MP_FAIL on an ACK now and an
+    /// infinite mapping on the next data, then fall back. Where fallback is not allowed it is ignored, as Linux does:
+    /// the peer resets the subflow itself.
+    /// </summary>
+    private bool OnFail(TcpFlags flags)
+    {
+        if ((flags & TcpFlags.Rst) != 0 || !InfiniteFallbackAllowed) return false;
+        if (FailResponseDeadlineNs != long.MaxValue)
+        {
+            FailResponseDeadlineNs = long.MaxValue;
+            return false;
+        }
+        _failToSend = _lastMappedDsn;
+        _sendInfiniteMapping = true;
+        return true;
+    }
+
     private bool OnMapping(in DssOption d)
     {
         var dsn = d.DsnIs64 ? d.DataSequenceNumber : Expand32((uint)d.DataSequenceNumber, DataAck);
         if (d.IsInfiniteMapping)
         {
-            _infiniteMapping = (d.SubflowSequenceNumber, dsn);
+            // The peer falls back from here (Linux: MAPPING_INVALID, then mptcp_try_fallback); only a lone subflow may.
+            InfiniteMappingsReceived++;
+            if (InfiniteFallbackAllowed) FallBack();
+            else
+            {
+                ResetRequested = true;
+                ResetReason = MpTcpRstReason.MptcpSpecific;
+            }
             return false;
         }
+        _lastMappedDsn = dsn;
         if (d.DataFin)
         {
             // DATA_FIN takes the last DSN of its mapping; alone it has subflow sequence 0 and length 1 (3.3.3).
@@ -469,6 +571,14 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         return SendMappings.TryFind(seq - _iss, out var m) ? Math.Min(room, (int)(m.SubflowEnd - (seq - _iss))) : room;
     }
 
+    /// <summary>
+    /// Super-segments carry one DSS mapping for all their pieces; the MP_CAPABLE on the client's first data and the
+    /// MP_JOIN third ACK describe one segment and go alone, and nothing is cut up before MPTCP is settled.
+    /// </summary>
+    public bool AllowsSegmentation(uint seq) =>
+        State == MptcpNegotiation.Fallback
+        || State == MptcpNegotiation.Mptcp && !(IsJoin && Client && !_joinConfirmed) && !(!IsJoin && Client && !_peerAckedData && seq == _iss + 1);
+
     public int OptionSpace(in OutgoingSegmentInfo segment)
     {
         if ((segment.Flags & TcpFlags.Syn) != 0)
@@ -476,10 +586,12 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             if (IsJoin) return (segment.Flags & TcpFlags.Ack) != 0 ? 16 : 12;
             return State == MptcpNegotiation.Fallback ? 0 : 12;
         }
+        if (State == MptcpNegotiation.Fallback) return CarriesInfiniteMapping(segment) ? DssFullSpace : 0;
         if (State != MptcpNegotiation.Mptcp) return 0;
         if ((segment.Flags & TcpFlags.Rst) != 0) return (FastCloseOnReset ? 12 : 0) + (FailDsn.HasValue ? 12 : 0) + 4;
         if (IsJoin && Client && !_joinConfirmed) return 24;
         if (!IsJoin && Client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
+        if (segment.PayloadLength == 0 && _failToSend.HasValue) return DssAckSpace + MpFailSpace;
         if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
         return segment.PayloadLength > 0 || DataFinToSend.HasValue ? DssFullSpace : DssAckSpace;
     }
@@ -505,6 +617,12 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             }
             if (State == MptcpNegotiation.Fallback) return 0;
             w.TryWrite(synAck ? new MpCapableOption(1, _capableFlags, LocalKey) : new MpCapableOption(1, _capableFlags));
+            return w.Finish();
+        }
+        if (State == MptcpNegotiation.Fallback)
+        {
+            // A retransmission of the segment that carried the infinite mapping carries it again, as Linux's skb does.
+            if (CarriesInfiniteMapping(segment)) WriteInfiniteMapping(ref w, segment);
             return w.Finish();
         }
         if (State != MptcpNegotiation.Mptcp) return 0;
@@ -545,19 +663,43 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         }
         var relative = segment.Seq - _iss;
         DataAckSent = DataAck;
+        if (segment.PayloadLength > 0 && _sendInfiniteMapping && !_failToSend.HasValue)
+        {
+            // Our answer to the peer's MP_FAIL went first; the next data says the rest of the stream is plain TCP (3.7).
+            _infiniteMappingSeq = segment.Seq;
+            InfiniteMappingsSent++;
+            WriteInfiniteMapping(ref w, segment);
+            FallBack();
+            return w.Finish();
+        }
         if (segment.PayloadLength > 0)
         {
-            if (SendMappings.TryFind(relative, out var m))
+            if (segment.Retransmission && _offloadedMappings.TryFind(relative, out var sent))
+            {
+                w.TryWrite(DssOption.Create(DataAck, sent.Dsn, sent.SubflowSeq, (ushort)sent.Length, sent.Checksum));
+            }
+            else if (SendMappings.TryFind(relative, out var m))
             {
                 var dsn = m.Dsn + (relative - m.SubflowSeq);
                 var length = (ushort)segment.PayloadLength;
-                w.TryWrite(DssOption.Create(DataAck, dsn, relative, length, Checksum(dsn, relative, length, payload)));
+                var checksum = Checksum(dsn, relative, length, payload);
+                w.TryWrite(DssOption.Create(DataAck, dsn, relative, length, checksum));
+                if (segment.SegmentSize > 0) _offloadedMappings.Insert(new DataMapping(relative, dsn, length, checksum));
             }
             else
             {
                 InvalidOptions++; // data the connection never mapped here: an owner bug, never seen on the wire as a bad mapping
                 w.TryWrite(DssOption.Create(DataAck));
             }
+            return w.Finish();
+        }
+        if (_failToSend is { } failDsn)
+        {
+            // MP_FAIL goes with the DATA_ACK on a pure ACK, once (Linux clears send_mp_fail when it writes it).
+            w.TryWrite(DssOption.Create(DataAck));
+            w.TryWrite(new MpFailOption(failDsn));
+            _failToSend = null;
+            FailsSent++;
             return w.Finish();
         }
         if (_pending.Count > 0)
@@ -578,6 +720,18 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     /// <summary>RFC 8684 3.3.1: over the 64-bit DSN, relative subflow sequence, data-level length and the mapped payload.</summary>
     private ushort? Checksum(ulong dsn, uint subflowSequence, ushort length, ReadOnlySpan<byte> payload) =>
         Checksums ? MptcpCrypto.DssChecksum(dsn, subflowSequence, length, 0, payload) : null;
+
+    /// <summary>
+    /// The infinite mapping (RFC 8684 3.3.1): data-level length 0 (and checksum 0) from this segment's data on. Fallback
+    /// is allowed only while our data went in order on this one subflow, so its DSN is the IDSN plus its sequence.
+    /// </summary>
+    private void WriteInfiniteMapping(ref TcpOptionWriter w, in OutgoingSegmentInfo segment)
+    {
+        var relative = segment.Seq - _iss;
+        w.TryWrite(DssOption.Create(DataAck, LocalIdsn + relative, relative, 0, Checksums ? (ushort)0 : null));
+    }
+
+    private bool CarriesInfiniteMapping(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _infiniteMappingSeq;
 
     private bool IsFirstData(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _iss + 1;
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Tcp;
 using MptcpActors.Transport.Capture;
@@ -22,7 +23,7 @@ public sealed record SimPath(string Name, IpAddressBytes LocalAddress, IpAddress
 public sealed class SimTwoNodes
 {
     public SimTwoNodes(IActorRefFactory system, IReadOnlyList<SimPath> paths, MptcpSettings localSettings, MptcpSettings peerSettings,
-        ulong seed = 1, PcapWriter? capture = null)
+        ulong seed = 1, PcapWriter? capture = null, MptcpMetrics? localMetrics = null, MptcpMetrics? peerMetrics = null)
     {
         Paths = paths;
         Network = new SimNetwork(seed);
@@ -37,8 +38,8 @@ public sealed class SimTwoNodes
         Sim = system.ActorOf(SimNetworkActor.Props(Network), $"sim-{Guid.NewGuid():N}");
         LocalRoutes = Node(system, "local", paths.Select(p => (p, p.LocalAddress, p.PeerAddress)).ToList(), localSettings, macs);
         PeerRoutes = Node(system, "peer", paths.Select(p => (p, p.PeerAddress, p.LocalAddress)).ToList(), peerSettings, macs);
-        Local = system.ActorOf(MptcpManager.Props(localSettings, LocalRoutes), $"local-mptcp-{Guid.NewGuid():N}");
-        Peer = system.ActorOf(MptcpManager.Props(peerSettings, PeerRoutes), $"peer-mptcp-{Guid.NewGuid():N}");
+        Local = system.ActorOf(MptcpManager.Props(localSettings, LocalRoutes, localMetrics), $"local-mptcp-{Guid.NewGuid():N}");
+        Peer = system.ActorOf(MptcpManager.Props(peerSettings, PeerRoutes, peerMetrics), $"peer-mptcp-{Guid.NewGuid():N}");
     }
 
     public IReadOnlyList<SimPath> Paths { get; }

@@ -11,13 +11,17 @@ public static class TcpFraming
 {
     public static int HeaderRoom(bool ipv6) => EthernetFrame.HeaderLength + (ipv6 ? Ipv6Packet.FixedHeaderLength : Ipv4Packet.MinHeaderLength);
 
-    /// <summary>Fills checksum, IP and Ethernet headers around the segment at <c>frame[HeaderRoom..]</c>; returns the frame length.</summary>
+    /// <summary>
+    /// Fills checksum, IP and Ethernet headers around the segment at <c>frame[HeaderRoom..]</c>; returns the frame length.
+    /// With <paramref name="checksumOffload"/> the TCP checksum is left for the device to finish (a super-segment it cuts up).
+    /// </summary>
     public static int Wrap(Span<byte> frame, ReadOnlySpan<byte> sourceMac, ReadOnlySpan<byte> destinationMac, ReadOnlySpan<byte> sourceIp,
-        ReadOnlySpan<byte> destinationIp, int segmentLength, ushort ipId)
+        ReadOnlySpan<byte> destinationIp, int segmentLength, ushort ipId, bool checksumOffload = false)
     {
         var v6 = sourceIp.Length == 16;
         var room = HeaderRoom(v6);
-        TcpSegment.WriteChecksum(frame.Slice(room, segmentLength), sourceIp, destinationIp);
+        if (checksumOffload) TcpSegment.WritePartialChecksum(frame.Slice(room, segmentLength), sourceIp, destinationIp);
+        else TcpSegment.WriteChecksum(frame.Slice(room, segmentLength), sourceIp, destinationIp);
         var ip = frame[EthernetFrame.HeaderLength..];
         if (v6) Ipv6Packet.WriteHeader(ip, sourceIp, destinationIp, IpProtocol.Tcp, segmentLength);
         else Ipv4Packet.WriteHeader(ip, sourceIp, destinationIp, IpProtocol.Tcp, segmentLength, ipId);

@@ -31,6 +31,8 @@ public sealed partial class SubflowActor
             : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
+        // The initial subflow starts as the connection's only path: until it says otherwise, a checksum failure falls back.
+        _mptcp.InfiniteFallbackAllowed = setup.Join is null;
     }
 
     private bool OnConnectionMessage(object message, long now)
@@ -72,6 +74,9 @@ public sealed partial class SubflowActor
                 break;
             case PeerCongestion p:
                 OnPeerCongestion(p);
+                break;
+            case DisallowInfiniteFallback:
+                _mptcp!.InfiniteFallbackAllowed = false;
                 break;
             case Terminated t when t.ActorRef.Equals(Owner):
                 // The connection is gone without closing: an abort of the whole connection (MP_FASTCLOSE, RFC 8684 3.5).
@@ -117,7 +122,8 @@ public sealed partial class SubflowActor
         if (_upReported)
         {
             PassData(now);
-            h.SendMappings.DropBefore(_core.SndUna - _core.InitialSendSequence);
+            if (h.PureAckOwed) _core.SendPureAck(now);
+            h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
             Report();
         }
         ReportDown();
@@ -135,9 +141,11 @@ public sealed partial class SubflowActor
         {
             if (!h.TryMapReceived(seq, out var dsn, out var contiguous, out var mapping))
             {
-                // Data without a mapping: on a lone initial subflow before any mapping the peer fell back (RFC 8684
-                // 3.7); anywhere else the subflow cannot be trusted and is reset.
-                if (!h.IsJoin && !h.HasPeerDataAck && h.ReceiveMappings.Count == 0 && taken == 0)
+                // Data without a mapping: on the connection's only subflow, data in order, the peer fell back (RFC 8684
+                // 3.7: before any mapping, or after MP_FAIL, where Linux may stop sending options before the segment
+                // with its infinite mapping; Linux: MAPPING_NODSS, then mptcp_try_fallback); anywhere else the subflow
+                // cannot be trusted and is reset.
+                if (h.InfiniteFallbackAllowed)
                 {
                     h.FallBack();
                     continue;
@@ -154,10 +162,16 @@ public sealed partial class SubflowActor
             }
             var bytes = new byte[n];
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
-            if (mapping is { } checkedMapping && !h.VerifyChecksum(checkedMapping, bytes))
+            var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
+            if (verdict != ChecksumVerdict.Valid)
             {
-                // The data is not what was sent: nothing of it is delivered; the subflow goes with MP_FAIL and
-                // MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
+                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
+                _start.Mptcp.Metrics.MpFailTx.Add(1);
+            }
+            if (verdict == ChecksumVerdict.Reset)
+            {
+                // The data is not what was sent and other paths exist: nothing of it is delivered; the subflow goes with
+                // MP_FAIL and MP_TCPRST (middlebox interference), and the connection resends its data on the others (3.7).
                 _core.Abort(now);
                 return;
             }
@@ -185,7 +199,7 @@ public sealed partial class SubflowActor
         var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
             _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
-            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals);
+            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals) { BytesRetransmitted = _core.Statistics.BytesRetransmitted };
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };
         Owner!.Tell(report);

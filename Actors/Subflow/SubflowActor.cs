@@ -28,11 +28,13 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private readonly byte[] _local;
     // Segments produced while handling one message leave together (sendmmsg) when the device can batch.
     private readonly Transport.Devices.IFrameBatch? _batch;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private TcpConnection _core = null!;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
-    private bool _peerClosedBeforeRegister;
+    // The peer's FIN waits for the handler to have registered and read everything before it (SuspendReading).
+    private bool _peerClosedWaiting;
+    private bool _readingSuspended;
     private PendingWrite? _pending;
     private IActorRef? _closeCommander;
     private TcpMsg.CloseCommand? _closeCommand;
@@ -47,6 +49,18 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         _local = new byte[start.Key.LocalAddress.Length];
         start.Key.LocalAddress.CopyTo(_local);
         _batch = start.Link?.CreateBatch();
+        _log = SubflowLog(Context, start);
+    }
+
+    /// <summary>Structured: every event of a subflow carries its 4-tuple and, in an MPTCP connection, the connection's token.</summary>
+    private static ILoggingAdapter SubflowLog(IActorContext context, SubflowStart start)
+    {
+        var log = context.GetLogger()
+            .WithContext("LocalAddress", start.Key.LocalAddress.ToString())
+            .WithContext("LocalPort", start.Key.LocalPort)
+            .WithContext("RemoteAddress", start.Key.RemoteAddress.ToString())
+            .WithContext("RemotePort", start.Key.RemotePort);
+        return start.Mptcp is { } m ? log.WithContext("MptcpToken", Transport.Crypto.MptcpCrypto.Token(m.LocalKey).ToString("x8")) : log;
     }
 
     protected override bool AroundReceive(Receive receive, object message)
@@ -132,6 +146,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         var now = NowNs;
         switch (message)
         {
+            case SegmentBatch b:
+                try
+                {
+                    for (var i = 0; i < b.Count; i++)
+                        if (TcpSegment.TryParse(b[i], out var one)) _core.OnSegment(one, now);
+                }
+                finally
+                {
+                    b.Release();
+                }
+                break;
             case SegmentIn s:
                 if (TcpSegment.TryParse(s.Segment, out var seg)) _core.OnSegment(seg, now);
                 break;
@@ -140,7 +165,8 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 break;
             case TimerFired:
                 _timerAt = long.MaxValue;
-                _core.OnTimer(now);
+                if (_mptcp is { } h && h.FailResponseOverdue(now)) _core.Abort(now);
+                else _core.OnTimer(now);
                 break;
             case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
@@ -148,12 +174,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 _handler = r.Handler;
                 _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
                 Context.Watch(r.Handler);
-                Deliver(now);
-                if (_peerClosedBeforeRegister)
-                {
-                    _peerClosedBeforeRegister = false;
-                    PeerClosed();
-                }
+                DeliverThenPeerClosed(now);
+                break;
+            case TcpMsg.SuspendReading when _mptcp is null:
+                _readingSuspended = true;
+                break;
+            case TcpMsg.ResumeReading when _mptcp is null:
+                _readingSuspended = false;
+                DeliverThenPeerClosed(now);
                 break;
             case TcpMsg.Write w:
                 if (_pending is not null || _closeCommand is not null)
@@ -205,9 +233,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         }
     }
 
+    private void DeliverThenPeerClosed(long now)
+    {
+        Deliver(now);
+        if (!_peerClosedWaiting || _handler is null || _readingSuspended) return;
+        _peerClosedWaiting = false;
+        PeerClosed();
+    }
+
     private void Deliver(long now)
     {
-        if (_handler is null || _core.Readable == 0) return;
+        if (_handler is null || _readingSuspended || _core.Readable == 0) return;
         var data = new byte[_core.Readable];
         var n = _core.Read(data, now);
         _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
@@ -237,7 +273,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             Context.Stop(Self);
             return;
         }
-        var at = _core.NextDeadlineNs;
+        var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
         if (at == _timerAt) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
@@ -250,9 +286,17 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     Span<byte> ITcpSegmentSink.Rent(int maxLength) => Scratch.AsSpan(Headroom, maxLength);
 
-    void ITcpSegmentSink.Send(int length)
+    void ITcpSegmentSink.Send(int length) => Send(length, 0);
+
+    int ITcpSegmentSink.MaxOffloadSegmentLength => _start.Link?.MaxOffloadSegmentLength(_batch) ?? 0;
+
+    void ITcpSegmentSink.Send(int length, int segmentSize) => Send(length, segmentSize);
+
+    private void Send(int length, int segmentSize)
     {
-        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch)) return;
+        if (_start.Link is { } link && link.TryTransmit(Scratch, _local, _start.Key.RemoteAddress, _remote, length, _batch, segmentSize)) return;
+        // Through the interface actor (next hop not resolved yet) a super-segment is too large for the link and is
+        // lost like on a wire; its pieces are retransmitted one by one.
         _start.Interface.Tell(new SegmentOut(_start.Key, Scratch.AsSpan(Headroom, length).ToArray()));
     }
 
@@ -288,15 +332,11 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             _core.Shutdown(NowNs);
             return;
         }
-        Deliver(NowNs);
         // A FIN that comes before the handler registered waits for it: only Register says whether to keep the
         // connection half open (closing at once would send our FIN before anything the handler still has to write).
-        if (_handler is null && _closeCommand is null)
-        {
-            _peerClosedBeforeRegister = true;
-            return;
-        }
-        PeerClosed();
+        // One that comes while reading is suspended waits for the data before it to be read.
+        if (_closeCommand is null) _peerClosedWaiting = true;
+        DeliverThenPeerClosed(NowNs);
     }
 
     private void PeerClosed()

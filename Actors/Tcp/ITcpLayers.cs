@@ -9,6 +9,18 @@ public interface ITcpSegmentSink
     Span<byte> Rent(int maxLength);
     /// <summary>Sends the first <paramref name="length"/> bytes of the rented buffer (the sink adds checksum and IP header).</summary>
     void Send(int length);
+
+    /// <summary>
+    /// The longest TCP segment (header and payload) the sink takes for segmentation offload (GSO): a super-segment the
+    /// device cuts into segments that each repeat its header and options. 0 when every segment must fit the MSS.
+    /// </summary>
+    int MaxOffloadSegmentLength => 0;
+
+    /// <summary>
+    /// Sends a super-segment of <paramref name="length"/> bytes from the rented buffer that leaves as segments of
+    /// <paramref name="segmentSize"/> payload bytes (the last one shorter); only when <see cref="MaxOffloadSegmentLength"/> allows it.
+    /// </summary>
+    void Send(int length, int segmentSize) => throw new NotSupportedException("this sink does not segment");
 }
 
 /// <summary>What the core tells the layer above (the SubflowActor, or the MPTCP connection through it).</summary>
@@ -25,8 +37,11 @@ public interface ITcpEvents
     void OnClosed(TcpCloseReason reason);
 }
 
-/// <summary>Context of a segment being built, for an option hook.</summary>
-public readonly record struct OutgoingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, bool Retransmission);
+/// <summary>
+/// Context of a segment being built, for an option hook. <paramref name="SegmentSize"/> is non-zero for a super-segment
+/// the device cuts into segments of that many payload bytes, each carrying the same options.
+/// </summary>
+public readonly record struct OutgoingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, bool Retransmission, int SegmentSize = 0);
 
 /// <summary>Context of a received segment, for an option hook. <paramref name="Window"/> is in bytes (scaled).</summary>
 public readonly record struct IncomingSegmentInfo(uint Seq, uint Ack, TcpFlags Flags, int PayloadLength, TcpState State, long Window = 0);
@@ -53,6 +68,11 @@ public interface ITcpOptionHook
     /// MPTCP cuts segments where its data-sequence mappings end, since one DSS maps one contiguous range.
     /// </summary>
     int PayloadLimit(uint seq, int room) => room;
+    /// <summary>
+    /// Whether new data starting at <paramref name="seq"/> may leave as a super-segment the device cuts up (GSO), every
+    /// piece repeating the options: not when an option there describes one segment only (MPTCP's MP_CAPABLE with data).
+    /// </summary>
+    bool AllowsSegmentation(uint seq) => true;
     /// <summary>
     /// The receive window to announce, given the one the subflow's own buffer allows: MPTCP announces the connection's
     /// window (RFC 8684 3.3.4), shared by all subflows and relative to the DATA_ACK on the same segment.

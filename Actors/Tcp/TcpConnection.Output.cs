@@ -38,7 +38,38 @@ public sealed partial class TcpConnection
             return true;
         }
 
-        return SendNew(nowNs, ignoreCwnd: false);
+        return SendOffloaded(nowNs) || SendNew(nowNs, ignoreCwnd: false);
+    }
+
+    /// <summary>
+    /// Two or more full segments of new data as one super-segment the device cuts up (GSO): the segments, flags and
+    /// options on the wire are those sent one at a time, but they cross the layers below once. Each piece enters the
+    /// scoreboard on its own, so SACK, loss recovery and retransmission work on wire segments as ever. A FIN rides the
+    /// last segment, which is left to <see cref="SendNew"/>.
+    /// </summary>
+    private bool SendOffloaded(long nowNs)
+    {
+        var limit = _sink.MaxOffloadSegmentLength - MaxHeader;
+        if (limit <= 0 || State is not (TcpState.Established or TcpState.CloseWait)) return false;
+        var mss = PayloadRoom(_sndNxt);
+        var available = (long)_send.Count - (SeqMath.Distance(_sndUna, _sndNxt) - (_finSent ? 1 : 0));
+        if (_finQueued) available--;
+        var room = Math.Min(Math.Min(available, _sndWnd - SeqMath.Distance(_sndUna, _sndNxt)), _cc.CongestionWindow - _flight.Pipe);
+        if (room < 2L * mss || _hook is not null && !_hook.AllowsSegmentation(_sndNxt)) return false;
+        var len = (int)Math.Min(room, limit);
+        if (_hook is not null) len = Math.Min(len, _hook.PayloadLimit(_sndNxt, len));
+        var pieces = len / mss;
+        if (pieces < 2) return false;
+        len = pieces * mss;
+        var seq = _sndNxt;
+        EmitData(seq, len, fin: false, nowNs, retransmission: false, segmentSize: mss);
+        for (var i = 0; i < pieces; i++) _flight.Add(new SentSegment { Seq = seq + (uint)(i * mss), Length = mss, SentNs = nowNs });
+        _sndNxt += (uint)len;
+        if (SeqMath.Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
+        Statistics.BytesSent += len;
+        Statistics.SegmentsSent += pieces - 1;
+        ArmTailLossProbe(nowNs);
+        return true;
     }
 
     /// <summary>Sends the next new segment (and the FIN when due); a tail loss probe may ignore cwnd.</summary>
@@ -115,7 +146,7 @@ public sealed partial class TcpConnection
             _persistAt = nowNs + _rtt.RtoNs;
     }
 
-    private void EmitData(uint seq, int len, bool fin, long nowNs, bool retransmission)
+    private void EmitData(uint seq, int len, bool fin, long nowNs, bool retransmission, int segmentSize = 0)
     {
         var flags = TcpFlags.Ack;
         if (len > 0 && seq + (uint)len == _sndUna + (uint)_send.Count) flags |= TcpFlags.Psh;
@@ -125,9 +156,9 @@ public sealed partial class TcpConnection
         // it then moves up behind the options actually written.
         var payload = buffer.Slice(MaxHeader, len);
         if (len > 0) _send.Peek(SeqMath.Distance(_sndUna, seq), payload);
-        var optLen = WriteOptions(buffer[TcpSegment.MinHeaderLength..MaxHeader], syn: false, new OutgoingSegmentInfo(seq, _rcvNxt, flags, len, retransmission), nowNs, payload);
+        var optLen = WriteOptions(buffer[TcpSegment.MinHeaderLength..MaxHeader], syn: false, new OutgoingSegmentInfo(seq, _rcvNxt, flags, len, retransmission, segmentSize), nowNs, payload);
         if (len > 0 && optLen < TcpSegment.MaxOptionsLength) payload.CopyTo(buffer[(TcpSegment.MinHeaderLength + optLen)..]);
-        FinishSegment(buffer, seq, flags, optLen, len);
+        FinishSegment(buffer, seq, flags, optLen, len, segmentSize: segmentSize);
         if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rtt.RtoNs;
     }
 
@@ -212,7 +243,8 @@ public sealed partial class TcpConnection
                 // segment to its payload: options and payload together stay within the MSS, or the frame outgrows the
                 // MTU. A retransmission keeps the size it was first sent with, when fewer blocks were owed.
                 var room = w.Remaining - hookSpace;
-                if (info.PayloadLength > 0) room = Math.Min(room, EffectiveMss - hookSpace - info.PayloadLength);
+                var onWire = info.SegmentSize > 0 ? info.SegmentSize : info.PayloadLength;
+                if (onWire > 0) room = Math.Min(room, EffectiveMss - hookSpace - onWire);
                 var fit = Math.Max(0, (room - 4) / 8);
                 w.WriteSackBlocks(blocks[..Math.Min(n, fit)]);
             }
@@ -222,7 +254,7 @@ public sealed partial class TcpConnection
         return length;
     }
 
-    private void FinishSegment(Span<byte> buffer, uint seq, TcpFlags flags, int optionsLength, int payloadLength, uint? ackOverride = null)
+    private void FinishSegment(Span<byte> buffer, uint seq, TcpFlags flags, int optionsLength, int payloadLength, uint? ackOverride = null, int segmentSize = 0)
     {
         var ack = (flags & TcpFlags.Ack) != 0 ? ackOverride ?? _rcvNxt : 0;
         ushort window = 0;
@@ -243,7 +275,8 @@ public sealed partial class TcpConnection
             }
         }
         TcpSegment.WriteHeader(buffer, LocalPort, RemotePort, seq, ack, flags, window, optionsLength);
-        _sink.Send(TcpSegment.MinHeaderLength + optionsLength + payloadLength);
+        if (segmentSize > 0) _sink.Send(TcpSegment.MinHeaderLength + optionsLength + payloadLength, segmentSize);
+        else _sink.Send(TcpSegment.MinHeaderLength + optionsLength + payloadLength);
         Statistics.SegmentsSent++;
         if ((flags & TcpFlags.Ack) != 0)
         {

@@ -245,6 +245,16 @@ public sealed partial class TcpConnection
         Output(nowNs);
     }
 
+    /// <summary>
+    /// Sends a pure ACK now, even when data is going out: the layer above has an option that only fits a segment without
+    /// payload and must not wait for one (MPTCP's MP_FAIL, which Linux sends with tcp_send_ack).
+    /// </summary>
+    public void SendPureAck(long nowNs)
+    {
+        if (!State.IsSynchronized() || State == TcpState.TimeWait) return;
+        SendAck(nowNs);
+    }
+
     /// <summary>Abort (RFC 9293 3.10.5): a RST if synchronized, then CLOSED at once.</summary>
     public void Abort(long nowNs)
     {

@@ -4,7 +4,9 @@ using MptcpActors.Cli;
 using MptcpActors.Cli.Demo;
 using MptcpActors.Cli.Failover;
 using MptcpActors.Cli.Decode;
+using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
+using MptcpActors.Cli.Proxy;
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 Console.SetOut(stdout);
@@ -15,6 +17,8 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
     FailoverCommand.Create(),
     NetcatCommands.Listen(),
     NetcatCommands.Connect(),
+    ProxyCommand.Create(),
+    InfoCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;

@@ -13,10 +13,19 @@ public interface IFrameDevice
     void Transmit(ReadOnlySpan<byte> frame);
     /// <summary>Where received frames go; set once before traffic flows.</summary>
     void Attach(IFrameReceiver receiver);
+    /// <summary>
+    /// Whether the device calls <see cref="IFrameReceiver.EndOfBatch"/> after each batch of frames it reads (the raw
+    /// socket: after each recvmmsg), so a receiver may hold frames until then. False: frames come one at a time.
+    /// </summary>
+    bool DeliversBatches => false;
 }
 
 /// <summary>Takes frames that arrived on a device. The span is valid only during the call.</summary>
 public interface IFrameReceiver
 {
     void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs);
+    /// <summary>The last frame of a batch has been received (only from devices whose <see cref="IFrameDevice.DeliversBatches"/> is true).</summary>
+    void EndOfBatch(IFrameDevice device)
+    {
+    }
 }

@@ -77,6 +77,9 @@ public sealed class FaultInjector : FrameDeviceDecorator
 
     protected override void OnTransmit(ReadOnlySpan<byte> frame) => Process(frame, FrameDirections.Transmit, 0);
 
+    /// <summary>Never: a delayed frame comes up later, outside the batch it arrived in.</summary>
+    public override bool DeliversBatches => false;
+
     protected override void OnReceive(ReadOnlySpan<byte> frame, long timeNs) => Process(frame, FrameDirections.Receive, timeNs);
 
     private void Process(ReadOnlySpan<byte> frame, FrameDirections direction, long timeNs)

@@ -45,6 +45,11 @@ public abstract class FrameDeviceDecorator : IFrameDevice, IFrameReceiver, ILink
 
     void IFrameReceiver.Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs) => OnReceive(frame, timeNs);
 
+    /// <summary>The inner device's batches, when every frame comes up during the call that received it (not delayed).</summary>
+    public virtual bool DeliversBatches => Inner.DeliversBatches;
+
+    void IFrameReceiver.EndOfBatch(IFrameDevice device) => Receiver?.EndOfBatch(this);
+
     /// <summary>A frame going down; the default passes it to the inner device.</summary>
     protected virtual void OnTransmit(ReadOnlySpan<byte> frame) => Inner.Transmit(frame);
 

@@ -78,20 +78,33 @@ public struct InternetChecksum
     /// <summary>TCP/UDP checksum over the IPv4 or IPv6 pseudo-header (RFC 9293 3.1, RFC 8200 8.1) and the segment.</summary>
     public static ushort Transport(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, ReadOnlySpan<byte> segment)
     {
+        var c = PseudoHeader(source, destination, protocol, segment.Length);
+        c.Add(segment);
+        return c.Finish();
+    }
+
+    /// <summary>
+    /// The folded sum of the pseudo-header alone, not complemented: what a segment left to checksum offload carries in its
+    /// checksum field (the device sums the segment over it and stores the complement, Linux's CHECKSUM_PARTIAL).
+    /// </summary>
+    public static ushort PseudoHeaderSum(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, int segmentLength) =>
+        (ushort)~PseudoHeader(source, destination, protocol, segmentLength).Finish();
+
+    private static InternetChecksum PseudoHeader(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, int segmentLength)
+    {
         var c = new InternetChecksum();
         c.Add(source);
         c.Add(destination);
         if (source.Length == 4)
         {
             c.Add((ushort)protocol);
-            c.Add((ushort)segment.Length);
+            c.Add((ushort)segmentLength);
         }
         else
         {
-            c.Add((uint)segment.Length);
+            c.Add((uint)segmentLength);
             c.Add((uint)protocol);
         }
-        c.Add(segment);
-        return c.Finish();
+        return c;
     }
 }

@@ -9,7 +9,7 @@ public static class MptcpProcess
 
     public static Result Run(params string[] args) => Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), .. args]);
 
-    public static Result Run(string program, IEnumerable<string> args, TimeSpan? timeout = null)
+    public static Result Run(string program, IEnumerable<string> args, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -19,6 +19,7 @@ public static class MptcpProcess
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {program}");
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -26,6 +26,10 @@ public sealed class ConnectionHandler : ReceiveActor
     private readonly bool _echo;
     private readonly Stream? _stdout;
     private readonly SemaphoreSlim? _stdinCredit;
+    // --echo: what came in and waits to go back, one Write (with ack) at a time; reading pauses while much waits.
+    private readonly ReadingThrottle _echoThrottle = new(1 << 20, 1 << 18);
+    private readonly Queue<ByteString> _echoQueue = new();
+    private bool _echoWriting;
     private IActorRef _connection = ActorRefs.Nobody;
     private bool _peerClosed;
     private bool _stdinDone;
@@ -54,8 +58,9 @@ public sealed class ConnectionHandler : ReceiveActor
             _in += r.Data.Count;
             if (_echo)
             {
-                _connection.Tell(TcpMsg.Write.Create(r.Data));
-                _out += r.Data.Count;
+                _echoQueue.Enqueue(r.Data);
+                _echoThrottle.Took(_connection, r.Data.Count);
+                EchoNext();
             }
             else if (_stdout is not null)
             {
@@ -68,7 +73,15 @@ public sealed class ConnectionHandler : ReceiveActor
             _out += c.Length;
             _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(c.Data, 0, c.Length), WriteAck.Instance));
         });
-        Receive<WriteAck>(_ => _stdinCredit?.Release());
+        Receive<WriteAck>(_ =>
+        {
+            _stdinCredit?.Release();
+            if (!_echo) return;
+            _echoWriting = false;
+            _echoThrottle.PassedOn(_connection, _echoQueue.Dequeue().Count);
+            EchoNext();
+            CloseIfDone();
+        });
         Receive<StdinEnd>(_ =>
         {
             _stdinDone = true;
@@ -102,15 +115,25 @@ public sealed class ConnectionHandler : ReceiveActor
         });
         Receive<SubflowFinished>(s =>
         {
-            _stats = new ConnectionFinished(s.LocalToken, s.RemoteToken, s.Fallback, s.Checksums, s.BytesSent, s.BytesReceived, 0, [s]);
+            _stats = StatsJson.AsConnection(s);
             Finish();
         });
     }
 
+    private void EchoNext()
+    {
+        if (_echoWriting || _echoQueue.Count == 0) return;
+        _echoWriting = true;
+        var data = _echoQueue.Peek();
+        _out += data.Count;
+        _connection.Tell(TcpMsg.Write.Create(data, WriteAck.Instance));
+    }
+
     private void CloseIfDone()
     {
-        // Half close as netcat does: end of our input sends FIN; the connection ends once the peer's FIN came too.
-        if (!_stdinDone || _closing) return;
+        // Half close as netcat does: end of our input (with --echo: the peer's FIN, once all is echoed) sends FIN; the
+        // connection ends once the peer's FIN came too.
+        if (!_stdinDone || _closing || _echoQueue.Count > 0) return;
         _closing = true;
         _connection.Tell(_peerClosed ? TcpMsg.Close.Instance : TcpMsg.ConfirmedClose.Instance);
     }

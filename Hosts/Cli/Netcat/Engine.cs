@@ -1,11 +1,9 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
-using MptcpActors.Actors.Stack;
-using MptcpActors.Actors.Tcp;
-using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Capture;
 using MptcpActors.Transport.Devices;
 using MptcpActors.Transport.Sim;
@@ -59,33 +57,45 @@ public sealed class Engine : IDisposable
         }
         var deviceActor = system.ActorOf(DeviceActor.Props(devices), "devices");
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
-        var options = settings.TcpCoreOptions();
-        var isn = IsnGenerator.CreateRandom();
-        var routes = specs.Select(s =>
-        {
-            // Every interface takes segments for all of the node's addresses of its family: a peer's subflow may reach
-            // one address over another address's link (Linux routes a subflow endpoint's SYN out of its own device).
-            var nodeAddresses = specs.Where(o => o.AddressBytes.Length == s.AddressBytes.Length).Select(o => o.AddressBytes).ToList();
-            var setup = new InterfaceSetup(s.Name, new DeviceRef(deviceActor, s.Name), LinuxInterface.Mac(s.Name), s.AddressBytes, s.PrefixLength,
-                s.GatewayBytes, options with { Mss = MssFor(options.Mss, devices[s.Name].Mtu, s) }, isn)
-            { NodeAddresses = nodeAddresses, DirectDevice = devices[s.Name] };
-            return new InterfaceRoute(s.Name, s.AddressBytes, s.PrefixLength, s.Gateway is not null, system.ActorOf(InterfaceActor.Props(setup), $"iface-{s.Name}"));
-        }).ToList();
+        var raw = specs.Select(s => new RawInterface(s.Name, s.AddressBytes, s.PrefixLength, s.GatewayBytes, LinuxInterface.Mac(s.Name), devices[s.Name])).ToList();
+        var routes = RawInterface.Start(raw, settings.TcpCoreOptions(), deviceActor, (props, name) => system.ActorOf(props, name));
         var manager = system.ActorOf(MptcpManager.Props(settings, routes), "mptcp");
         return new Engine(system, routes, manager);
     }
 
     /// <summary>The MSS to announce on a link: the configured one, capped by what the link's MTU carries for the address family (1460 / 1440 at 1500).</summary>
-    public static int MssFor(int configured, int mtu, InterfaceSpec spec) =>
-        Math.Min(configured, mtu - (spec.AddressBytes.IsIpv6 ? 40 : 20) - 20);
+    public static int MssFor(int configured, int mtu, InterfaceSpec spec) => RawInterface.MssFor(configured, mtu, spec.AddressBytes.IsIpv6);
 
 
-    public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    /// <summary>Listens on <paramref name="port"/> of every interface for <paramref name="handler"/>; false if the engine refused or did not answer.</summary>
+    public bool TryBind(IActorRef handler, int port)
+    {
+        try
+        {
+            var bound = Manager.Ask(new Akka.IO.Tcp.Bind(handler, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            return bound is Akka.IO.Tcp.Bound;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
+    public IDisposable? Control { get; set; }
+
+    public void Dispose()
+    {
+        Control?.Dispose();
+        System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
 }
 
 /// <summary>What /sys/class/net tells of a Linux interface.</summary>
 public static class LinuxInterface
 {
+    public static bool Exists(string name) => File.Exists($"/sys/class/net/{name}/address");
+
     public static byte[] Mac(string name)
     {
         var path = $"/sys/class/net/{name}/address";

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MptcpActors.Actors.Configuration;
 using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Cli.Netcat;
@@ -29,6 +30,9 @@ public sealed record InterfaceSpec(string Name, IPAddress Address, int PrefixLen
         }
         return new InterfaceSpec(name, address, prefix, gw);
     }
+
+    /// <summary>An interface of <c>mptcp.interfaces</c> (--config), as if given by --iface.</summary>
+    public static InterfaceSpec From(InterfaceSettings s) => new(s.Name, s.Address.Address, s.Address.PrefixLength, s.Gateway);
 
     public IpAddressBytes AddressBytes => IpAddressBytes.From(Address);
     public IpAddressBytes? GatewayBytes => Gateway is null ? null : IpAddressBytes.From(Gateway);

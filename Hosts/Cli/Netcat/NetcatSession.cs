@@ -16,7 +16,7 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
     /// <summary>Called once the listener is bound, with its port (--sim: the simulated peer then connects).</summary>
     public Action<int>? Listening { get; init; }
 
-    public int Connect(IPEndPoint remote)
+    public int Connect(IPEndPoint remote, IPAddress? source = null)
     {
         // The manager routes the same way; asking first gives a message that says why rather than a bare refusal.
         if (InterfaceRoute.For(engine.Routes, IpAddressBytes.From(remote.Address)) is null)
@@ -25,8 +25,8 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         var credit = echo ? null : new SemaphoreSlim(0);
         var handler = engine.System.ActorOf(Props.Create(() => new ConnectionHandler(owner, echo, _stdout, credit)));
         if (credit is not null) PumpStdin(handler, credit);
-        engine.Manager.Tell(new TcpMsg.Connect(remote), handler);
-        return Finish(_done.Task.GetAwaiter().GetResult());
+        engine.Manager.Tell(new TcpMsg.Connect(remote, source is null ? null : new IPEndPoint(source, 0)), handler);
+        return Finish(WaitDone());
     }
 
     /// <summary>One Bind on the manager: it listens on the port of every interface (MPTCP, or plain TCP with --plain).</summary>
@@ -34,15 +34,21 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
     {
         var owner = engine.System.ActorOf(Props.Create(() => new Completion(_done)));
         var listener = engine.System.ActorOf(Props.Create(() => new Listener(owner, echo, keepOpen, _stdout, this)));
-        var bound = engine.Manager.Ask(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, port)), TimeSpan.FromSeconds(10));
-        if (bound.GetAwaiter().GetResult() is TcpMsg.CommandFailed) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
+        if (!engine.TryBind(listener, port)) return CliErrors.Failure(Console.Error, $"--port: cannot listen on {port}");
         Listening?.Invoke(port);
         if (keepOpen)
         {
-            Thread.Sleep(Timeout.Infinite);
-            return 0;
+            StopSignal.Requested.GetAwaiter().GetResult();
+            return CliErrors.Ok;
         }
-        return Finish(_done.Task.GetAwaiter().GetResult());
+        return Finish(WaitDone());
+    }
+
+    /// <summary>The connection's end, or a stop signal's (SIGINT / SIGTERM) before it: the engine then aborts it.</summary>
+    private ConnectionHandler.Done WaitDone()
+    {
+        Task.WaitAny(_done.Task, StopSignal.Requested);
+        return _done.Task.IsCompleted ? _done.Task.Result : new ConnectionHandler.Done(false, "interrupted", null, 0, 0);
     }
 
     internal void PumpStdin(IActorRef handler, SemaphoreSlim credit)
@@ -70,50 +76,11 @@ public sealed class NetcatSession(Engine engine, bool echo, bool keepOpen, strin
         return done.Clean ? CliErrors.Ok : CliErrors.Failure(Console.Error, done.Error ?? "connection did not close cleanly");
     }
 
-    /// <summary>
-    /// CLI.md --stats: the connection (tokens, bytes each way as the application moved them, fallback, checksums, data
-    /// reinjected onto another subflow) and every subflow it had, in the order they ended.
-    /// </summary>
     private void WriteStats(ConnectionHandler.Done done)
     {
         using var f = File.Create(statsPath!);
         using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        var c = done.Stats;
-        w.WriteStartObject();
-        w.WriteStartObject("connection");
-        WriteToken(w, "token", c?.LocalToken);
-        WriteToken(w, "local_key_token", c?.LocalToken);
-        WriteToken(w, "remote_key_token", c?.RemoteToken);
-        w.WriteNumber("bytes_sent", done.BytesOut);
-        w.WriteNumber("bytes_received", done.BytesIn);
-        w.WriteBoolean("fallback", c?.Fallback ?? true);
-        w.WriteBoolean("checksum", c?.Checksums ?? false);
-        w.WriteNumber("reinjected_bytes", c?.BytesReinjected ?? 0);
-        w.WriteEndObject();
-        w.WriteStartArray("subflows");
-        foreach (var s in c?.Subflows ?? [])
-        {
-            w.WriteStartObject();
-            w.WriteString("local_address", s.Key.LocalAddress.ToString());
-            w.WriteNumber("local_port", s.Key.LocalPort);
-            w.WriteString("remote_address", s.Key.RemoteAddress.ToString());
-            w.WriteNumber("remote_port", s.Key.RemotePort);
-            w.WriteBoolean("backup", s.Backup);
-            w.WriteNumber("bytes_sent", s.BytesSent);
-            w.WriteNumber("bytes_received", s.BytesReceived);
-            w.WriteNumber("retransmitted_bytes", s.BytesRetransmitted);
-            w.WriteNumber("srtt_ms", Math.Round(s.SmoothedRttMs, 3));
-            w.WriteString("ended", s.Reason.ToString().ToLowerInvariant());
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
-
-    private static void WriteToken(Utf8JsonWriter w, string name, uint? token)
-    {
-        if (token is { } t) w.WriteNumber(name, t);
-        else w.WriteNull(name);
+        StatsJson.Write(w, done.Stats, done.BytesIn, done.BytesOut);
     }
 
     private sealed class Completion : ReceiveActor

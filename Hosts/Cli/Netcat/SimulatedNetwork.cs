@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Embedding;
 using MptcpActors.Actors.Sim;
 using MptcpActors.Transport.Capture;
 using MptcpActors.Transport.Sim;
@@ -29,13 +30,7 @@ public static class SimulatedNetwork
     private static readonly LinkParameters Lte = new(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(15), QueueLimitPackets: 200);
 
     /// <summary>The peer's address on a path: the gateway if given, else the next address of the subnet.</summary>
-    public static IPAddress PeerAddress(InterfaceSpec spec)
-    {
-        if (spec.Gateway is { } gw) return gw;
-        var b = spec.Address.GetAddressBytes();
-        for (var i = b.Length - 1; i >= 0 && ++b[i] == 0; i--) { }
-        return new IPAddress(b);
-    }
+    public static IPAddress PeerAddress(InterfaceSpec spec) => MptcpExt.SimulatedPeerAddress(spec.Address, spec.Gateway);
 
     /// <summary>The engine (local node) and its echoing peer on the simulated paths; --pcap captures every link.</summary>
     public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap)
@@ -44,9 +39,7 @@ public static class SimulatedNetwork
         var writer = pcap is null ? null : PcapWriter.Create(pcap);
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
         var paths = specs.Select((s, i) => new SimPath(s.Name, s.AddressBytes, IpAddressBytes.From(PeerAddress(s)), s.PrefixLength, i == 0 ? Wifi : Lte)).ToList();
-        // The peer accepts every join and follows every announcement, so what the local side asks for is what happens.
-        var peerSettings = settings with { PathManager = settings.PathManager with { Limits = new PathManagerLimits(8, 8), Endpoints = [] } };
-        var nodes = new SimTwoNodes(system, paths, settings, peerSettings, capture: writer);
+        var nodes = new SimTwoNodes(system, paths, settings, MptcpExt.SimulatedPeerSettings(settings), capture: writer);
         return new Engine(system, nodes.LocalRoutes, nodes.Local) { SimPeer = nodes.Peer };
     }
 

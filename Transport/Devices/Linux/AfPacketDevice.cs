@@ -39,7 +39,9 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
     private readonly AfPacketDeviceOptions _options;
     private readonly FileDescriptorHandle _socket;
     private readonly FileDescriptorHandle _wake;
+    private readonly FileDescriptorHandle? _offloadSocket;
     private readonly int _fd;
+    private readonly int _offloadFd = -1;
     private readonly int _wakeFd;
     private readonly byte[] _mac;
     private readonly byte[] _ifreqName = new byte[LibC.IFNAMSIZ];
@@ -106,13 +108,58 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
             _wake = new FileDescriptorHandle(wake);
             _wakeFd = wake;
             _filter = _options.Filter;
+            if (_options.SegmentationOffload && OpenOffloadSocket() is var (handle, offloadFd))
+            {
+                _offloadSocket = handle;
+                _offloadFd = offloadFd;
+            }
         }
         catch
         {
             _socket.Dispose();
+            _wake?.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// The socket batches send through when segmentation is offloaded: PACKET_VNET_HDR (each frame follows a
+    /// virtio_net_hdr, so the kernel cuts TCP super-segments and finishes their checksums, as for a virtio guest), bound
+    /// to the interface with protocol 0 so it receives nothing. A separate socket, because the header would also come
+    /// in front of every received frame. Null when the kernel refuses the option.
+    /// </summary>
+    private (FileDescriptorHandle, int)? OpenOffloadSocket()
+    {
+        var fd = LibC.Socket(LibC.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw RawSocketException.FromErrno("socket(AF_PACKET, SOCK_RAW)", Name);
+        var handle = new FileDescriptorHandle(fd);
+        try
+        {
+            var on = 1;
+            if (LibC.SetSockOpt(fd, LibC.SOL_PACKET, LibC.PACKET_VNET_HDR, &on, sizeof(int)) < 0)
+            {
+                if (LibC.Errno is not (LibC.ENOPROTOOPT or LibC.EINVAL)) throw RawSocketException.FromErrno("setsockopt(PACKET_VNET_HDR)", Name);
+                handle.Dispose();
+                return null;
+            }
+            ConfigureSending(fd);
+            var address = new LibC.SockAddrLl { Family = LibC.AF_PACKET, IfIndex = IfIndex };
+            if (LibC.Bind(fd, &address, (uint)sizeof(LibC.SockAddrLl)) < 0)
+                throw RawSocketException.FromErrno("bind(AF_PACKET)", Name);
+            return (handle, fd);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether batches can carry TCP super-segments the kernel cuts up (<see cref="AfPacketTransmitBatch.TryAddTcpSegments"/>):
+    /// <see cref="AfPacketDeviceOptions.SegmentationOffload"/> asked for it and the kernel has PACKET_VNET_HDR.
+    /// </summary>
+    public bool SegmentationOffload => _offloadSocket is not null;
 
     public string Name { get; }
 
@@ -121,6 +168,9 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
 
     /// <summary>The interface MTU; re-read by the receive thread, so <c>ip link set NAME mtu N</c> shows up here.</summary>
     public int Mtu => _mtu;
+
+    /// <summary>True: the receiver hears <see cref="IFrameReceiver.EndOfBatch"/> after the frames of each recvmmsg.</summary>
+    public bool DeliversBatches => true;
 
     /// <summary>The interface's MAC address (6 bytes; zeros on loopback).</summary>
     public ReadOnlySpan<byte> MacAddress => _mac;
@@ -356,24 +406,28 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         // The receive thread holds references on both: if it is still inside the receiver, the close waits for it.
         _socket.Dispose();
         _wake.Dispose();
+        _offloadSocket?.Dispose();
     }
 
     public override string ToString() => $"{Name} (ifindex {IfIndex}, mtu {Mtu}, {HardwareAddress})";
 
-    internal int SendBatch(LibC.MMsgHdr* messages, int count)
+    internal int SendBatch(LibC.MMsgHdr* messages, int count, bool offload)
     {
+        var socket = offload ? _offloadSocket! : _socket;
         var added = false;
         try
         {
-            AddSocketRef(ref added);
+            AddSocketRef(socket, ref added);
+            var fd = offload ? _offloadFd : _fd;
             int done = 0, sent = 0;
             long bytes = 0;
             while (done < count)
             {
-                var r = LibC.SendMMsg(_fd, messages + done, (uint)(count - done), 0);
+                var r = LibC.SendMMsg(fd, messages + done, (uint)(count - done), 0);
                 if (r > 0)
                 {
-                    for (var i = done; i < done + r; i++) bytes += messages[i].Len;
+                    // sendmmsg counts the virtio_net_hdr in front of each frame on the offload socket; the wire does not.
+                    for (var i = done; i < done + r; i++) bytes += messages[i].Len - (offload ? sizeof(LibC.VirtioNetHdr) : 0);
                     done += r;
                     sent += r;
                     continue;
@@ -381,7 +435,8 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                 var errno = r < 0 ? LibC.Errno : LibC.ENOBUFS;
                 if (errno == LibC.EINTR) continue;
                 // The first frame left failed: count it, go on with the rest.
-                var length = (int)messages[done].Hdr.Iov->Length;
+                ref var failed = ref messages[done].Hdr;
+                var length = (int)failed.Iov[failed.IovLen - 1].Length;
                 done++;
                 OnSendError(errno, length, "sendmmsg", throwOnTooBig: false);
             }
@@ -391,7 +446,7 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         }
         finally
         {
-            if (added) _socket.DangerousRelease();
+            if (added) socket.DangerousRelease();
         }
     }
 
@@ -413,11 +468,13 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
         }
     }
 
-    private void AddSocketRef(ref bool added)
+    private void AddSocketRef(ref bool added) => AddSocketRef(_socket, ref added);
+
+    private void AddSocketRef(FileDescriptorHandle socket, ref bool added)
     {
         try
         {
-            _socket.DangerousAddRef(ref added);
+            socket.DangerousAddRef(ref added);
         }
         catch (ObjectDisposedException)
         {
@@ -427,14 +484,8 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
 
     private void Configure()
     {
-        SetBufferSize(LibC.SO_RCVBUFFORCE, LibC.SO_RCVBUF, _options.ReceiveBufferBytes, "SO_RCVBUF");
-        SetBufferSize(LibC.SO_SNDBUFFORCE, LibC.SO_SNDBUF, _options.SendBufferBytes, "SO_SNDBUF");
-        var timeout = new LibC.TimeVal
-        {
-            Sec = (long)_options.SendTimeout.TotalSeconds,
-            USec = _options.SendTimeout.Microseconds + _options.SendTimeout.Milliseconds * 1000L,
-        };
-        SetOption(LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, &timeout, sizeof(LibC.TimeVal), "SO_SNDTIMEO");
+        SetBufferSize(_fd, LibC.SO_RCVBUFFORCE, LibC.SO_RCVBUF, _options.ReceiveBufferBytes, "SO_RCVBUF");
+        ConfigureSending(_fd);
         if (_options.CompleteChecksums || _options.RestoreVlanTags)
         {
             var on = 1;
@@ -445,24 +496,38 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
             var on = 1;
             KernelIgnoresOutgoing = LibC.SetSockOpt(_fd, LibC.SOL_PACKET, LibC.PACKET_IGNORE_OUTGOING, &on, sizeof(int)) == 0;
         }
+    }
+
+    /// <summary>Send buffer, send timeout and qdisc bypass, for the main socket and the offload one alike.</summary>
+    private void ConfigureSending(int fd)
+    {
+        SetBufferSize(fd, LibC.SO_SNDBUFFORCE, LibC.SO_SNDBUF, _options.SendBufferBytes, "SO_SNDBUF");
+        var timeout = new LibC.TimeVal
+        {
+            Sec = (long)_options.SendTimeout.TotalSeconds,
+            USec = _options.SendTimeout.Microseconds + _options.SendTimeout.Milliseconds * 1000L,
+        };
+        SetOption(fd, LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, &timeout, sizeof(LibC.TimeVal), "SO_SNDTIMEO");
         if (_options.QdiscBypass)
         {
             var on = 1;
-            SetOption(LibC.SOL_PACKET, LibC.PACKET_QDISC_BYPASS, &on, sizeof(int), "PACKET_QDISC_BYPASS");
+            SetOption(fd, LibC.SOL_PACKET, LibC.PACKET_QDISC_BYPASS, &on, sizeof(int), "PACKET_QDISC_BYPASS");
         }
     }
 
-    private void SetBufferSize(int forced, int plain, int bytes, string name)
+    private void SetBufferSize(int fd, int forced, int plain, int bytes, string name)
     {
         if (bytes == 0) return;
         // The FORCE variant ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN; the plain one is capped silently.
-        if (LibC.SetSockOpt(_fd, LibC.SOL_SOCKET, forced, &bytes, sizeof(int)) == 0) return;
-        SetOption(LibC.SOL_SOCKET, plain, &bytes, sizeof(int), name);
+        if (LibC.SetSockOpt(fd, LibC.SOL_SOCKET, forced, &bytes, sizeof(int)) == 0) return;
+        SetOption(fd, LibC.SOL_SOCKET, plain, &bytes, sizeof(int), name);
     }
 
-    private void SetOption(int level, int option, void* value, int length, string name)
+    private void SetOption(int level, int option, void* value, int length, string name) => SetOption(_fd, level, option, value, length, name);
+
+    private void SetOption(int fd, int level, int option, void* value, int length, string name)
     {
-        if (LibC.SetSockOpt(_fd, level, option, value, (uint)length) < 0)
+        if (LibC.SetSockOpt(fd, level, option, value, (uint)length) < 0)
             throw RawSocketException.FromErrno($"setsockopt({name})", Name);
     }
 
@@ -670,6 +735,15 @@ public sealed unsafe class AfPacketDevice : IBatchingFrameDevice, ILinkStatus, I
                     _receiverErrors++;
                     RaiseReceiveFailed(e);
                 }
+            }
+            try
+            {
+                receiver.EndOfBatch(this);
+            }
+            catch (Exception e)
+            {
+                _receiverErrors++;
+                RaiseReceiveFailed(e);
             }
             if (Math.Min(wanted, MaxFrameSize) > ring.SlotSize) ring.Grow(Math.Min(wanted, MaxFrameSize));
             if (n < ring.Count) return;

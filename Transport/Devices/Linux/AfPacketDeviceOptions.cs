@@ -44,6 +44,12 @@ public sealed record AfPacketDeviceOptions
     /// <summary>Put back into the frame a VLAN tag the NIC stripped into metadata, so receivers see the frame as on the wire.</summary>
     public bool RestoreVlanTags { get; init; } = true;
 
+    /// <summary>
+    /// Let batches carry TCP super-segments of up to 64 KiB that the kernel cuts into segments and checksums (GSO through
+    /// a PACKET_VNET_HDR socket; a veth passes them whole to its peer). On by default; off sends every segment as its own frame.
+    /// </summary>
+    public bool SegmentationOffload { get; init; } = true;
+
     /// <summary>PACKET_QDISC_BYPASS: send straight to the driver, skipping qdiscs (faster, but tc shaping on this interface no longer applies).</summary>
     public bool QdiscBypass { get; init; }
 

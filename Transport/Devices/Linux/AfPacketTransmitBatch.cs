@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace MptcpActors.Transport.Devices.Linux;
@@ -6,14 +7,25 @@ namespace MptcpActors.Transport.Devices.Linux;
 /// Frames gathered by one sender and sent with a single sendmmsg call. Not thread-safe: one batch per sending thread or
 /// actor (the device itself is thread-safe). Frames are copied in (<see cref="Add"/>) or written in place
 /// (<see cref="Reserve"/> then <see cref="Commit"/>), into native memory sized for <see cref="Capacity"/> frames of MTU + 14.
+/// <para>
+/// When the device offloads segmentation, the batch goes out through its PACKET_VNET_HDR socket: each frame follows a
+/// virtio_net_hdr (its own iovec), empty for a plain frame, describing the cut for a TCP super-segment
+/// (<see cref="TryAddTcpSegments"/>); the memory then grows, on first need, to hold a few such frames.
+/// </para>
 /// </summary>
 public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
 {
+    /// <summary>The largest super-segment frame: an IPv4 packet's 65,535 bytes and the Ethernet header.</summary>
+    public const int MaxSegmentedFrame = AfPacketDevice.EthernetHeaderLength + 65535;
+    private const int SegmentedFramesHeld = 4;
+
     private readonly AfPacketDevice _device;
+    private readonly bool _offload;
     private LibC.MMsgHdr* _messages;
     private LibC.IoVec* _iovs;
+    private LibC.VirtioNetHdr* _vnet;
     private byte* _arena;
-    private readonly int _arenaBytes;
+    private int _arenaBytes;
     private int _count;
     private int _used;
     private int _reserved = -1;
@@ -22,12 +34,14 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
     {
         if (maxFrames is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(maxFrames), maxFrames, "1 to 1024 frames");
         _device = device;
+        _offload = device.SegmentationOffload;
         Capacity = maxFrames;
         MaxFrameLength = device.Mtu + AfPacketDevice.EthernetHeaderLength + AfPacketDevice.VlanTagLength;
         var frameBytes = Align(MaxFrameLength);
         _arenaBytes = frameBytes * maxFrames;
         _messages = (LibC.MMsgHdr*)NativeMemory.AllocZeroed((nuint)maxFrames, (nuint)sizeof(LibC.MMsgHdr));
-        _iovs = (LibC.IoVec*)NativeMemory.AllocZeroed((nuint)maxFrames, (nuint)sizeof(LibC.IoVec));
+        _iovs = (LibC.IoVec*)NativeMemory.AllocZeroed((nuint)maxFrames * (_offload ? 2u : 1u), (nuint)sizeof(LibC.IoVec));
+        if (_offload) _vnet = (LibC.VirtioNetHdr*)NativeMemory.AllocZeroed((nuint)maxFrames, (nuint)sizeof(LibC.VirtioNetHdr));
         _arena = (byte*)NativeMemory.AlignedAlloc((nuint)_arenaBytes, 64);
     }
 
@@ -38,6 +52,9 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
 
     /// <summary>The largest frame it takes: the device's MTU when the batch was made + 14 + 4 (a VLAN tag).</summary>
     public int MaxFrameLength { get; }
+
+    /// <summary>The longest frame <see cref="TryAddTcpSegments"/> takes; 0 when the device does not offload segmentation.</summary>
+    public int MaxSegmentedFrameLength => _offload ? MaxSegmentedFrame : 0;
 
     /// <summary>Frames waiting for <see cref="Flush"/>.</summary>
     public int Count => _count;
@@ -54,6 +71,69 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
         frame.CopyTo(destination);
         Commit(frame.Length);
         return true;
+    }
+
+    /// <summary>
+    /// Copies in an Ethernet/IPv4-or-IPv6/TCP frame (no VLAN tag, no IPv6 extension header) that the kernel cuts into TCP
+    /// segments of <paramref name="segmentSize"/> payload bytes, finishing each one's checksum from the pseudo-header sum
+    /// in the frame's; false (nothing copied) when the batch is full.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The device does not offload segmentation.</exception>
+    /// <exception cref="ArgumentException">Not such a frame, longer than <see cref="MaxSegmentedFrameLength"/>, or a segment size below 1.</exception>
+    public bool TryAddTcpSegments(ReadOnlySpan<byte> frame, int segmentSize)
+    {
+        if (!_offload) throw new NotSupportedException($"{_device.Name} does not offload segmentation");
+        if (segmentSize < 1) throw new ArgumentOutOfRangeException(nameof(segmentSize), segmentSize, "at least 1 byte");
+        if (frame.Length > MaxSegmentedFrame) throw new ArgumentException($"a {frame.Length}-byte frame is larger than {MaxSegmentedFrame} bytes");
+        var header = TcpOffloadHeader(frame, segmentSize);
+        if (_count == Capacity) return false;
+        if (_used + frame.Length > _arenaBytes)
+        {
+            if (_count > 0 && _arenaBytes >= SegmentedFramesHeld * MaxSegmentedFrame) return false;
+            Grow(_used + frame.Length);
+        }
+        frame.CopyTo(new Span<byte>(_arena + _used, frame.Length));
+        _reserved = frame.Length;
+        Commit(frame.Length);
+        _vnet[_count - 1] = header;
+        return true;
+    }
+
+    /// <summary>The virtio_net_hdr that has the kernel cut the frame's TCP payload into <paramref name="segmentSize"/>-byte segments.</summary>
+    private static LibC.VirtioNetHdr TcpOffloadHeader(ReadOnlySpan<byte> frame, int segmentSize)
+    {
+        const int eth = AfPacketDevice.EthernetHeaderLength;
+        if (frame.Length < eth + 40) throw new ArgumentException("too short for an Ethernet/IP/TCP frame", nameof(frame));
+        var etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        int ipLength;
+        byte type;
+        if (etherType == 0x0800 && frame[eth + 9] == 6)
+        {
+            ipLength = (frame[eth] & 0x0F) * 4;
+            type = LibC.VIRTIO_NET_HDR_GSO_TCPV4;
+        }
+        else if (etherType == 0x86DD && frame[eth + 6] == 6)
+        {
+            ipLength = 40;
+            type = LibC.VIRTIO_NET_HDR_GSO_TCPV6;
+        }
+        else
+        {
+            throw new ArgumentException("not a TCP segment in IPv4 or IPv6 (without extension headers) in Ethernet", nameof(frame));
+        }
+        var tcp = eth + ipLength;
+        if (frame.Length < tcp + 20) throw new ArgumentException("too short for its TCP header", nameof(frame));
+        var headers = tcp + (frame[tcp + 12] >> 4) * 4;
+        if (headers > frame.Length) throw new ArgumentException("too short for its TCP header", nameof(frame));
+        return new LibC.VirtioNetHdr
+        {
+            Flags = LibC.VIRTIO_NET_HDR_F_NEEDS_CSUM,
+            GsoType = frame.Length - headers > segmentSize ? type : (byte)0,
+            HdrLen = (ushort)headers,
+            GsoSize = (ushort)Math.Min(segmentSize, ushort.MaxValue),
+            CsumStart = (ushort)tcp,
+            CsumOffset = 16,
+        };
     }
 
     /// <summary>Copies the frame in, flushing first when the batch is full.</summary>
@@ -84,11 +164,23 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
         if (_reserved < 0) throw new InvalidOperationException("Commit without Reserve");
         if (length < AfPacketDevice.EthernetHeaderLength || length > _reserved)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"{AfPacketDevice.EthernetHeaderLength} to {_reserved} bytes");
-        _iovs[_count] = new LibC.IoVec { Base = _arena + _used, Length = (nuint)length };
         ref var h = ref _messages[_count].Hdr;
         h = default;
-        h.Iov = &_iovs[_count];
-        h.IovLen = 1;
+        if (_offload)
+        {
+            // Through the PACKET_VNET_HDR socket every frame follows a virtio_net_hdr: an empty one sends it as it is.
+            _vnet[_count] = default;
+            _iovs[2 * _count] = new LibC.IoVec { Base = &_vnet[_count], Length = (nuint)sizeof(LibC.VirtioNetHdr) };
+            _iovs[2 * _count + 1] = new LibC.IoVec { Base = _arena + _used, Length = (nuint)length };
+            h.Iov = &_iovs[2 * _count];
+            h.IovLen = 2;
+        }
+        else
+        {
+            _iovs[_count] = new LibC.IoVec { Base = _arena + _used, Length = (nuint)length };
+            h.Iov = &_iovs[_count];
+            h.IovLen = 1;
+        }
         _count++;
         _used = Align(_used + length);
         _reserved = -1;
@@ -102,7 +194,7 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
         if (_count == 0) return 0;
         try
         {
-            return _device.SendBatch(_messages, _count);
+            return _device.SendBatch(_messages, _count, _offload);
         }
         finally
         {
@@ -139,12 +231,30 @@ public sealed unsafe class AfPacketTransmitBatch : IFrameBatch
 
     private static int Align(int n) => (n + 7) & ~7;
 
+    /// <summary>More room for super-segments (only while the batch is empty or what it holds is copied along).</summary>
+    private void Grow(int needed)
+    {
+        var bytes = Math.Max(needed, Math.Min(2 * _arenaBytes, SegmentedFramesHeld * MaxSegmentedFrame));
+        var bigger = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        Buffer.MemoryCopy(_arena, bigger, bytes, _used);
+        for (var i = 0; i < _count; i++)
+        {
+            ref var frame = ref _iovs[2 * i + 1];
+            frame.Base = bigger + ((byte*)frame.Base - _arena);
+        }
+        NativeMemory.AlignedFree(_arena);
+        _arena = bigger;
+        _arenaBytes = bytes;
+    }
+
     private void Free()
     {
         if (_arena == null) return;
         NativeMemory.AlignedFree(_arena);
         NativeMemory.Free(_messages);
         NativeMemory.Free(_iovs);
+        if (_vnet != null) NativeMemory.Free(_vnet);
+        _vnet = null;
         _arena = null;
         _messages = null;
         _iovs = null;

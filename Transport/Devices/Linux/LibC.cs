@@ -37,6 +37,12 @@ internal static unsafe partial class LibC
     public const int PACKET_AUXDATA = 8;
     public const int PACKET_QDISC_BYPASS = 20;
     public const int PACKET_IGNORE_OUTGOING = 23;
+    public const int PACKET_VNET_HDR = 15;
+
+    // struct virtio_net_hdr (linux/virtio_net.h), little-endian on the packet socket of a little-endian host.
+    public const byte VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    public const byte VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+    public const byte VIRTIO_NET_HDR_GSO_TCPV6 = 4;
     public const ushort PACKET_MR_MULTICAST = 0;
 
     // sll_pkttype.
@@ -142,6 +148,17 @@ internal static unsafe partial class LibC
         public ushort Net;
         public ushort VlanTci;
         public ushort VlanTpid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VirtioNetHdr
+    {
+        public byte Flags;
+        public byte GsoType;
+        public ushort HdrLen;
+        public ushort GsoSize;
+        public ushort CsumStart;
+        public ushort CsumOffset;
     }
 
     [StructLayout(LayoutKind.Sequential)]

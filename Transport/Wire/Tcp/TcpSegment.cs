@@ -63,6 +63,10 @@ public readonly ref struct TcpSegment
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], InternetChecksum.Transport(source, destination, (byte)IpProtocol.Tcp, segment));
     }
 
+    /// <summary>Leaves the checksum to the device (offload): the field holds the pseudo-header sum over the whole segment.</summary>
+    public static void WritePartialChecksum(Span<byte> segment, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination) =>
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], InternetChecksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, segment.Length));
+
     public bool ChecksumValid(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination) =>
         InternetChecksum.Transport(source, destination, (byte)IpProtocol.Tcp, _b) == 0;
 }

@@ -30,10 +30,11 @@ public class MptcpSubflowHookTests
 
     private static byte[] Options(byte[] rawOption) => Options([rawOption]);
 
-    private static List<byte[]> Written(MptcpSubflowHook hook, uint seq, uint ack, TcpFlags flags, byte[]? payload = null, bool retransmission = false)
+    private static List<byte[]> Written(MptcpSubflowHook hook, uint seq, uint ack, TcpFlags flags, byte[]? payload = null, bool retransmission = false,
+        int segmentSize = 0)
     {
         var b = new byte[40];
-        var info = new OutgoingSegmentInfo(seq, ack, flags, payload?.Length ?? 0, retransmission);
+        var info = new OutgoingSegmentInfo(seq, ack, flags, payload?.Length ?? 0, retransmission, segmentSize);
         Assert.True(hook.OptionSpace(info) >= 0);
         var n = hook.WriteOptions(b, info, payload ?? []);
         var list = new List<byte[]>();
@@ -74,6 +75,38 @@ public class MptcpSubflowHookTests
         Assert.Equal(MptcpCrypto.Idsn(ClientKey) + 5000, dss.DataSequenceNumber);
         Assert.Equal((100u + 1, (ushort)50), (dss.SubflowSequenceNumber, dss.DataLevelLength));
         Assert.Equal(MptcpCrypto.Idsn(ServerKey) + 1, dss.DataAck);
+    }
+
+    /// <summary>
+    /// A super-segment (GSO) carries one mapping for all its pieces, checksum over all of it; a piece sent again carries
+    /// that same mapping, as Linux's TSO does (a Linux receiver part-way through a mapping takes no other).
+    /// </summary>
+    [Fact]
+    public void A_super_segment_carries_one_mapping_and_its_resent_pieces_repeat_it()
+    {
+        var h = MptcpSubflowHook.Initial(client: true, ClientKey, requestChecksum: true);
+        Written(h, 100, 0, Syn);
+        h.AcceptSyn(Options(new MpCapableOption(1, MpCapableOption.FlagChecksumRequired | 1, ServerKey)), synAck: true);
+        h.OnOptions([], new IncomingSegmentInfo(900, 101, Syn | Ack, 0, TcpState.SynSent));
+        Written(h, 101, 901, Ack);
+        Assert.False(h.AllowsSegmentation(101)); // the first data carries MP_CAPABLE: one segment
+        Written(h, 101, 901, Ack, new byte[100]);
+        var idsn = MptcpCrypto.Idsn(ClientKey);
+        h.SendMappings.Append(1, idsn + 1, 100_000);
+        h.OnOptions(Options(DssOption.Create(dataAck: idsn + 101)), new IncomingSegmentInfo(901, 201, Ack, 0, TcpState.Established, 65535));
+        Assert.True(h.AllowsSegmentation(201));
+
+        var payload = Enumerable.Range(0, 4000).Select(i => (byte)i).ToArray();
+        DssOption.Read(Written(h, 201, 901, Ack, payload, segmentSize: 1000).Single(), out var whole);
+        Assert.Equal((idsn + 101, 101u, (ushort)4000), (whole.DataSequenceNumber, whole.SubflowSequenceNumber, whole.DataLevelLength));
+        Assert.Equal(0, MptcpCrypto.DssChecksum(idsn + 101, 101, 4000, whole.Checksum!.Value, payload));
+
+        DssOption.Read(Written(h, 1201, 901, Ack, payload[1000..2000], retransmission: true).Single(), out var resent);
+        Assert.Equal(whole, resent);
+        // A piece of data that went out alone is resent with its own mapping.
+        Written(h, 4201, 901, Ack, new byte[1000]);
+        DssOption.Read(Written(h, 4201, 901, Ack, new byte[1000], retransmission: true).Single(), out var alone);
+        Assert.Equal((idsn + 4101, 4101u, (ushort)1000), (alone.DataSequenceNumber, alone.SubflowSequenceNumber, alone.DataLevelLength));
     }
 
     [Fact]
@@ -199,6 +232,144 @@ public class MptcpSubflowHookTests
         MpCapableOption.Read(Written(h, 101, 901, Ack, payload).Single(), out var first);
         Assert.NotNull(first.Checksum);
         Assert.Equal(0, MptcpCrypto.DssChecksum(MptcpCrypto.Idsn(ClientKey) + 1, 1, 5, first.Checksum!.Value, payload));
+    }
+
+    /// <summary>A client hook with DSS checksums on (we asked), the third ACK sent, the server's first DATA_ACK received.</summary>
+    private static MptcpSubflowHook ChecksummedClient(bool lone = true)
+    {
+        var h = MptcpSubflowHook.Initial(client: true, ClientKey, requestChecksum: true);
+        Written(h, 100, 0, Syn);
+        h.AcceptSyn(Options(new MpCapableOption(1, MpCapableOption.FlagChecksumRequired | 1, ServerKey)), synAck: true);
+        h.OnOptions([], new IncomingSegmentInfo(900, 101, Syn | Ack, 0, TcpState.SynSent));
+        Written(h, 101, 901, Ack);
+        h.OnOptions(Options(DssOption.Create(dataAck: MptcpCrypto.Idsn(ClientKey) + 1)), new IncomingSegmentInfo(901, 101, Ack, 0, TcpState.Established, 65535));
+        h.InfiniteFallbackAllowed = lone;
+        return h;
+    }
+
+    /// <summary>The server's data at its relative sequence <paramref name="seq"/>, mapped with a checksum over <paramref name="sent"/>.</summary>
+    private static (DataMapping Mapping, byte[] Options) PeerMapping(uint seq, byte[] sent)
+    {
+        var dsn = MptcpCrypto.Idsn(ServerKey) + seq;
+        var sum = MptcpCrypto.DssChecksum(dsn, seq, (ushort)sent.Length, 0, sent);
+        return (new DataMapping(seq, dsn, sent.Length, sum), Options(DssOption.Create(MptcpCrypto.Idsn(ClientKey) + 1, dsn, seq, (ushort)sent.Length, sum)));
+    }
+
+    [Fact]
+    public void A_checksum_failure_on_a_lone_subflow_keeps_the_data_sends_mp_fail_on_an_ack_and_falls_back_on_the_infinite_mapping()
+    {
+        var h = ChecksummedClient();
+        var sent = new byte[] { 1, 2, 3, 4, 5 };
+        var (mapping, options) = PeerMapping(1, sent);
+        h.OnOptions(options, new IncomingSegmentInfo(901, 101, Ack, 5, TcpState.Established));
+        Assert.Equal(ChecksumVerdict.Valid, h.VerifyChecksum(mapping, sent, 0));
+        var (bad, badOptions) = PeerMapping(6, sent);
+        h.OnOptions(badOptions, new IncomingSegmentInfo(906, 101, Ack, 5, TcpState.Established));
+        var damaged = new byte[] { 1, 2, 0x33, 4, 5 };
+
+        Assert.Equal(ChecksumVerdict.FailSignalled, h.VerifyChecksum(bad, damaged, 1_000));
+        Assert.Equal(1_000 + MptcpSubflowHook.FailResponseTimeoutNs, h.FailResponseDeadlineNs);
+        Assert.Contains(h.Signals, s => s is FailSent f && f.Dsn == bad.Dsn);
+        Assert.Null(h.FailDsn); // no reset: the subflow stays
+        Assert.True(h.PureAckOwed);
+        // A data segment has no room for it: MP_FAIL rides the pure ACK, with the DATA_ACK, once.
+        h.SendMappings.Append(1, MptcpCrypto.Idsn(ClientKey) + 1, 100);
+        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(h, 101, 911, Ack, new byte[100]).Single()));
+        var ack = Written(h, 201, 911, Ack);
+        Assert.Equal(2, ack.Count);
+        Assert.Equal(MptcpOptionError.None, MpFailOption.Read(ack[1], out var fail));
+        Assert.Equal(bad.Dsn, fail.DataSequenceNumber);
+        Assert.False(h.PureAckOwed);
+        Assert.Equal(1, h.FailsSent);
+        Assert.Single(Written(h, 201, 911, Ack)); // DSS alone again
+
+        // The peer answers with MP_FAIL (the wait is over), then its data carries the infinite mapping: plain TCP from here.
+        h.OnOptions(Options([Options(DssOption.Create(MptcpCrypto.Idsn(ClientKey) + 101))[..12], Options(new MpFailOption(MptcpCrypto.Idsn(ClientKey) + 1))]),
+            new IncomingSegmentInfo(911, 201, Ack, 0, TcpState.Established, 65535));
+        Assert.Equal(long.MaxValue, h.FailResponseDeadlineNs);
+        Assert.Equal(MptcpNegotiation.Mptcp, h.State);
+        h.OnOptions(Options(DssOption.Create(MptcpCrypto.Idsn(ClientKey) + 101, MptcpCrypto.Idsn(ServerKey) + 11, 11, 0, 0)),
+            new IncomingSegmentInfo(911, 201, Ack, 100, TcpState.Established, 65535));
+        Assert.Equal(MptcpNegotiation.Fallback, h.State);
+        Assert.Equal(1, h.InfiniteMappingsReceived);
+        Assert.Contains(h.Signals, s => s is FellBackToTcp);
+        Assert.True(h.TryMapReceived(11, out var dsn, out _));
+        Assert.Equal(MptcpCrypto.Idsn(ServerKey) + 11, dsn);
+        Assert.Empty(Written(h, 201, 1011, Ack, new byte[50]));
+        Assert.Empty(Written(h, 251, 1011, Ack));
+        // DATA_ACK now follows TCP's acknowledgement.
+        h.OnOptions([], new IncomingSegmentInfo(1011, 251, Ack, 0, TcpState.Established, 1000));
+        Assert.Equal(MptcpCrypto.Idsn(ClientKey) + 151, h.TakePeerDataAck());
+    }
+
+    [Fact]
+    public void A_checksum_failure_where_other_paths_exist_resets_the_subflow_with_mp_fail_on_the_rst()
+    {
+        var h = ChecksummedClient(lone: false);
+        var (bad, options) = PeerMapping(1, [1, 2, 3]);
+        h.OnOptions(options, new IncomingSegmentInfo(901, 101, Ack, 3, TcpState.Established));
+        Assert.Equal(ChecksumVerdict.Reset, h.VerifyChecksum(bad, [9, 2, 3], 0));
+        Assert.False(h.PureAckOwed);
+        var rst = Written(h, 101, 904, Rst);
+        Assert.Equal(MptcpOptionError.None, MpFailOption.Read(rst[0], out var fail));
+        Assert.Equal(bad.Dsn, fail.DataSequenceNumber);
+        Assert.Equal(MptcpOptionError.None, MpTcpRstOption.Read(rst[1], out var reason));
+        Assert.Equal(MpTcpRstReason.MiddleboxInterference, reason.Reason);
+    }
+
+    [Fact]
+    public void An_unanswered_mp_fail_resets_the_subflow_after_linux_s_timeout()
+    {
+        var h = ChecksummedClient();
+        var (bad, options) = PeerMapping(1, [1, 2, 3]);
+        h.OnOptions(options, new IncomingSegmentInfo(901, 101, Ack, 3, TcpState.Established));
+        Assert.Equal(ChecksumVerdict.FailSignalled, h.VerifyChecksum(bad, [9, 2, 3], 5));
+        Assert.False(h.FailResponseOverdue(4 + MptcpSubflowHook.FailResponseTimeoutNs));
+        Assert.True(h.FailResponseOverdue(5 + MptcpSubflowHook.FailResponseTimeoutNs));
+        Assert.Equal(MpTcpRstReason.MiddleboxInterference, h.ResetReason);
+    }
+
+    [Fact]
+    public void Mp_fail_from_the_peer_is_answered_with_mp_fail_then_an_infinite_mapping_on_the_next_data()
+    {
+        var h = ChecksummedClient();
+        var idsn = MptcpCrypto.Idsn(ClientKey);
+        h.SendMappings.Append(1, idsn + 1, 3000);
+        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(h, 101, 901, Ack, new byte[1400]).Single()));
+        var ackNow = h.OnOptions(Options([Options(DssOption.Create(idsn + 1401))[..12], Options(new MpFailOption(idsn + 1))]),
+            new IncomingSegmentInfo(901, 1501, Ack, 0, TcpState.Established, 65535));
+        Assert.True(ackNow);
+        Assert.Equal(1, h.FailsReceived);
+        Assert.True(h.PureAckOwed);
+        // Data before our answer keeps its DSS mapping; the answer goes on a pure ACK; the next data says "infinite".
+        DssOption.Read(Written(h, 1501, 901, Ack, new byte[100]).Single(), out var mapped);
+        Assert.Equal((ushort)100, mapped.DataLevelLength);
+        Assert.Equal(MptcpOptionError.None, MpFailOption.Read(Written(h, 1601, 901, Ack)[1], out _));
+        var segment = Written(h, 1601, 901, Ack, new byte[100]);
+        Assert.Equal(MptcpOptionError.None, DssOption.Read(segment.Single(), out var infinite));
+        Assert.True(infinite.IsInfiniteMapping);
+        Assert.Equal((idsn + 1501, 1501u, (ushort?)0), (infinite.DataSequenceNumber, infinite.SubflowSequenceNumber, infinite.Checksum));
+        Assert.Equal(MptcpNegotiation.Fallback, h.State);
+        Assert.Contains(h.Signals, s => s is FellBackToTcp);
+        // Its retransmission repeats it (the segment is the same); nothing else carries an MPTCP option any more.
+        DssOption.Read(Written(h, 1601, 901, Ack, new byte[100], retransmission: true).Single(), out var again);
+        Assert.True(again.IsInfiniteMapping);
+        Assert.Equal(1, h.InfiniteMappingsSent);
+        Assert.Empty(Written(h, 1701, 901, Ack, new byte[100]));
+    }
+
+    [Fact]
+    public void Mp_fail_and_an_infinite_mapping_where_fallback_is_not_allowed_are_not_followed()
+    {
+        var h = ChecksummedClient(lone: false);
+        var ackNow = h.OnOptions(Options(new MpFailOption(7)), new IncomingSegmentInfo(901, 101, Ack, 0, TcpState.Established, 65535));
+        Assert.False(ackNow);
+        Assert.False(h.PureAckOwed);
+        Assert.Contains(h.Signals, s => s is FailReceived { Dsn: 7 });
+        h.OnOptions(Options(DssOption.Create(1, MptcpCrypto.Idsn(ServerKey) + 1, 1, 0, 0)), new IncomingSegmentInfo(901, 101, Ack, 10, TcpState.Established));
+        Assert.Equal(MptcpNegotiation.Mptcp, h.State);
+        Assert.True(h.ResetRequested);
+        Assert.Equal(MpTcpRstReason.MptcpSpecific, h.ResetReason);
     }
 
     /// <summary>A joining pair: the client holds its key and the server's, the server the reverse.</summary>

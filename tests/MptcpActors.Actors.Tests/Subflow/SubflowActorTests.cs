@@ -141,6 +141,30 @@ public class SubflowActorTests : TestKit
         server.Tell(TcpMsg.Close.Instance);
         ExpectMsg<TcpMsg.ConfirmedClosed>(Wait);
     }
+
+    /// <summary>
+    /// SuspendReading (what `mptcp proxy` does while its server is slow): what arrives waits in the receive buffer, whose
+    /// window closes instead of memory growing; ResumeReading hands all of it over, and a FIN that came meanwhile is
+    /// reported only after the data before it.
+    /// </summary>
+    [Fact]
+    public void Suspended_reading_holds_the_data_and_the_fin_behind_it()
+    {
+        var (client, server, serverSide) = Pair(serverKeepsOpen: true);
+        server.Tell(TcpMsg.SuspendReading.Instance);
+        var data = RandomNumberGenerator.GetBytes(100_000);
+        client.Tell(TcpMsg.Write.Create(ByteString.FromBytes(data), new Ack(1)));
+        ExpectMsg(new Ack(1), Wait);
+        client.Tell(TcpMsg.ConfirmedClose.Instance);
+        serverSide.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        server.Tell(TcpMsg.ResumeReading.Instance);
+        var received = new MemoryStream();
+        while (received.Length < data.Length) received.Write(serverSide.ExpectMsg<TcpMsg.Received>(Wait).Data.ToArray());
+        serverSide.ExpectMsg<TcpMsg.PeerClosed>(Wait);
+        Assert.Equal(data, received.ToArray());
+        server.Tell(TcpMsg.Close.Instance);
+        ExpectMsg<TcpMsg.ConfirmedClosed>(Wait);
+    }
 }
 
 public class SubflowOverArpTests : TestKit

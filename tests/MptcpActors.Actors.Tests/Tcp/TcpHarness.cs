@@ -8,12 +8,22 @@ public sealed class RecordingSink : ITcpSegmentSink, ITcpEvents
 {
     private readonly byte[] _buffer = new byte[70_000];
     public List<byte[]> Sent { get; } = [];
+    /// <summary>Per sent segment: the segment size of a super-segment (segmentation offload), else 0.</summary>
+    public List<int> SegmentSizes { get; } = [];
+    /// <summary>Set to take super-segments up to this many bytes, as a device with segmentation offload.</summary>
+    public int MaxOffloadSegmentLength { get; init; }
     public List<string> Events { get; } = [];
     public TcpCloseReason? ClosedWith { get; private set; }
     public long Acked { get; private set; }
 
     public Span<byte> Rent(int maxLength) => _buffer.AsSpan(0, maxLength);
-    public void Send(int length) => Sent.Add(_buffer.AsSpan(0, length).ToArray());
+    public void Send(int length) => Send(length, 0);
+
+    public void Send(int length, int segmentSize)
+    {
+        Sent.Add(_buffer.AsSpan(0, length).ToArray());
+        SegmentSizes.Add(segmentSize);
+    }
 
     public void OnEstablished() => Events.Add("established");
     public void OnDataReadable() => Events.Add("readable");
@@ -30,6 +40,7 @@ public sealed class RecordingSink : ITcpSegmentSink, ITcpEvents
     {
         var copy = Sent.ToList();
         Sent.Clear();
+        SegmentSizes.Clear();
         return copy;
     }
 }

@@ -46,16 +46,17 @@ public sealed class EngineProcess : IDisposable
         }
     }
 
-    /// <summary>Runs <c>mptcp ARGS</c> in <paramref name="ns"/>.</summary>
-    public static EngineProcess Start(string ns, string args, bool feedStdin = false)
+    /// <summary>Runs <c>mptcp ARGS</c> in <paramref name="ns"/> (null: where the tests run, e.g. with --sim).</summary>
+    public static EngineProcess Start(string? ns, string args, bool feedStdin = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var mptcp = Path.Combine(AppContext.BaseDirectory, "mptcp.dll");
-        var psi = new ProcessStartInfo("ip", $"netns exec {ns} dotnet {mptcp} {args}")
+        var psi = new ProcessStartInfo(ns is null ? "dotnet" : "ip", ns is null ? $"{mptcp} {args}" : $"netns exec {ns} dotnet {mptcp} {args}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         return new EngineProcess(Process.Start(psi)!, feedStdin);
     }
 
@@ -179,6 +180,12 @@ public static class InteropHelpers
     public static string Mac(string ns, string ifname) => VethPair.Sh($"ip netns exec {ns} cat /sys/class/net/{ifname}/address").Trim();
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    /// <summary>A namespace's MPTCP counters (nstat MPTcpExt*).</summary>
+    public static Dictionary<string, long> MptcpCounters(string ns) =>
+        VethPair.Sh($"ip netns exec {ns} nstat -az 'MPTcpExt*'").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2 && p[0].StartsWith("MPTcpExt"))
+            .ToDictionary(p => p[0], p => long.Parse(p[1]));
 
     /// <summary>Deterministic pseudo-random bytes (a seed per test, so a failure can be replayed).</summary>
     public static byte[] Data(int length, int seed)

@@ -14,10 +14,7 @@ public class MptcpInteropTests
         EngineProcess.Start(net.EngineNs, $"{args} --iface {net.EngineIf}={net.EngineIp}/24", feedStdin);
 
     /// <summary>The kernel namespace's MPTCP counters (nstat MPTcpExt*).</summary>
-    private static Dictionary<string, long> KernelCounters(VethPair net) =>
-        VethPair.Sh($"ip netns exec {net.KernelNs} nstat -az 'MPTcpExt*'").Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2 && p[0].StartsWith("MPTcpExt"))
-            .ToDictionary(p => p[0], p => long.Parse(p[1]));
+    private static Dictionary<string, long> KernelCounters(VethPair net) => InteropHelpers.MptcpCounters(net.KernelNs);
 
     private static JsonElement Stats(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("connection");
 

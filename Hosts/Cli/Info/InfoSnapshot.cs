@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Akka.Actor;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Cli.Netcat;
+
+namespace MptcpActors.Cli.Info;
+
+/// <summary>
+/// What <c>mptcp info</c> shows of a running engine, as JSON: the process, every connection (like <c>ss -Mti</c>:
+/// token, state, bytes, fallback, checksums) with its subflows (4-tuple, backup, smoothed RTT, cwnd, retransmitted
+/// bytes), and the counters (like <c>nstat MPTcpExt*</c>: the engine's published metrics plus totals of the
+/// connections open now).
+/// </summary>
+public static class InfoSnapshot
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    public static async Task<byte[]> Take(Engine engine, string command, EngineCounters counters)
+    {
+        var list = await engine.Manager.Ask<ConnectionList>(ListConnections.Instance, AskTimeout);
+        var asks = list.Connections.Select(async c =>
+        {
+            // A connection that ends while it is asked simply is not listed.
+            try { return await c.Ask<ConnectionInfo>(GetConnectionInfo.Instance, AskTimeout); }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+        });
+        var connections = (await Task.WhenAll(asks)).OfType<ConnectionInfo>().OrderBy(c => c.LocalToken).ToList();
+
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("pid", Environment.ProcessId);
+            w.WriteString("command", command);
+            w.WriteBoolean("mptcp", list.MptcpEnabled);
+            w.WriteStartArray("interfaces");
+            foreach (var r in engine.Routes) w.WriteStringValue($"{r.Name}={r.Address}/{r.PrefixLength}");
+            w.WriteEndArray();
+            w.WriteStartArray("connections");
+            foreach (var c in connections) WriteConnection(w, c);
+            w.WriteEndArray();
+            w.WriteStartObject("counters");
+            foreach (var (name, value) in Totals(connections).Concat(counters.Read().Select(kv => (kv.Key, kv.Value))))
+                w.WriteNumber(name, value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>What the connections open now add up to; MPCurrEstab as the kernel counts it (established, not fallen back).</summary>
+    private static IEnumerable<(string, double)> Totals(List<ConnectionInfo> connections)
+    {
+        yield return ("MPCurrEstab", connections.Count(c => !c.Fallback && c.State == "ESTAB"));
+        yield return ("connections", connections.Count);
+        yield return ("connections_fallback", connections.Count(c => c.Fallback));
+        yield return ("subflows", connections.Sum(c => c.Subflows.Count));
+        yield return ("bytes_sent", connections.Sum(c => c.BytesSent));
+        yield return ("bytes_received", connections.Sum(c => c.BytesReceived));
+        yield return ("bytes_reinjected", connections.Sum(c => c.BytesReinjected));
+        yield return ("bytes_retransmitted", connections.Sum(c => c.Subflows.Sum(s => s.BytesRetransmitted)));
+    }
+
+    private static void WriteConnection(Utf8JsonWriter w, ConnectionInfo c)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("token", c.LocalToken);
+        if (c.RemoteToken is { } remote) w.WriteNumber("remote_token", remote);
+        else w.WriteNull("remote_token");
+        w.WriteString("state", c.State);
+        w.WriteString("role", c.Client ? "client" : "server");
+        w.WriteBoolean("fallback", c.Fallback);
+        w.WriteBoolean("checksum", c.Checksums);
+        w.WriteNumber("bytes_sent", c.BytesSent);
+        w.WriteNumber("bytes_received", c.BytesReceived);
+        w.WriteNumber("bytes_reinjected", c.BytesReinjected);
+        w.WriteStartArray("subflows");
+        foreach (var s in c.Subflows)
+        {
+            w.WriteStartObject();
+            StatsJson.WriteFourTuple(w, s.Key);
+            w.WriteBoolean("join", s.IsJoin);
+            w.WriteBoolean("backup", s.Backup);
+            w.WriteBoolean("stale", s.Stale);
+            w.WriteNumber("srtt_ms", Math.Round(s.SmoothedRttMs, 3));
+            w.WriteNumber("cwnd", s.CongestionWindow);
+            w.WriteNumber("bytes_in_flight", s.BytesInFlight);
+            w.WriteNumber("bytes_scheduled", s.BytesScheduled);
+            w.WriteNumber("bytes_reinjected", s.BytesReinjected);
+            w.WriteNumber("retransmitted_bytes", s.BytesRetransmitted);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

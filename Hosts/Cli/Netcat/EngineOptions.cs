@@ -1,0 +1,37 @@
+using System.CommandLine;
+
+namespace MptcpActors.Cli.Netcat;
+
+/// <summary>
+/// The options CLI.md gives every command that runs the engine (listen, connect, proxy): attaching to the network,
+/// path management, configuration and the run's records (--stats, --pcap).
+/// </summary>
+public sealed class EngineOptions
+{
+    public Option<string[]> Iface { get; } = new("--iface")
+    {
+        HelpName = "NAME=ADDR/PREFIX[,gw=GW]",
+        Description = "NAME=ADDR/PREFIX[,gw=GW]: attach a raw-socket transport to Linux interface NAME and own ADDR on it (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+    public Option<bool> Sim { get; } = new("--sim") { Description = "run on the embedded simulated network instead of real interfaces" };
+    public Option<string[]> Endpoint { get; } = new("--endpoint") { HelpName = "ADDR[,FLAG...]", Description = "like ip mptcp endpoint: FLAG is signal, subflow, backup, fullmesh, port=N or id=N (repeatable; replaces the endpoints of --config)" };
+    public Option<string?> Limits { get; } = new("--limits") { HelpName = "subflows=N,add-addr-accepted=M", Description = "like ip mptcp limits (defaults 2 and 0; at most 8 each)" };
+    public Option<bool> Checksum { get; } = new("--checksum") { Description = "request DSS checksums (like net.mptcp.checksum_enabled=1)" };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { HelpName = "NAME", Description = "default | roundrobin | redundant (like net.mptcp.scheduler)" };
+    public Option<bool> Plain { get; } = new("--plain") { Description = "plain TCP, no MPTCP options at all" };
+    public Option<FileInfo?> Config { get; } = new("--config") { HelpName = "FILE", Description = "HOCON file with mptcp { ... } settings (flags win)" };
+    public Option<FileInfo?> Stats { get; } = new("--stats") { HelpName = "FILE", Description = "write the connection's and its subflows' statistics as JSON (proxy: one JSON line per connection)" };
+    public Option<FileInfo?> Pcap { get; } = new("--pcap") { HelpName = "FILE", Description = "write every frame the engine sent or received (pcap)" };
+
+    public EngineOptions()
+    {
+        Scheduler.CompletionSources.Add("default", "roundrobin", "redundant");
+        Limits.CompletionSources.Add("subflows=2,add-addr-accepted=0");
+    }
+
+    public void AddTo(Command c)
+    {
+        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, Stats, Pcap }) c.Options.Add(o);
+    }
+}
