@@ -140,7 +140,12 @@ public sealed class EngineEnd : IRunEnd
 
     public (EndResult? Result, string? Error) Result(long startTimestamp)
     {
-        if (!_process.HasExited) return (null, "the engine's end did not finish");
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+            return (null, $"the engine's end did not finish: {_stderr.Result.Trim().Split('\n').LastOrDefault()}");
+        }
         var error = _process.ExitCode == 0 ? null : $"the engine's end exited with {_process.ExitCode}: {_stderr.Result.Trim().Split('\n').LastOrDefault()}";
         TimeSpan At(long ts) => ts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startTimestamp, ts);
         return (new EndResult(_isClient, _sent, Convert.ToHexString(_sentHash.GetHashAndReset()), _received, Convert.ToHexString(_receivedHash.GetHashAndReset()),
