@@ -9,6 +9,5 @@ namespace MptcpActors.Actors;
 /// </summary>
 public static class MonotonicClock
 {
-    // HighResMonotonicClock: Akka's MonotonicClock counts whole milliseconds, too coarse for round-trip times.
-    public static long NowNs(IScheduler scheduler) => scheduler.HighResMonotonicClock.Ticks * 100;
+    public static long NowNs(IScheduler scheduler) => scheduler.MonotonicClock.Ticks * 100;
 }

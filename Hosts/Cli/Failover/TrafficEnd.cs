@@ -125,7 +125,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private TimeSpan Now => Context.System.Scheduler.HighResMonotonicClock;
+    private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
 
     private void OnConnected()
     {
