@@ -3,50 +3,186 @@ using Akka.Actor;
 using Akka.Event;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Mptcp;
+using MptcpActors.Actors.PathManagement;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Actors.Tcp;
 using MptcpActors.Transport.Wire.Mptcp;
 
 namespace MptcpActors.Actors.Connection;
 
 /// <summary>
-/// The in-engine path manager's policy for one connection, as Linux's in-kernel PM applies it (net/mptcp/pm_netlink.c):
-/// a server announces its <c>signal</c> endpoints; a client opens subflows from its <c>subflow</c> endpoints to the
-/// server's address and, on ADD_ADDR, one to the announced address; joins accepted and opened stay within
-/// <c>limits.subflows</c>, announcements followed within <c>limits.add-addr-accepted</c>; REMOVE_ADDR closes the
-/// subflows to the removed address.
+/// The in-engine path manager's policy for one connection, as Linux's in-kernel PM applies it (net/mptcp/pm_kernel.c):
+/// <c>signal</c> endpoints are announced (ADD_ADDR, resent every add-addr-timeout until echoed, three times at most);
+/// a client opens subflows from its <c>subflow</c> endpoints to the peer's initial address (unless the peer's MP_CAPABLE
+/// denied joins there) and, from <c>fullmesh</c> ones, to every address the peer announced; an ADD_ADDR leads to a join
+/// within <c>add-addr-accepted</c>; joins opened and accepted stay within <c>subflows</c>. A new view of the node's
+/// endpoints applies its difference at once: a new endpoint is announced or joined from, a deleted one is withdrawn with
+/// REMOVE_ADDR and its subflows reset, a backup change is sent as MP_PRIO; an interface that goes down takes its subflows
+/// with it and, back up, is joined from again. A subflow of ours that fails while its addresses are still usable is
+/// opened again (three tries, backing off). A controller (userspace PM) turns all of this off for the connection.
 /// </summary>
 public sealed partial class ConnectionActor
 {
+    /// <summary>Linux's ADD_ADDR_RETRANS_MAX: an unechoed ADD_ADDR is sent again this many times, add-addr-timeout apart.</summary>
+    private const int AddAddrRetransmissions = 3;
+    private const int RejoinAttempts = 3;
     private readonly HashSet<byte> _acceptedAddresses = [];
     private readonly Dictionary<byte, (IpAddressBytes Address, ushort? Port)> _remoteAddresses = [];
+    private readonly Dictionary<byte, Announcement> _announced = [];
+    private readonly HashSet<(IpAddressBytes Local, IpAddressBytes Remote, ushort Port)> _joining = [];
+    private readonly Dictionary<(IpAddressBytes Local, IpAddressBytes Remote, ushort Port), int> _rejoins = [];
     private int _joinsOpenedOrAccepted;
+    private PathManagerView _view;
+    private IActorRef? _controller;
+    private bool _peerDenyJoinId0;
 
-    private PathManagerLimits Limits => Settings.PathManager.Limits;
-    private bool InEnginePm => Settings.PathManager.Type == PathManagerType.InEngine;
+    /// <summary>An address we announced: resent until echoed.</summary>
+    private sealed class Announcement(IpAddressBytes address, ushort? port)
+    {
+        public IpAddressBytes Address { get; } = address;
+        public ushort? Port { get; } = port;
+        public bool Echoed;
+        public int Retransmissions;
+    }
+
+    private sealed record AddAddrTimeout(byte AddressId);
+
+    private sealed record Rejoin(IpAddressBytes Local, IpAddressBytes Remote, ushort Port, byte LocalId, bool Backup);
+
+    private PathManagerLimits Limits => _view.Limits;
+
+    /// <summary>The in-engine policy decides: the node runs it and no controller owns this connection.</summary>
+    private bool InEnginePm => Settings.PathManager.Type == PathManagerType.InEngine && _controller is null;
+
+    private bool PathManagerMessage(object message)
+    {
+        switch (message)
+        {
+            case PathManagerView view:
+                ApplyView(view);
+                return true;
+            case ControlledBy c:
+                _controller = c.Controller;
+                return true;
+            case AddAddrTimeout t:
+                OnAddAddrTimeout(t.AddressId);
+                return true;
+            case Rejoin r:
+                if (_start.Interfaces.FirstOrDefault(i => i.Address.Equals(r.Local)) is { } route && Usable(r.Local))
+                    TryJoin(route, r.Remote, r.Port, r.LocalId, r.Backup);
+                return true;
+            case IConnectionPathCommand command:
+                OnPathCommand(command);
+                return true;
+            default:
+                return false;
+        }
+    }
 
     private void OnEstablished()
     {
+        Publish(PmEventKind.Established, _initial);
         if (!InEnginePm || _initial is null) return;
-        if (!_start.Client)
+        foreach (var ep in _view.Endpoints) Use(ep);
+    }
+
+    /// <summary>A new endpoint, or one back with its interface: announce it, join from it.</summary>
+    private void Use(EndpointSettings ep)
+    {
+        if (_initial?.Key is not { } initial) return;
+        var address = IpAddressBytes.From(ep.Address);
+        if (address.Length != initial.LocalAddress.Length) return;
+        var id = (byte)ep.Id;
+        var backup = ep.Flags.HasFlag(EndpointFlags.Backup);
+        // The initial subflow's own address needs no announcement (Linux accounts it as used already).
+        if (ep.Flags.HasFlag(EndpointFlags.Signal) && !(address.Equals(initial.LocalAddress) && ep.Port is null)) Announce(id, address, ep.Port is { } p ? (ushort)p : null);
+        if (!_start.Client || _start.Interfaces.FirstOrDefault(r => r.Address.Equals(address)) is not { } route || address.Equals(initial.LocalAddress)) return;
+        if (ep.Flags.HasFlag(EndpointFlags.Subflow) && !_peerDenyJoinId0) TryJoin(route, _start.RemoteAddress, _start.RemotePort, id, backup);
+        if (ep.Flags.HasFlag(EndpointFlags.Fullmesh))
+            foreach (var remote in _acceptedAddresses.Where(_remoteAddresses.ContainsKey).Select(id => _remoteAddresses[id]).Where(r => r.Address.Length == address.Length))
+                TryJoin(route, remote.Address, remote.Port ?? _start.RemotePort, id, backup);
+    }
+
+    /// <summary>
+    /// A deleted endpoint, or one whose interface went down (Linux: mptcp_pm_remove_addrs_and_subflows): REMOVE_ADDR when it
+    /// was announced or carries subflows, sent on another subflow when there is one; its subflows are closed.
+    /// </summary>
+    private void Withdraw(byte id, IpAddressBytes address, ushort? port)
+    {
+        var announced = _announced.Remove(id);
+        Timers.Cancel(AddAddrTimerKey(id));
+        var victims = _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(address) && (port is null || k.LocalPort == port)).ToList();
+        if (announced || victims.Count > 0)
         {
-            foreach (var ep in Settings.PathManager.Endpoints)
+            // While the path works, on the subflow being closed, just before its FIN: the peer then handles the REMOVE_ADDR
+            // before the FIN (Linux's worker does PM work before closing subflows) and closes the subflow itself, as from a Linux peer.
+            var carrier = Usable(address) ? victims.FirstOrDefault(e => e.Up) : null;
+            carrier ??= _subflows.Values.FirstOrDefault(e => e.Up && !victims.Contains(e) && e.Key is { } k && Usable(k.LocalAddress));
+            carrier?.Actor.Tell(new SendRemoveAddr([id]));
+        }
+        // Closed as Linux closes them (shutdown, then close): FIN while the path works, so the peer's REMOVE_ADDR handling
+        // finds the subflow; reset when its address is gone.
+        foreach (var v in victims)
+        {
+            v.Withdrawn = true;
+            v.Actor.Tell(Usable(address) ? CloseSubflow.Instance : new AbortSubflow(false, MpTcpRstReason.AdministrativelyProhibited));
+        }
+    }
+
+    private bool Usable(IpAddressBytes local) => !_view.DownAddresses.Contains(local);
+
+    /// <summary>The node's endpoints or interfaces changed: apply the difference to this connection (Linux walks every msk).</summary>
+    private void ApplyView(PathManagerView next)
+    {
+        var old = _view;
+        _view = next;
+        if (_core is null || !_fullyEstablished || _fallback) return;
+        foreach (var down in next.DownAddresses.Where(a => !old.DownAddresses.Contains(a)))
+            foreach (var e in _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(down)))
             {
-                if ((ep.Flags & EndpointFlags.Signal) == 0) continue;
-                var address = IpAddressBytes.From(ep.Address);
-                if (address.Length != _start.Interfaces[0].Address.Length && address.Length != _initial.Route.Address.Length) continue;
-                if (address.Equals(_initial.Route.Address) && ep.Port is null) continue; // the initial address needs no announcement
-                Metrics.AddAddrTx.Add(1);
-                _initial.Actor.Tell(new SendAddAddr((byte)ep.Id, address, ep.Port is { } p ? (ushort)p : null, Echo: false));
+                e.Withdrawn = true;
+                e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
             }
-            return;
-        }
-        foreach (var ep in Settings.PathManager.Endpoints)
+        if (!InEnginePm) return;
+        static bool Same(EndpointSettings a, EndpointSettings b) => a.Id == b.Id && a.Address.Equals(b.Address) && a.Port == b.Port;
+        foreach (var gone in old.Endpoints.Where(o => !next.Endpoints.Any(n => Same(o, n))))
+            Withdraw((byte)gone.Id, IpAddressBytes.From(gone.Address), gone.Port is { } p ? (ushort)p : null);
+        foreach (var ep in next.Endpoints)
         {
-            if ((ep.Flags & EndpointFlags.Subflow) == 0) continue;
-            var address = IpAddressBytes.From(ep.Address);
-            if (address.Equals(_initial.Route.Address) || address.Length != _start.RemoteAddress.Length) continue;
-            if (_start.Interfaces.FirstOrDefault(r => r.Address.Equals(address)) is not { } route) continue;
-            TryJoin(route, _start.RemoteAddress, _start.RemotePort, (byte)ep.Id, (ep.Flags & EndpointFlags.Backup) != 0);
+            var before = old.Endpoints.FirstOrDefault(o => Same(o, ep));
+            if (before is null) Use(ep);
+            else if (before.Flags.HasFlag(EndpointFlags.Backup) != ep.Flags.HasFlag(EndpointFlags.Backup))
+                OnSetBackup(new SetBackup(IpAddressBytes.From(ep.Address), ep.Flags.HasFlag(EndpointFlags.Backup)));
         }
+        // The initial subflow's address back up: join from it again (id 0) to the peer's initial address.
+        if (_start.Client && !_peerDenyJoinId0 && _initial?.Key is { } initial && old.DownAddresses.Contains(initial.LocalAddress) && !next.DownAddresses.Contains(initial.LocalAddress)
+            && _start.Interfaces.FirstOrDefault(r => r.Address.Equals(initial.LocalAddress)) is { } route)
+            TryJoin(route, _start.RemoteAddress, _start.RemotePort, 0, backup: false);
+    }
+
+    private static string AddAddrTimerKey(byte id) => $"add-addr-{id}";
+
+    private void Announce(byte id, IpAddressBytes address, ushort? port)
+    {
+        if (_announced.ContainsKey(id)) return;
+        _announced[id] = new Announcement(address, port);
+        SendAnnouncement(id, address, port);
+    }
+
+    private void SendAnnouncement(byte id, IpAddressBytes address, ushort? port)
+    {
+        var carrier = _initial is { Up: true } initial && _subflows.ContainsKey(initial.Actor) ? initial : _subflows.Values.FirstOrDefault(e => e.Up);
+        if (carrier is not null) Metrics.AddAddrTx.Add(1);
+        carrier?.Actor.Tell(new SendAddAddr(id, address, port, Echo: false));
+        Timers.StartSingleTimer(AddAddrTimerKey(id), new AddAddrTimeout(id), Settings.AddAddrTimeout);
+    }
+
+    private void OnAddAddrTimeout(byte id)
+    {
+        if (!_announced.TryGetValue(id, out var a) || a.Echoed || a.Retransmissions >= AddAddrRetransmissions) return;
+        a.Retransmissions++;
+        _announcementsResent++;
+        SendAnnouncement(id, a.Address, a.Port);
     }
 
     private void OnSignal(SubflowEntry from, MptcpSignal signal)
@@ -54,25 +190,36 @@ public sealed partial class ConnectionActor
         CountReceived(signal);
         switch (signal)
         {
-            case AddAddrReceived { Echo: false } add:
+            case AddAddrReceived { Echo: true } echo:
+                if (_announced.TryGetValue(echo.AddressId, out var mine))
+                {
+                    mine.Echoed = true;
+                    Timers.Cancel(AddAddrTimerKey(echo.AddressId));
+                }
+                break;
+            case AddAddrReceived add:
                 Metrics.EchoAddTx.Add(1);
                 from.Actor.Tell(new SendAddAddr(add.AddressId, add.Address, add.Port, Echo: true));
                 _remoteAddresses[add.AddressId] = (add.Address, add.Port);
-                if (!InEnginePm || !_start.Client || _acceptedAddresses.Contains(add.AddressId)) break;
-                if (_acceptedAddresses.Count >= Limits.AddAddrAccepted) break;
-                _acceptedAddresses.Add(add.AddressId);
-                var route = InterfaceRoute.For(_start.Interfaces, add.Address) ?? _initial?.Route;
-                if (route is not null && route.Address.Length == add.Address.Length)
-                    TryJoin(route, add.Address, add.Port ?? _start.RemotePort, LocalIdFor(route), backup: false);
+                NodePathManager?.Tell(new PmEvent(PmEventKind.Announced, _localToken) { RemoteId = add.AddressId, RemoteAddress = add.Address, RemotePort = add.Port });
+                FollowAnnouncement(add);
                 break;
             case RemoveAddrReceived rm:
                 foreach (var id in rm.AddressIds)
                 {
-                    _remoteAddresses.Remove(id);
-                    _acceptedAddresses.Remove(id);
-                    foreach (var e in _subflows.Values)
-                        if (e.Up && e.RemoteAddressId == id && (e.IsJoin || id == 0)) e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.AdministrativelyProhibited));
+                    var known = _remoteAddresses.Remove(id) | _acceptedAddresses.Remove(id);
+                    var matching = _subflows.Values.Where(e => e.Up && e.RemoteAddressId == id && (e.IsJoin || id == 0)).ToList();
+                    NodePathManager?.Tell(new PmEvent(PmEventKind.Removed, _localToken) { RemoteId = id });
+                    if (!known && matching.Count == 0) _unknownRemovals++; // Linux's RmAddrDrop
+                    foreach (var e in matching)
+                    {
+                        e.Withdrawn = true;
+                        e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.AdministrativelyProhibited));
+                    }
                 }
+                break;
+            case PrioReceived prio:
+                Publish(PmEventKind.SubflowPriority, from, backup: prio.Backup);
                 break;
             case FastCloseReceived:
                 AbortAll(fastClose: false);
@@ -80,6 +227,7 @@ public sealed partial class ConnectionActor
                 Finish();
                 break;
             case InvalidSignal invalid:
+                _invalidSignals++;
                 _log.Warning("connection {0:x8}: {1}", _localToken, invalid.What);
                 break;
             case FailReceived fail:
@@ -116,6 +264,34 @@ public sealed partial class ConnectionActor
         counter?.Add(1);
     }
 
+    /// <summary>
+    /// An ADD_ADDR (Linux: mptcp_pm_nl_add_addr_received): followed within add-addr-accepted unless a subflow goes there
+    /// already; the join leaves from every fullmesh endpoint of the family, else from the interface that routes there.
+    /// </summary>
+    private void FollowAnnouncement(AddAddrReceived add)
+    {
+        if (!InEnginePm || _acceptedAddresses.Contains(add.AddressId) || _acceptedAddresses.Count >= Limits.AddAddrAccepted)
+        {
+            if (InEnginePm && !_acceptedAddresses.Contains(add.AddressId)) _announcementsIgnored++;
+            return;
+        }
+        var port = add.Port ?? _start.RemotePort;
+        if (_subflows.Values.Any(e => e.Key is { } k && k.RemoteAddress.Equals(add.Address) && k.RemotePort == port)) return;
+        _acceptedAddresses.Add(add.AddressId);
+        var fullmesh = _view.Endpoints.Where(ep => ep.Flags.HasFlag(EndpointFlags.Fullmesh)).Select(ep => (ep, Address: IpAddressBytes.From(ep.Address)))
+            .Where(x => x.Address.Length == add.Address.Length && Usable(x.Address)).ToList();
+        if (fullmesh.Count > 0)
+        {
+            foreach (var (ep, address) in fullmesh)
+                if (_start.Interfaces.FirstOrDefault(r => r.Address.Equals(address)) is { } r)
+                    TryJoin(r, add.Address, port, (byte)ep.Id, ep.Flags.HasFlag(EndpointFlags.Backup));
+            return;
+        }
+        var route = InterfaceRoute.For(_start.Interfaces, add.Address) ?? _initial?.Route;
+        if (route is not null && route.Address.Length == add.Address.Length && Usable(route.Address))
+            TryJoin(route, add.Address, port, LocalIdFor(route.Address, null), backup: _view.ByAddress(route.Address)?.Flags.HasFlag(EndpointFlags.Backup) == true);
+    }
+
     private void OnSetBackup(SetBackup change)
     {
         foreach (var e in _subflows.Values)
@@ -128,45 +304,91 @@ public sealed partial class ConnectionActor
         }
     }
 
-    private void TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
+    /// <summary>Opens a join unless one goes there already, within the subflow limit (a controller's joins: within Linux's 8).</summary>
+    private bool TryJoin(InterfaceRoute route, IpAddressBytes remote, ushort port, byte localId, bool backup)
     {
-        if (_remoteKey is not { } remoteKey || _fallback || _failing) return;
-        if (_joinsOpenedOrAccepted >= Limits.Subflows) return;
+        if (_remoteKey is not { } remoteKey || _fallback || _failing) return false;
+        if (_joinsOpenedOrAccepted >= (InEnginePm ? Limits.Subflows : PathManagerLimits.LinuxMaximum)) return false;
         // Linux refuses joins once the connection is closing (it has our DATA_FIN, or sent its own): no use asking.
-        if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return;
+        if (_dataFinSent is not null || _core is { PeerClosed: true } || _subflowsClosing) return false;
+        if (!_joining.Add((route.Address, remote, port))) return false;
+        if (_subflows.Values.Any(e => e.Key is { } k && k.LocalAddress.Equals(route.Address) && k.RemoteAddress.Equals(remote) && k.RemotePort == port))
+        {
+            _joining.Remove((route.Address, remote, port));
+            return false;
+        }
         _joinsOpenedOrAccepted++;
         EndInfiniteFallback();
         OpenSubflow(route, remote, port, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums));
+        return true;
     }
 
     /// <summary>
-    /// A peer's MP_JOIN SYN with our token: accepted within the subflow limit once the connection is established and
-    /// not fallen back (RFC 8684 3.2), else refused with RST.
+    /// After a join of ours went down: one that failed (reset, timed out) while its addresses are still usable is opened
+    /// again, a second later, then two, then four; one we closed on purpose, or to an address the peer removed, is not.
+    /// </summary>
+    private void MaybeRejoin(SubflowEntry e, SubflowFinished finished)
+    {
+        _joining.Remove((finished.Key.LocalAddress, finished.Key.RemoteAddress, finished.Key.RemotePort));
+        if (!_start.Client || !InEnginePm || e.Withdrawn || !e.Up || _core is null || _subflowsClosing || _dataFinSent is not null) return;
+        if (finished.Reason is not (TcpCloseReason.Reset or TcpCloseReason.TimedOut)) return;
+        var k = finished.Key;
+        var ep = _view.ByAddress(k.LocalAddress);
+        var ours = k.LocalAddress.Equals(_initial?.Route.Address) || ep is not null && (ep.Flags & (EndpointFlags.Subflow | EndpointFlags.Fullmesh)) != 0;
+        var remoteKnown = k.RemoteAddress.Equals(_start.RemoteAddress) && !_peerDenyJoinId0 || _remoteAddresses.Values.Any(r => r.Address.Equals(k.RemoteAddress));
+        if (!ours || !remoteKnown || !Usable(k.LocalAddress)) return;
+        var tries = _rejoins.GetValueOrDefault((k.LocalAddress, k.RemoteAddress, k.RemotePort));
+        if (tries >= RejoinAttempts) return;
+        _rejoins[(k.LocalAddress, k.RemoteAddress, k.RemotePort)] = tries + 1;
+        Timers.StartSingleTimer($"rejoin-{k}", new Rejoin(k.LocalAddress, k.RemoteAddress, k.RemotePort, e.LocalAddressId, e.LocalBackup),
+            TimeSpan.FromSeconds(1 << tries));
+    }
+
+    /// <summary>
+    /// A peer's MP_JOIN SYN with our token: accepted once the connection is established and not fallen back (RFC 8684 3.2),
+    /// within the subflow limit (with a controller: while it lives, like Linux's userspace PM), on the initial port or one
+    /// we announced (Linux: MismatchPortSynRx), and to the initial address and port only when allow-join-initial-addr-port;
+    /// else refused with RST.
     /// </summary>
     private void OnJoinRequest(JoinRequest request)
     {
         var syn = request.Syn;
-        if (_core is null || _fallback || _failing || _remoteKey is not { } remoteKey || _joinsOpenedOrAccepted >= Limits.Subflows || _subflowsClosing)
+        var to = syn.Key;
+        var initial = _initial?.Key;
+        var announcedPort = _announced.Values.Any(a => a.Port == to.LocalPort && a.Address.Equals(to.LocalAddress));
+        var why = _core is null || _remoteKey is null ? "not established"
+            : _fallback ? "fell back to TCP"
+            : _failing ? "an MP_FAIL is under way"
+            : _subflowsClosing ? "closing"
+            : !Usable(to.LocalAddress) ? "its address is down"
+            : initial is { } i && to.LocalPort != i.LocalPort && !announcedPort ? $"port {to.LocalPort} was not announced"
+            : initial is { } j && !Settings.AllowJoinInitialAddrPort && to.LocalAddress.Equals(j.LocalAddress) && to.LocalPort == j.LocalPort
+                ? "joins to the initial address and port are not allowed"
+            : Settings.PathManager.Type == PathManagerType.Userspace && _controller is null ? "no controller"
+            : _joinsOpenedOrAccepted >= (InEnginePm ? Limits.Subflows : PathManagerLimits.LinuxMaximum) ? $"subflow limit {Limits.Subflows} reached"
+            : null;
+        if (why is not null)
         {
-            _log.Info("connection {0:x8}: MP_JOIN from {1} refused (established {2}, fallback {3}, subflows {4} of {5})", _localToken, syn.Key,
-                _core is not null, _fallback, _joinsOpenedOrAccepted, Limits.Subflows);
+            _log.Info("connection {0:x8}: MP_JOIN from {1} refused: {2}", _localToken, syn.Key, why);
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
         _joinsOpenedOrAccepted++;
         EndInfiniteFallback();
-        var route = _start.Interfaces.First(r => r.Actor.Equals(syn.Interface));
-        var localId = LocalIdFor(route);
-        var backup = Settings.PathManager.Endpoints.Any(ep => IpAddressBytes.From(ep.Address).Equals(route.Address) && (ep.Flags & EndpointFlags.Backup) != 0);
+        // The join may have arrived on another cluster node's interface: its subflow lives there, on that address.
+        var route = _start.Interfaces.FirstOrDefault(r => r.Actor.Equals(syn.Interface))
+            ?? new InterfaceRoute(syn.Interface.Path.Name, syn.Key.LocalAddress, syn.Key.LocalAddress.Length * 8, false, syn.Interface);
+        var localId = LocalIdFor(to.LocalAddress, announcedPort ? to.LocalPort : null);
+        var backup = _view.ByAddress(to.LocalAddress)?.Flags.HasFlag(EndpointFlags.Backup) == true;
         var entry = Track(ActorRefs.Nobody, route);
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
-        var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, remoteKey, localId, backup, _checksums),
+        var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, _remoteKey!.Value, localId, backup, _checksums),
             (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount)
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
-            Metrics = Metrics,
+            Metrics = _start.Interfaces.Contains(route) ? Metrics : null,
         };
         syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self, setup));
     }
@@ -187,12 +409,24 @@ public sealed partial class ConnectionActor
     /// <summary>An MP_FAIL was sent or accepted: no more subflows, fallback is under way.</summary>
     private bool _failing;
 
-    /// <summary>The address id of an interface's address: its endpoint's id, 0 for the initial subflow's address.</summary>
-    private byte LocalIdFor(InterfaceRoute route)
+    /// <summary>
+    /// The address id of a local address: 0 for the initial subflow's, else its endpoint's (the one with this port first);
+    /// an address that is no endpoint gets an id of its own, above the endpoints' (Linux: an implicit endpoint).
+    /// </summary>
+    private byte LocalIdFor(IpAddressBytes address, ushort? port)
     {
-        if (_initial is not null && route.Address.Equals(_initial.Route.Address)) return 0;
-        foreach (var ep in Settings.PathManager.Endpoints)
-            if (IpAddressBytes.From(ep.Address).Equals(route.Address)) return (byte)ep.Id;
-        return 0;
+        if (port is not null)
+            foreach (var (id, a) in _announced)
+                if (a.Address.Equals(address) && a.Port == port) return id;
+        if (_initial?.Key is { } k && address.Equals(k.LocalAddress)) return 0;
+        foreach (var ep in _view.Endpoints)
+            if (IpAddressBytes.From(ep.Address).Equals(address) && ep.Port is null) return (byte)ep.Id;
+        if (_view.ByAddress(address) is { } any) return (byte)any.Id;
+        if (_implicitIds.TryGetValue(address, out var known)) return known;
+        var next = (byte)Math.Min(EndpointSettings.MaxId, _view.Endpoints.Select(e => e.Id).Append(_implicitIds.Count == 0 ? 0 : _implicitIds.Values.Max()).Max() + 1);
+        _implicitIds[address] = next;
+        return next;
     }
+
+    private readonly Dictionary<IpAddressBytes, byte> _implicitIds = [];
 }

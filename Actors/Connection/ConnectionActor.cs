@@ -7,6 +7,7 @@ using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Subflow;
 using MptcpActors.Actors.Tcp;
@@ -57,6 +58,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _pullMode = start.PullMode;
         _readingSuspended = start.PullMode;
         _localToken = MptcpCrypto.Token(start.LocalKey);
+        _view = start.PathView;
         // Structured: every event of this connection carries its token (Serilog property MptcpToken).
         _log = Context.GetLogger().WithContext("MptcpToken", _localToken.ToString("x8"));
     }
@@ -114,6 +116,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         public byte RemoteAddressId;
         /// <summary>We asked for this subflow to be a backup (our endpoint's flag, sent in MP_JOIN or MP_PRIO).</summary>
         public bool LocalBackup;
+        public byte LocalAddressId;
+        /// <summary>Closed on purpose (endpoint deleted, address removed or down, a controller's command): not opened again.</summary>
+        public bool Withdrawn;
         public SubflowReport? Last;
     }
 
@@ -124,6 +129,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        NodePathManager?.Tell(new RegisterConnection(_localToken, _view.Version));
         if (_start.Client)
         {
             var route = _start.Interface!;
@@ -141,6 +147,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 {
                     CongestionControl = _start.CongestionControl,
                     ConnectionWindow = _start.Options.ReceiveWindow,
+                    DenyJoinId0 = !Settings.AllowJoinInitialAddrPort,
                     Metrics = Metrics,
                 }));
         }
@@ -166,12 +173,20 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case SubflowSendRefused refused:
                 _core?.Requeue(refused.Dsn, refused.Length);
                 break;
+            case SubflowDown down when _lostWithNode.Remove(Sender):
+                // Already failed with its node, which was only leaving: its own figures replace the placeholder.
+                var at = _finished.FindIndex(f => f.Key.Equals(down.Finished.Key) && f.BytesSent == 0 && f.BytesReceived == 0);
+                if (at >= 0) _finished[at] = down.Finished;
+                break;
             case SubflowDown down:
                 OnSubflowDown(down, Sender);
                 break;
             case Terminated t when _subflows.TryGetValue(t.ActorRef, out var gone):
                 // Stopped without a word (its interface went away): treated as a reset.
                 OnSubflowDown(new SubflowDown(new SubflowFinished(gone.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), t.ActorRef);
+                break;
+            case SubflowNodeLost lost:
+                OnNodeLost(lost.Node);
                 break;
             case SetBackup change:
                 OnSetBackup(change);
@@ -236,6 +251,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return;
             case Terminated:
                 break; // a subflow that already reported itself down
+            case var pm when PathManagerMessage(pm):
+                break;
             default:
                 Unhandled(message);
                 return;
@@ -263,7 +280,33 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         };
         _subflows[Sender] = adopted;
         Context.Watch(Sender);
+        // A subflow on another cluster node: its node's departure must fail it at once, not after RTOs.
+        if (Sender.Path.Address.HasGlobalScope && !Sender.Path.Address.Equals(Self.Path.Address)) _start.NodeWatcher?.Tell(new WatchSubflowNode(Sender.Path.Address));
         return adopted;
+    }
+
+    /// <summary>
+    /// A node carrying some of our subflows left the cluster or failed: they are down now (their outstanding data is
+    /// reinjected on the others at once), as are joins accepted there that had not come up yet.
+    /// </summary>
+    private readonly HashSet<IActorRef> _lostWithNode = [];
+
+    private void OnNodeLost(Address node)
+    {
+        foreach (var (key, pending) in _pendingAccepts.Where(kv => kv.Value.Route.Actor.Path.Address.Equals(node)).ToList())
+        {
+            _pendingAccepts.Remove(key);
+            _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+            _finished.Add(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Aborted));
+        }
+        foreach (var lost in _subflows.Values.Where(e => e.Actor.Path.Address.Equals(node)).ToList())
+        {
+            _log.Info("connection {0:x8}: node {1} is gone, subflow {2} with it", _localToken, node, lost.Key);
+            // Only unreachable, it may still be running: its subflow must not carry data nobody reads.
+            lost.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
+            _lostWithNode.Add(lost.Actor);
+            OnSubflowDown(new SubflowDown(new SubflowFinished(lost.Key ?? default, 0, 0, 0, 0, TcpCloseReason.Aborted), null), lost.Actor);
+        }
     }
 
     private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)
@@ -273,6 +316,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
+            DenyJoinId0 = join is null && !Settings.AllowJoinInitialAddrPort,
             Metrics = Metrics,
         };
         if (join is not null) Metrics.MpJoinSynTx.Add(1);
@@ -289,6 +333,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         e.IsJoin = up.IsJoin;
         e.RemoteAddressId = up.RemoteAddressId;
         e.LocalBackup = up.LocalBackup;
+        e.LocalAddressId = up.LocalAddressId;
+        _joining.Remove((up.Key.LocalAddress, up.Key.RemoteAddress, up.Key.RemotePort));
         if (!up.IsJoin)
         {
             _opening = Math.Max(0, _opening - 1);
@@ -296,6 +342,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _remoteKey = up.RemoteKey;
             _fallback = up.Fallback;
             _checksums = up.Checksums;
+            _peerDenyJoinId0 = up.PeerDenyJoinId0;
             var remoteIdsn = up.RemoteKey is { } rk ? MptcpCrypto.Idsn(rk) : 0;
             CountInitialUp(up.Fallback);
             _core = new MptcpConnectionCore(_start.Options, MptcpCrypto.Idsn(_start.LocalKey), remoteIdsn);
@@ -303,6 +350,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var connected = new TcpMsg.Connected(ToEndPoint(up.Key.RemoteAddress, up.Key.RemotePort), ToEndPoint(up.Key.LocalAddress, up.Key.LocalPort));
             if (_start.Commander is { } commander) commander.Tell(connected, Self);
             else _start.BindHandler?.Tell(connected, Self);
+            if (!_fallback) Publish(PmEventKind.Created, e);
         }
         else
         {
@@ -315,6 +363,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             (_start.Client ? Metrics.MpJoinSynAckRx : Metrics.MpJoinAckRx).Add(1);
             _core.AddSubflow(e.Id);
             e.Actor.Tell(DataAck(force: false));
+            _rejoins.Remove((up.Key.LocalAddress, up.Key.RemoteAddress, up.Key.RemotePort));
+            // Its endpoint's backup flag changed while the join was on its way: the peer learns the new one now.
+            if (InEnginePm && _view.ByAddress(up.Key.LocalAddress) is { } ep && ep.Flags.HasFlag(EndpointFlags.Backup) != e.LocalBackup)
+                OnSetBackup(new SetBackup(up.Key.LocalAddress, !e.LocalBackup));
+            Publish(PmEventKind.SubflowEstablished, e, backup: e.LocalBackup || up.PeerBackup);
         }
         _log.Debug("connection {0:x8}: subflow {1} up (join {2}, backup {3}/{4})", _localToken, up.Key, up.IsJoin, up.LocalBackup, up.PeerBackup);
     }
@@ -379,12 +432,23 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             // The limit counts subflows that exist (Linux: pm.subflows), so a closed join frees its place.
             if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+            if (e.Up && !_fallback) Publish(PmEventKind.SubflowClosed, e, error: down.Finished.Reason == TcpCloseReason.Closed ? null : Describe(down));
+            MaybeRejoin(e, down.Finished);
             _core?.RemoveSubflow(e.Id);
             if (_coupled) Broadcast(new PeerCongestion(e.Id, 0, 0, 0, 0, 0, Gone: true));
         }
         else
         {
             _opening = Math.Max(0, _opening - 1); // refused before it became an actor
+            if (_joining.Remove((down.Finished.Key.LocalAddress, down.Finished.Key.RemoteAddress, down.Finished.Key.RemotePort)))
+            {
+                _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
+                NodePathManager?.Tell(new PmEvent(PmEventKind.SubflowClosed, _localToken)
+                {
+                    LocalAddress = down.Finished.Key.LocalAddress, LocalPort = down.Finished.Key.LocalPort,
+                    RemoteAddress = down.Finished.Key.RemoteAddress, RemotePort = down.Finished.Key.RemotePort, Error = Describe(down),
+                });
+            }
         }
         _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
@@ -576,6 +640,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>The connection is over: the handler gets what it carried; the actor stops (its subflows stop with it).</summary>
     private void Finish()
     {
+        if (_core is not null && !_fallback) NodePathManager?.Tell(new PmEvent(PmEventKind.Closed, _localToken));
         var to = _handler ?? _start.Commander;
         to?.Tell(new ConnectionFinished(_fallback ? null : _localToken, _fallback || _remoteKey is null ? null : MptcpCrypto.Token(_remoteKey.Value),
             _fallback, _checksums && !_fallback, _bytesSent, _bytesReceived, _core?.BytesReinjected ?? 0, _finished.ToList()));
@@ -592,7 +657,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
-            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client };
+            _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client, PathManager = Counters };
     }
 
     private string State()

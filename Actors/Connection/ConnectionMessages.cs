@@ -17,13 +17,22 @@ public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParame
     public int ConnectionWindow { get; init; } = int.MaxValue;
     /// <summary>The connection's congestion control when it differs from the interface's (a per-connection choice).</summary>
     public Tcp.Congestion.CongestionControlKind? CongestionControl { get; init; }
-    /// <summary>The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow).</summary>
-    public Metrics.MptcpMetrics Metrics { get; init; } = MptcpActors.Actors.Metrics.MptcpMetrics.Shared;
+    /// <summary>Set the C bit of MP_CAPABLE: joins to the initial address and port are refused (allow-join-initial-addr-port off).</summary>
+    public bool DenyJoinId0 { get; init; }
+    /// <summary>
+    /// The node's counters (DSS checksum errors and MP_FAILs are seen by the subflow); null for the process-wide
+    /// instance, as for a subflow on another cluster node (counters never cross nodes).
+    /// </summary>
+    public Metrics.MptcpMetrics? Metrics { get; init; }
 }
 
 /// <summary>A subflow can carry data: its MPTCP handshake completed (or the initial subflow fell back to TCP).</summary>
 public sealed record SubflowUp(TcpFlowKey Key, bool IsJoin, ulong? RemoteKey, bool Fallback, bool Checksums, byte RemoteAddressId,
-    byte LocalAddressId, bool PeerBackup, bool LocalBackup);
+    byte LocalAddressId, bool PeerBackup, bool LocalBackup)
+{
+    /// <summary>The peer's MP_CAPABLE had the C bit: the in-engine path manager opens no subflow to its initial address.</summary>
+    public bool PeerDenyJoinId0 { get; init; }
+}
 
 /// <summary>One range of data-level bytes.</summary>
 public readonly record struct DataChunk(ulong Dsn, byte[] Data);
@@ -126,6 +135,9 @@ public sealed record SubflowInfo(TcpFlowKey Key, bool IsJoin, bool Backup, bool 
 public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fallback, bool Checksums, long BytesSent, long BytesReceived,
     long BytesReinjected, IReadOnlyList<SubflowInfo> Subflows)
 {
+    /// <summary>What its path manager resent, ignored or refused.</summary>
+    public PathManagerCounters? PathManager { get; init; }
+
     /// <summary>
     /// Where the data streams are, named as <c>ss</c> names a socket's states: SYN-SENT / SYN-RECV (no subflow up yet),
     /// ESTAB, FIN-WAIT (our DATA_FIN sent), CLOSE-WAIT (the peer's came), CLOSING (both, ours not yet acknowledged),

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Mptcp;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Transport.Wire.Mptcp;
 using TcpMsg = Akka.IO.Tcp;
 
@@ -27,6 +28,12 @@ public sealed record ConnectionStart(ulong LocalKey, MptcpSettings Settings, Mpt
     public bool Client => Syn is null;
     /// <summary>Akka.IO's pull mode (Connect or Bind asked for it): one Received per ResumeReading.</summary>
     public bool PullMode { get; init; }
+    /// <summary>The node's cluster membership watcher, told of subflows on other nodes (<see cref="WatchSubflowNode"/>); null on a lone node.</summary>
+    public IActorRef? NodeWatcher { get; init; }
+    /// <summary>The node's path manager: events go to it, commands and new views come from it.</summary>
+    public IActorRef? PathManager { get; init; }
+    /// <summary>Endpoints and limits as the node's path manager had them when the connection began.</summary>
+    public PathManagerView PathView { get; init; } = PathManagerView.From(Settings);
 }
 
 /// <summary>To a connection, from the node's MPTCP manager: a SYN with MP_JOIN carrying this connection's token.</summary>

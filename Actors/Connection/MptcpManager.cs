@@ -7,6 +7,7 @@ using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Mptcp;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
@@ -18,8 +19,9 @@ namespace MptcpActors.Actors.Connection;
 /// <summary>
 /// The node's MPTCP entry point, as Akka.IO's TCP manager is for TCP: Connect opens a connection (a ConnectionActor
 /// whose initial subflow leaves through the interface that routes to the peer), Bind listens on every interface of
-/// the node. It owns the connection registry: tokens of local keys, unique on the node, so a SYN with MP_JOIN
-/// arriving on any interface reaches its connection (a lookup a cluster shard region can take over). With MPTCP
+/// the node. It registers every connection's token in the node's <see cref="ITokenRegistry"/>, so a SYN with MP_JOIN
+/// arriving on any interface reaches its connection (on a lone node a dictionary; in a cluster a shard region, and the
+/// join may have arrived on another node). With MPTCP
 /// disabled (<c>mptcp.enabled = off</c>) Connect and Bind go to the interfaces as plain TCP.
 /// </summary>
 public sealed class MptcpManager : UntypedActor, IWithTimers
@@ -27,16 +29,20 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     private readonly MptcpSettings _settings;
     private readonly IReadOnlyList<InterfaceRoute> _interfaces;
     private readonly MptcpConnectionOptions _options;
-    private readonly Dictionary<uint, IActorRef> _tokens = [];
+    private readonly ITokenRegistry _registry;
     private readonly Dictionary<IActorRef, uint> _tokenOf = [];
     private readonly Dictionary<ushort, IActorRef> _binds = [];
     private readonly Dictionary<ushort, IEnumerable<Akka.IO.Inet.SocketOption>> _bindOptions = [];
     private readonly HashSet<ushort> _pullBinds = [];
+    private readonly HashSet<ushort> _endpointPorts = [];
+    private IActorRef _pathManager = ActorRefs.Nobody;
+    private PathManagerView _view;
     private readonly MptcpMetrics _metrics;
 
-    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null)
+    public MptcpManager(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null, ITokenRegistry? registry = null)
     {
         _settings = settings;
+        _registry = registry ?? new LocalTokenRegistry();
         _interfaces = interfaces;
         _metrics = metrics ?? MptcpMetrics.Shared;
         _options = new MptcpConnectionOptions
@@ -45,11 +51,15 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             ReceiveWindow = settings.ReassemblyMemory,
             Scheduler = settings.Scheduler.ToKind(),
         };
+        _view = PathManagerView.From(settings);
     }
 
-    /// <summary>The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null).</summary>
-    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics));
+    /// <summary>
+    /// The manager of a node; <paramref name="metrics"/> counts its events (the process-wide instance when null),
+    /// <paramref name="registry"/> finds connections by token (this node's alone when null; a cluster's shard region).
+    /// </summary>
+    public static Props Props(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces, MptcpMetrics? metrics = null, ITokenRegistry? registry = null) =>
+        Akka.Actor.Props.Create(() => new MptcpManager(settings, interfaces, metrics, registry));
 
     /// <summary>
     /// Abort every connection (MP_FASTCLOSE to each peer) and answer <see cref="Akka.Done"/> once they are gone: the
@@ -72,6 +82,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _pathManager = Context.ActorOf(PathManagerActor.Props(_settings, _interfaces), "path-manager");
+        ListenOnEndpointPorts();
         var self = Self;
         CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseServiceStop, $"mptcp-abort-{self.Path.Name}",
             () => self.Ask<Akka.Done>(AbortAllConnections.Instance, TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance));
@@ -106,8 +118,15 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             case IncomingSyn syn:
                 OnSyn(syn);
                 break;
+            case IPathManagerCommand command:
+                _pathManager.Forward(command);
+                break;
+            case PathManagerView view:
+                _view = view;
+                ListenOnEndpointPorts();
+                break;
             case CountConnections:
-                Sender.Tell(_tokens.Count);
+                Sender.Tell(_tokenOf.Count);
                 break;
             case ListConnections:
                 Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
@@ -123,7 +142,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 _abortWaiters.Clear();
                 break;
             case Terminated t:
-                if (_tokenOf.Remove(t.ActorRef, out var token)) _tokens.Remove(token);
+                if (_tokenOf.Remove(t.ActorRef, out var token)) _registry.Unregister(token);
                 foreach (var port in _binds.Where(kv => kv.Value.Equals(t.ActorRef)).Select(kv => kv.Key).ToList()) Unbind(port);
                 break;
             default:
@@ -155,6 +174,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
         {
+            PathManager = _pathManager,
+            PathView = _view,
             Metrics = _metrics,
             Commander = Sender,
             Connect = c,
@@ -197,6 +218,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         }
         _binds[port] = b.Handler;
         _bindOptions[port] = b.Options;
+        ListenerEvent(PmEventKind.ListenerCreated, port);
         if (b.PullMode) _pullBinds.Add(port);
         else _pullBinds.Remove(port);
         Context.Watch(b.Handler);
@@ -207,7 +229,37 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
     {
         _binds.Remove(port);
         _bindOptions.Remove(port);
-        foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+        ListenerEvent(PmEventKind.ListenerClosed, port);
+        if (!_endpointPorts.Contains(port))
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+    }
+
+    private void ListenerEvent(PmEventKind kind, ushort port)
+    {
+        foreach (var r in _interfaces) _pathManager.Tell(new PmEvent(kind, 0) { LocalAddress = r.Address, LocalPort = port });
+    }
+
+    /// <summary>
+    /// A signal endpoint with a port gets its own listener (Linux: mptcp_pm_nl_create_listen_socket), taking only MP_JOINs
+    /// (other SYNs there are refused unless the application bound the port too); it closes with the endpoint.
+    /// </summary>
+    private void ListenOnEndpointPorts()
+    {
+        var ports = _view.Endpoints.Where(ep => ep.Port is not null && ep.Flags.HasFlag(EndpointFlags.Signal)).Select(ep => (ushort)ep.Port!.Value).ToHashSet();
+        foreach (var port in ports.Where(p => !_endpointPorts.Contains(p)).ToList())
+        {
+            _endpointPorts.Add(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, Self));
+            ListenerEvent(PmEventKind.ListenerCreated, port);
+        }
+        foreach (var port in _endpointPorts.Where(p => !ports.Contains(p)).ToList())
+        {
+            _endpointPorts.Remove(port);
+            if (_binds.ContainsKey(port)) continue;
+            foreach (var r in _interfaces) r.Actor.Tell(new ListenMptcp(port, ActorRefs.Nobody));
+            ListenerEvent(PmEventKind.ListenerClosed, port);
+        }
     }
 
     /// <summary>
@@ -225,8 +277,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         if (FindJoin(seg.Options) is { } join)
         {
             _metrics.MpJoinSynRx.Add(1);
-            if (_tokens.TryGetValue(join.Token, out var connection)) connection.Tell(new JoinRequest(syn, join));
-            else
+            if (!_registry.TryRoute(new JoinRequest(syn, join)))
             {
                 _metrics.MpJoinNoTokenFound.Add(1);
                 Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", syn.Key, join.Token);
@@ -242,6 +293,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         if (HasCapable(seg.Options)) _metrics.MpCapableSynRx.Add(1);
         Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
             {
+                PathManager = _pathManager,
+                PathView = _view,
                 Metrics = _metrics,
                 Syn = syn,
                 BindHandler = handler,
@@ -252,14 +305,14 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
 
     private void Start(ConnectionStart start)
     {
-        var actor = Context.ActorOf(ConnectionActor.Props(start), $"connection-{MptcpCrypto.Token(start.LocalKey):x8}");
         var token = MptcpCrypto.Token(start.LocalKey);
-        _tokens[token] = actor;
+        var actor = Context.ActorOf(ConnectionActor.Props(start with { NodeWatcher = _registry.NodeWatcher }), $"connection-{token:x8}");
+        _registry.Register(token, actor);
         _tokenOf[actor] = token;
         Context.Watch(actor);
     }
 
-    /// <summary>A random key whose token no open connection of this node has (RFC 8684 3.1: tokens identify connections locally).</summary>
+    /// <summary>A random key whose token the registry lets this node take (RFC 8684 3.1: tokens identify connections locally).</summary>
     private ulong NewKey()
     {
         Span<byte> b = stackalloc byte[8];
@@ -267,7 +320,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
         {
             RandomNumberGenerator.Fill(b);
             var key = BinaryPrimitives.ReadUInt64BigEndian(b);
-            if (key != 0 && !_tokens.ContainsKey(MptcpCrypto.Token(key))) return key;
+            if (key != 0 && _registry.CanTake(MptcpCrypto.Token(key))) return key;
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class MptcpExt : IExtension
                 SimulatedNetwork = nodes.Sim;
                 break;
             case InterfaceTransport.Raw:
-                Interfaces = RawInterfaces(system, Settings, setup.OpenDevice ?? (name => new AfPacketDevice(name, new AfPacketDeviceOptions { ReceiveFrameSize = 65554 })));
+                Interfaces = RawInterfaces(system, Settings, setup.OpenDevice ?? OpenRawDevice);
                 Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics), "mptcp");
                 break;
             default:
@@ -53,6 +53,7 @@ public sealed class MptcpExt : IExtension
                 Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics), "mptcp");
                 break;
         }
+        Streams = new Streams.MptcpStreams(Manager);
     }
 
     /// <summary>The node's configuration, validated.</summary>
@@ -74,9 +75,13 @@ public sealed class MptcpExt : IExtension
     public IActorRef? SimulatedNetwork { get; }
 
     /// <summary>Akka.Streams over this node: outgoing connection flows and a source of incoming connections.</summary>
-    public Streams.MptcpStreams Streams => _streams ??= new Streams.MptcpStreams(Manager);
+    public Streams.MptcpStreams Streams { get; }
 
-    private Streams.MptcpStreams? _streams;
+    /// <summary>
+    /// A raw interface as the engine opens it: an AF_PACKET socket whose receive slots take a whole 64 KiB GRO frame
+    /// (plus an Ethernet header with a VLAN tag) from the first one, so none is truncated while the slots grow.
+    /// </summary>
+    public static IFrameDevice OpenRawDevice(string name) => new AfPacketDevice(name, new AfPacketDeviceOptions { ReceiveFrameSize = 65536 + 18 });
 
     /// <summary>The address the simulated peer has on a path: the interface's gateway, else the next address of its subnet.</summary>
     public static IPAddress SimulatedPeerAddress(IPAddress address, IPAddress? gateway)

@@ -35,6 +35,8 @@ public sealed class MptcpMetrics : IDisposable
         MpJoinSynAckRx = Kernel("MPJoinSynAckRx", "MP_JOIN SYN/ACKs received with a valid HMAC");
         MpJoinAckRx = Kernel("MPJoinAckRx", "MP_JOIN third ACKs received with a valid HMAC");
         DataCsumErr = Kernel("DataCsumErr", "DSS checksums that did not verify");
+        InfiniteMapTx = Kernel("InfiniteMapTx", "infinite mappings sent (fallback after MP_FAIL)");
+        InfiniteMapRx = Kernel("InfiniteMapRx", "infinite mappings received (fallback after MP_FAIL)");
         AddAddr = Kernel("AddAddr", "ADD_ADDRs received (not echoes)");
         AddAddrTx = Kernel("AddAddrTx", "ADD_ADDRs sent (not echoes)");
         EchoAdd = Kernel("EchoAdd", "ADD_ADDR echoes received");
@@ -69,6 +71,8 @@ public sealed class MptcpMetrics : IDisposable
     public Counter<long> MpJoinSynAckRx { get; }
     public Counter<long> MpJoinAckRx { get; }
     public Counter<long> DataCsumErr { get; }
+    public Counter<long> InfiniteMapTx { get; }
+    public Counter<long> InfiniteMapRx { get; }
     public Counter<long> AddAddr { get; }
     public Counter<long> AddAddrTx { get; }
     public Counter<long> EchoAdd { get; }

@@ -59,20 +59,24 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     /// <summary>Retransmitted SYNs that still carry MP_CAPABLE; later ones go without (Linux's net.mptcp.syn_retrans_before_tcp_fallback).</summary>
     public const int SynRetransmissionsBeforeFallback = 2;
 
-    private MptcpSubflowHook(bool client, bool join, ulong localKey, bool checksums, uint localNonce)
+    private MptcpSubflowHook(bool client, bool join, ulong localKey, bool checksums, uint localNonce, bool denyJoinId0 = false)
     {
         Client = client;
         IsJoin = join;
         LocalKey = localKey;
         Checksums = checksums;
         _localNonce = localNonce;
-        _capableFlags = (byte)(MpCapableOption.FlagHmacSha256 | (checksums ? MpCapableOption.FlagChecksumRequired : 0));
+        _capableFlags = (byte)(MpCapableOption.FlagHmacSha256 | (checksums ? MpCapableOption.FlagChecksumRequired : 0)
+            | (denyJoinId0 ? MpCapableOption.FlagNoSourceAddress : 0));
         (LocalToken, LocalIdsn) = MptcpCrypto.TokenAndIdsn(localKey);
     }
 
-    /// <summary>The first subflow of a connection: MP_CAPABLE with our key; <paramref name="requestChecksum"/> sets the A bit.</summary>
-    public static MptcpSubflowHook Initial(bool client, ulong localKey, bool requestChecksum = false) =>
-        new(client, join: false, localKey, requestChecksum, 0);
+    /// <summary>
+    /// The first subflow of a connection: MP_CAPABLE with our key; <paramref name="requestChecksum"/> sets the A bit,
+    /// <paramref name="denyJoinId0"/> the C bit (no joins to this subflow's address and port: allow-join-initial-addr-port off).
+    /// </summary>
+    public static MptcpSubflowHook Initial(bool client, ulong localKey, bool requestChecksum = false, bool denyJoinId0 = false) =>
+        new(client, join: false, localKey, requestChecksum, 0, denyJoinId0);
 
     /// <summary>An additional subflow of an established connection: MP_JOIN with our random <paramref name="localNonce"/>.</summary>
     public static MptcpSubflowHook Join(bool client, JoinParameters p, uint localNonce)
@@ -103,6 +107,8 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     public bool LocalBackup { get; private set; }
     /// <summary>The peer asked us to use this subflow as backup (its join B bit or MP_PRIO).</summary>
     public bool PeerBackup { get; private set; }
+    /// <summary>The peer's MP_CAPABLE had the C bit: no joins to its initial address and port (Linux: remote_deny_join_id0).</summary>
+    public bool PeerDenyJoinId0 { get; private set; }
 
     /// <summary>The subflow may carry data: MP_CAPABLE done (or fallen back), or a join confirmed by the fourth ACK / a valid third ACK.</summary>
     public bool Usable => State == MptcpNegotiation.Fallback || (State == MptcpNegotiation.Mptcp && (!IsJoin || _joinConfirmed));
@@ -317,6 +323,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             return true;
         }
         Checksums |= c.ChecksumRequired;
+        PeerDenyJoinId0 = (c.Flags & MpCapableOption.FlagNoSourceAddress) != 0;
         if (synAck)
         {
             if (c.SenderKey is not { } key)

@@ -14,6 +14,9 @@ namespace MptcpActors.Actors.Sim;
 /// <summary>One path between the two nodes: its name, each end's address on it, the prefix, and the link's behaviour.</summary>
 public sealed record SimPath(string Name, IpAddressBytes LocalAddress, IpAddressBytes PeerAddress, int PrefixLength, LinkParameters Link);
 
+/// <summary>One of a simulated host's links: its name, the host's address on it, the prefix, and the far end (the gateway).</summary>
+public sealed record SimHostEnd(string Link, IpAddressBytes Own, int PrefixLength, IpAddressBytes Gateway);
+
 /// <summary>
 /// Two engine nodes, "local" and "peer", joined by simulated paths run in real time by a <see cref="SimNetworkActor"/>:
 /// each node has one InterfaceActor per path and an MptcpManager over them. Each path is a router's link: the far
@@ -52,20 +55,29 @@ public sealed class SimTwoNodes
     public IReadOnlyList<InterfaceRoute> PeerRoutes { get; }
 
     private IReadOnlyList<InterfaceRoute> Node(IActorRefFactory system, string host, List<(SimPath Path, IpAddressBytes Own, IpAddressBytes Far)> ends,
-        MptcpSettings settings, Dictionary<IpAddressBytes, byte[]> macs)
+        MptcpSettings settings, Dictionary<IpAddressBytes, byte[]> macs) =>
+        SimHostInterfaces(system, Sim, host, ends.Select(e => new SimHostEnd(e.Path.Name, e.Own, e.Path.PrefixLength, e.Far)).ToList(), settings, macs);
+
+    /// <summary>
+    /// A simulated host's InterfaceActors, one per link it has on <paramref name="sim"/>'s network (port "host/link"):
+    /// each link's far end is its gateway, and each interface takes segments for all of the host's addresses.
+    /// </summary>
+    public static IReadOnlyList<InterfaceRoute> SimHostInterfaces(IActorRefFactory system, IActorRef sim, string host, IReadOnlyList<SimHostEnd> ends,
+        MptcpSettings settings, IReadOnlyDictionary<IpAddressBytes, byte[]> macs)
     {
         var options = settings.TcpCoreOptions();
         var isn = IsnGenerator.CreateRandom();
         var addresses = ends.Select(e => e.Own).ToList();
         return ends.Select(e =>
         {
-            var setup = new InterfaceSetup($"{host}-{e.Path.Name}", new DeviceRef(Sim, $"{host}/{e.Path.Name}"), macs[e.Own], e.Own, e.Path.PrefixLength,
-                e.Far, options, isn, ip => macs.GetValueOrDefault(ip))
+            var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, $"{host}/{e.Link}"), macs[e.Own], e.Own, e.PrefixLength,
+                e.Gateway, options, isn, ip => macs.GetValueOrDefault(ip))
             {
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
             };
             var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
-            return new InterfaceRoute(setup.Name, e.Own, e.Path.PrefixLength, true, actor);
+            // Named after its link, as the node knows it (the actor's name also carries the host's).
+            return new InterfaceRoute(e.Link, e.Own, e.PrefixLength, true, actor);
         }).ToList();
     }
 }

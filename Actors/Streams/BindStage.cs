@@ -43,8 +43,7 @@ internal sealed class BindStage(IActorRef manager, EndPoint endpoint, int backlo
         private readonly BindStage _stage;
         private readonly TaskCompletionSource<StreamTcp.ServerBinding> _bound;
         private readonly TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Queue<StreamTcp.IncomingConnection> _waiting = new();
-        private readonly Queue<IActorRef> _waitingActors = new();
+        private readonly Queue<(StreamTcp.IncomingConnection Incoming, IActorRef Connection)> _waiting = new();
         private StageActor _self = null!;
         private bool _unbinding;
 
@@ -92,7 +91,7 @@ internal sealed class BindStage(IActorRef manager, EndPoint endpoint, int backlo
                     Unbind();
                     break;
                 case IoTcp.Unbound:
-                    while (_waitingActors.TryDequeue(out var refused)) refused.Tell(IoTcp.Abort.Instance, _self.Ref);
+                    while (_waiting.TryDequeue(out var refused)) refused.Connection.Tell(IoTcp.Abort.Instance, _self.Ref);
                     _unbound.TrySetResult();
                     CompleteStage();
                     break;
@@ -109,20 +108,12 @@ internal sealed class BindStage(IActorRef manager, EndPoint endpoint, int backlo
             var flow = Flow.FromGraph(new ConnectionStage(connection, c)).MapMaterializedValue(_ => NotUsed.Instance);
             var incoming = new StreamTcp.IncomingConnection(c.LocalAddress, c.RemoteAddress, flow);
             if (IsAvailable(_stage.Out)) Push(_stage.Out, incoming);
-            else
-            {
-                _waiting.Enqueue(incoming);
-                _waitingActors.Enqueue(connection);
-            }
+            else _waiting.Enqueue((incoming, connection));
         }
 
         private void OnPull()
         {
-            if (_waiting.TryDequeue(out var next))
-            {
-                _waitingActors.Dequeue();
-                Push(_stage.Out, next);
-            }
+            if (_waiting.TryDequeue(out var next)) Push(_stage.Out, next.Incoming);
         }
 
         private void Unbind()

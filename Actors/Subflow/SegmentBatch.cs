@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace MptcpActors.Actors.Subflow;
 
 /// <summary>
@@ -10,8 +8,13 @@ namespace MptcpActors.Actors.Subflow;
 /// </summary>
 public sealed class SegmentBatch
 {
-    private const int PoolLimit = 1024;
-    private static readonly ConcurrentQueue<SegmentBatch> Pool = new();
+    private const int PoolLimit = 256;
+    // A batch whose buffer grew past this (64 KiB GSO frames from a kernel peer) is left to the GC rather than pooled:
+    // the pool's memory stays bounded whatever the traffic was.
+    private const int RetainedBufferLimit = 1 << 20;
+    // Last in, first out: the batch given back most recently (the one already grown to the traffic's size, warm in the
+    // cache) is the next one rented. A FIFO queue would cycle through every pooled batch, growing each in turn.
+    private static readonly Stack<SegmentBatch> Pool = new();
     private byte[] _bytes = new byte[16 * 1024];
     private (int Offset, int Length)[] _segments = new (int, int)[64];
     private int _used;
@@ -25,7 +28,14 @@ public sealed class SegmentBatch
     public ReadOnlySpan<byte> this[int i] => _bytes.AsSpan(_segments[i].Offset, _segments[i].Length);
 
     /// <summary>An empty batch, from the pool when one is there.</summary>
-    public static SegmentBatch Rent() => Pool.TryDequeue(out var batch) ? batch : new SegmentBatch();
+    public static SegmentBatch Rent()
+    {
+        lock (Pool)
+        {
+            if (Pool.TryPop(out var batch)) return batch;
+        }
+        return new SegmentBatch();
+    }
 
     /// <summary>Copies a segment in (the buffer grows, once, when a batch outgrows it).</summary>
     public void Add(ReadOnlySpan<byte> segment)
@@ -42,6 +52,10 @@ public sealed class SegmentBatch
     {
         Count = 0;
         _used = 0;
-        if (Pool.Count < PoolLimit) Pool.Enqueue(this);
+        if (_bytes.Length > RetainedBufferLimit) return;
+        lock (Pool)
+        {
+            if (Pool.Count < PoolLimit) Pool.Push(this);
+        }
     }
 }

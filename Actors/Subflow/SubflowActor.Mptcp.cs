@@ -16,6 +16,11 @@ public sealed partial class SubflowActor
     /// <summary>RTO backoffs after which a subflow counts as stale (mptcp.stale-loss-count, Linux's stale_loss_cnt).</summary>
     private int _staleAfter = 4;
     private const int QueueSegments = 16;
+    /// <summary>
+    /// Data per <see cref="SubflowData"/> at most: a message to an owner on another node must stay well under the
+    /// remoting frame limit (a mapping is at most 64 KB, so one message is at most this plus one mapping).
+    /// </summary>
+    internal const int MaxDataPerMessage = 128 * 1024;
     private MptcpSubflowHook? _mptcp;
     private IActorRef? Owner => _start.Owner;
     private bool _upReported;
@@ -28,9 +33,10 @@ public sealed partial class SubflowActor
     {
         _mptcp = setup.Join is { } join
             ? MptcpSubflowHook.Join(client, join, setup.JoinNonce)
-            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum);
+            : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum, setup.DenyJoinId0);
         _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
+        _ownerIsRemote = Owner is { } o && o.Path.Address.HasGlobalScope && !o.Path.Address.Equals(Self.Path.Address);
         // The initial subflow starts as the connection's only path: until it says otherwise, a checksum failure falls back.
         _mptcp.InfiniteFallbackAllowed = setup.Join is null;
     }
@@ -46,7 +52,8 @@ public sealed partial class SubflowActor
                 var opened = a.WindowEnd != _mptcp!.ReceiveWindowEnd;
                 _mptcp.DataAck = a.DataAck;
                 _mptcp.ReceiveWindowEnd = a.WindowEnd;
-                if (a.Force && (_mptcp.DataAckSent != a.DataAck || opened)) _core.SendAckNow(now);
+                // Fallen back, no option carries the DATA_ACK: TCP's own ACKs say it all, an extra one would be a duplicate.
+                if (a.Force && _mptcp.State == MptcpNegotiation.Mptcp && (_mptcp.DataAckSent != a.DataAck || opened)) _core.SendAckNow(now);
                 break;
             case SendDataFin f:
                 _mptcp!.DataFinToSend = f.Dsn;
@@ -74,6 +81,10 @@ public sealed partial class SubflowActor
                 break;
             case PeerCongestion p:
                 OnPeerCongestion(p);
+                break;
+            case FlushToOwner:
+                _flushQueued = false;
+                _flushNow = true;
                 break;
             case DisallowInfiniteFallback:
                 _mptcp!.InfiniteFallbackAllowed = false;
@@ -107,6 +118,7 @@ public sealed partial class SubflowActor
     private void AfterMptcpTurn(long now)
     {
         var h = _mptcp!;
+        CountInfiniteMappings(h);
         if (h.ResetRequested && _core.State != TcpState.Closed) _core.Abort(now);
         if (h.ResetRequested)
         {
@@ -117,17 +129,62 @@ public sealed partial class SubflowActor
         {
             _upReported = true;
             Owner!.Tell(new SubflowUp(_start.Key, h.IsJoin, h.RemoteKey, h.State == MptcpNegotiation.Fallback, h.Checksums,
-                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup));
+                h.RemoteAddressId, h.LocalAddressId, h.PeerBackup, h.LocalBackup) { PeerDenyJoinId0 = h.PeerDenyJoinId0 });
         }
         if (_upReported)
         {
-            PassData(now);
-            if (h.PureAckOwed) _core.SendPureAck(now);
             h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
-            Report();
+            if (!_ownerIsRemote || _flushNow || _closedReason is not null)
+            {
+                _flushNow = false;
+                PassData(now);
+                if (h.PureAckOwed) _core.SendPureAck(now);
+                Report();
+            }
+            else if (!_flushQueued)
+            {
+                _flushQueued = true;
+                Self.Tell(FlushToOwner.Instance);
+            }
         }
         ReportDown();
     }
+
+    // A join accepted for an owner on another cluster node arrives without the owner's node-local counters.
+    private Metrics.MptcpMetrics NodeMetrics => _start.Mptcp!.Metrics ?? Metrics.MptcpMetrics.Shared;
+
+    private long _infiniteSentCounted;
+    private long _infiniteReceivedCounted;
+
+    /// <summary>The hook counts infinite mappings; the node's counters get what is new since the last turn.</summary>
+    private void CountInfiniteMappings(MptcpSubflowHook h)
+    {
+        var metrics = NodeMetrics;
+        if (h.InfiniteMappingsSent != _infiniteSentCounted)
+        {
+            metrics.InfiniteMapTx.Add(h.InfiniteMappingsSent - _infiniteSentCounted);
+            _infiniteSentCounted = h.InfiniteMappingsSent;
+        }
+        if (h.InfiniteMappingsReceived != _infiniteReceivedCounted)
+        {
+            metrics.InfiniteMapRx.Add(h.InfiniteMappingsReceived - _infiniteReceivedCounted);
+            _infiniteReceivedCounted = h.InfiniteMappingsReceived;
+        }
+    }
+
+    /// <summary>
+    /// An owner on another cluster node hears from this subflow once per batch, not once per segment: the data and
+    /// report wait for a flush queued behind the segments already in the mailbox, so everything they brought crosses
+    /// the link in one <see cref="SubflowData"/> and one <see cref="SubflowReport"/>.
+    /// </summary>
+    private sealed class FlushToOwner
+    {
+        public static readonly FlushToOwner Instance = new();
+    }
+
+    private bool _ownerIsRemote;
+    private bool _flushQueued;
+    private bool _flushNow;
 
     private void PassData(long now)
     {
@@ -137,6 +194,7 @@ public sealed partial class SubflowActor
         var seq = _nextReadSeq;
         _chunks.Clear();
         var taken = 0;
+        var batched = 0;
         while (taken < readable)
         {
             if (!h.TryMapReceived(seq, out var dsn, out var contiguous, out var mapping))
@@ -165,8 +223,9 @@ public sealed partial class SubflowActor
             var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
             if (verdict != ChecksumVerdict.Valid)
             {
-                _start.Mptcp!.Metrics.DataCsumErr.Add(1);
-                _start.Mptcp.Metrics.MpFailTx.Add(1);
+                var metrics = NodeMetrics;
+                metrics.DataCsumErr.Add(1);
+                metrics.MpFailTx.Add(1);
             }
             if (verdict == ChecksumVerdict.Reset)
             {
@@ -179,11 +238,17 @@ public sealed partial class SubflowActor
             _chunks.Add(new DataChunk(dsn, bytes));
             taken += n;
             seq += (uint)n;
+            batched += n;
+            if (batched >= MaxDataPerMessage)
+            {
+                Owner!.Tell(new SubflowData(_chunks.ToArray()));
+                _chunks.Clear();
+                batched = 0;
+            }
         }
-        if (_chunks.Count == 0) return;
         _nextReadSeq = seq;
         h.ReceiveMappings.DropBefore(seq);
-        Owner!.Tell(new SubflowData(_chunks.ToArray()));
+        if (_chunks.Count > 0) Owner!.Tell(new SubflowData(_chunks.ToArray()));
     }
 
     private void Report()

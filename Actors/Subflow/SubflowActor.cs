@@ -132,8 +132,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         }
         if (_core is not null && _core.State != TcpState.Closed)
         {
-            // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this path.
-            if (_mptcp is not null) _mptcp.FastCloseOnReset = true;
+            // Stopped while open (the engine shutting down): the peer learns the connection is aborted, not just this
+            // path — unless the connection lives on another cluster node and goes on without this one.
+            if (_mptcp is not null) _mptcp.FastCloseOnReset = !_ownerIsRemote;
             _core.Abort(NowNs);
         }
         _batch?.Flush();
@@ -397,6 +398,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             RemoteToken = _mptcp?.State == MptcpNegotiation.Mptcp ? _mptcp.RemoteToken : null,
             Checksums = _mptcp is { State: MptcpNegotiation.Mptcp, Checksums: true },
             Backup = _mptcp is { } h && (h.LocalBackup || h.PeerBackup),
+            ChecksumFailures = _mptcp is { } m
+                ? new ChecksumFailureCounts(m.ChecksumErrors, m.FailsSent, m.FailsReceived, m.InfiniteMappingsSent, m.InfiniteMappingsReceived)
+                : default,
         };
     }
 }

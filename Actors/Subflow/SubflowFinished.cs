@@ -17,4 +17,11 @@ public sealed record SubflowFinished(TcpFlowKey Key, long BytesSent, long BytesR
     public bool Checksums { get; init; }
     /// <summary>Either side asked for this subflow to be a backup (MP_JOIN's B bit or MP_PRIO).</summary>
     public bool Backup { get; init; }
+    /// <summary>RFC 8684 3.7 on this subflow, counted as Linux's MIB does: mappings whose DSS checksum failed
+    /// (MPTcpExtDataCsumErr), MP_FAIL sent and received (MPFailTx/Rx), infinite mappings sent and received (InfiniteMapTx/Rx).</summary>
+    public ChecksumFailureCounts ChecksumFailures { get; init; }
 }
+
+/// <summary>What happened on a subflow about DSS checksum failures (RFC 8684 3.7).</summary>
+public readonly record struct ChecksumFailureCounts(long ChecksumErrors, long FailsSent, long FailsReceived, long InfiniteMappingsSent,
+    long InfiniteMappingsReceived);

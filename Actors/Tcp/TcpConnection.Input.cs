@@ -36,6 +36,15 @@ public sealed partial class TcpConnection
             return;
         }
 
+        // A retransmitted SYN while our SYN/ACK is unacknowledged (ours was lost, or slow to leave): the SYN/ACK again, as
+        // Linux's tcp_check_req does. The table below would answer with a bare ACK, which an MPTCP client in the middle
+        // of its MP_CAPABLE handshake takes for a peer without MPTCP and falls back (RFC 8684 3.1).
+        if (State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && seq == _irs)
+        {
+            SendSyn(nowNs, ack: true);
+            return;
+        }
+
         // First: sequence number acceptability (RFC 9293 3.10.7.4 table).
         if (!Acceptable(seq, segLen))
         {
@@ -63,8 +72,7 @@ public sealed partial class TcpConnection
         // Fourth: SYN (RFC 5961 4.2): in a synchronized state any SYN gets a challenge ACK.
         if (seg.Has(TcpFlags.Syn))
         {
-            if (State == TcpState.SynReceived && seq == _irs) SendSyn(nowNs, ack: true); // a retransmitted SYN: resend our SYN/ACK
-            else SendChallengeAck(nowNs);
+            SendChallengeAck(nowNs);
             return;
         }
 

@@ -19,6 +19,8 @@ var root = new RootCommand("mptcp: a Multipath TCP (RFC 8684) engine on Akka.NET
     NetcatCommands.Connect(),
     ProxyCommand.Create(),
     InfoCommand.Create(),
+    MptcpActors.Cli.PathControl.PmCommand.Create(),
+    MptcpActors.Cli.Controller.ControllerCommand.Create(),
 };
 var parse = root.Parse(args);
 int code;

@@ -180,4 +180,14 @@ public class CliContractTests
             File.Delete(stats);
         }
     }
+
+    /// <summary>CLI.md "Cluster": the cluster flags are checked before anything starts; a bad one names itself.</summary>
+    [Theory]
+    [InlineData("--cluster-seed", "--sim", "--cluster-seed", "10.0.0.1:4053")]
+    [InlineData("--cluster-host", "--sim", "--cluster-host", "127.0.0.1")]
+    [InlineData("--cluster-host", "--iface", "lo=127.0.0.9/8", "--cluster-host", "not-an-address")]
+    [InlineData("--cluster-port", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-port", "70000")]
+    [InlineData("--cluster-seed", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-seed", "nohost")]
+    public void Bad_cluster_flags_are_usage_errors(string named, params string[] args) =>
+        AssertUsageError(MptcpProcess.Run(["listen", .. args]), named);
 }

@@ -78,7 +78,8 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal("ESTAB", c.GetProperty("state").GetString());
                 Assert.False(c.GetProperty("fallback").GetBoolean());
                 Assert.Equal(JsonValueKind.Number, c.GetProperty("remote_token").ValueKind);
-                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPCurrEstab").GetDouble());
+                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPTcpExtMPCurrEstab").GetDouble());
+                Assert.Equal(1, root.GetProperty("counters").GetProperty("MPTcpExtMPCapableSYNRX").GetDouble()); // the local node's only, not the peer's
                 if (c.GetProperty("subflows").GetArrayLength() == 2)
                 {
                     Assert.Contains(c.GetProperty("subflows").EnumerateArray(), s => s.GetProperty("join").GetBoolean() && s.GetProperty("local_address").GetString() == "10.0.2.1");
@@ -111,6 +112,15 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
 
             var wait = Stopwatch.StartNew();
             while (File.ReadAllText(stats).Length == 0 && wait.Elapsed < Wait) await Task.Delay(20);
+            // The proxy's own counters are listed with the engine's.
+            using (var after = Info(proxy))
+            {
+                var counters = after.RootElement.GetProperty("counters");
+                Assert.Equal(1, counters.GetProperty("proxy.connections").GetDouble());
+                Assert.Equal(data.Length, counters.GetProperty("proxy.bytes_to_server").GetDouble());
+                Assert.Equal(data.Length, counters.GetProperty("proxy.bytes_to_client").GetDouble());
+                Assert.Equal(0, counters.GetProperty("proxy.failed").GetDouble());
+            }
             using var line = JsonDocument.Parse(File.ReadAllLines(stats).Single());
             Assert.Equal("closed", line.RootElement.GetProperty("outcome").GetString());
             Assert.Equal(data.Length, line.RootElement.GetProperty("stats").GetProperty("connection").GetProperty("bytes_received").GetInt64());

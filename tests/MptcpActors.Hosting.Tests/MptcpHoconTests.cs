@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using MptcpActors.Actors.Configuration;
 
 namespace MptcpActors.Hosting.Tests;
@@ -9,6 +10,31 @@ public class MptcpHoconTests
     [Fact]
     public void No_option_set_keeps_every_default() =>
         Assert.Equal(MptcpSettings.Default, MptcpSettings.Create(MptcpHocon.From(new MptcpOptions())));
+
+    [Fact]
+    public void Options_bind_from_an_appsettings_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mptcp:Scheduler"] = "RoundRobin",
+            ["Mptcp:AddAddrTimeout"] = "00:00:30",
+            ["Mptcp:PathManager:Subflows"] = "3",
+            ["Mptcp:PathManager:Endpoints:0:Address"] = "10.0.2.1",
+            ["Mptcp:PathManager:Endpoints:0:Flags"] = "Subflow, Backup",
+            ["Mptcp:Tcp:SendBuffer"] = "1048576",
+            ["Mptcp:Interfaces:0:Name"] = "eth1",
+            ["Mptcp:Interfaces:0:Address"] = "10.0.2.1/24",
+        }).Build();
+
+        var s = MptcpSettings.Create(MptcpHocon.From(configuration.GetSection("Mptcp").Get<MptcpOptions>()!));
+
+        Assert.Equal(Scheduler.RoundRobin, s.Scheduler);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.AddAddrTimeout);
+        Assert.Equal(3, s.PathManager.Limits.Subflows);
+        Assert.Equal(EndpointFlags.Subflow | EndpointFlags.Backup, Assert.Single(s.PathManager.Endpoints).Flags);
+        Assert.Equal(1 << 20, s.Tcp.SendBuffer);
+        Assert.Equal("eth1", Assert.Single(s.Interfaces).Name);
+    }
 
     [Fact]
     public void Every_option_is_read_back_from_its_key()

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Cli.Netcat;
 
 namespace MptcpActors.Cli.Info;
@@ -19,7 +20,7 @@ public sealed class ControlEndpoint : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Engine _engine;
     private readonly string _command;
-    private readonly EngineCounters _counters = new();
+    private readonly EngineCounters _counters;
     private int _disposed;
 
     private ControlEndpoint(Socket listener, string path, Engine engine, string command)
@@ -28,6 +29,8 @@ public sealed class ControlEndpoint : IDisposable
         Path = path;
         _engine = engine;
         _command = command;
+        // This node's engine meter, and the command's own meters (MptcpActors.Proxy, ...).
+        _counters = new EngineCounters(m => m == engine.Metrics.Meter || m.Name.StartsWith(MptcpMetrics.MeterName + ".", StringComparison.Ordinal));
     }
 
     public string Path { get; }

@@ -48,10 +48,9 @@ public static class InfoSnapshot
         return buffer.ToArray();
     }
 
-    /// <summary>What the connections open now add up to; MPCurrEstab as the kernel counts it (established, not fallen back).</summary>
+    /// <summary>What the connections open now add up to (the engine's counters count events since the start).</summary>
     private static IEnumerable<(string, double)> Totals(List<ConnectionInfo> connections)
     {
-        yield return ("MPCurrEstab", connections.Count(c => !c.Fallback && c.State == "ESTAB"));
         yield return ("connections", connections.Count);
         yield return ("connections_fallback", connections.Count(c => c.Fallback));
         yield return ("subflows", connections.Sum(c => c.Subflows.Count));

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Interface;
 using MptcpActors.Transport.Capture;
 using MptcpActors.Transport.Devices;
@@ -17,12 +18,16 @@ namespace MptcpActors.Cli.Netcat;
 /// </summary>
 public sealed class Engine : IDisposable
 {
-    internal Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager)
+    internal Engine(ActorSystem system, IReadOnlyList<InterfaceRoute> routes, IActorRef manager, MptcpMetrics metrics)
     {
         System = system;
         Routes = routes;
         Manager = manager;
+        Metrics = metrics;
     }
+
+    /// <summary>This node's counters (its own meter: a --sim peer's are kept apart), what <c>mptcp info</c> lists.</summary>
+    public MptcpMetrics Metrics { get; }
 
     public ActorSystem System { get; }
 
@@ -35,9 +40,14 @@ public sealed class Engine : IDisposable
     /// <summary>With --sim: the MptcpManager of the simulated peer node (see <see cref="SimulatedNetwork"/>).</summary>
     public IActorRef? SimPeer { get; init; }
 
-    public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open)
+    /// <summary>
+    /// The engine on raw sockets; with <paramref name="cluster"/> as one node of a service: the system joins the
+    /// cluster (itself when no seed is named) and its connections' tokens go to the cluster's shard region.
+    /// </summary>
+    public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open,
+        Cluster.ClusterOptions? cluster = null)
     {
-        var system = ActorSystem.Create("mptcp", config);
+        var system = ActorSystem.Create(Cluster.ClusterOptions.SystemName, cluster is null ? config : Cluster.MptcpCluster.Config(cluster).WithFallback(config));
         var devices = new Dictionary<string, IFrameDevice>();
         PcapWriter? writer = pcap is null ? null : PcapWriter.Create(pcap);
         try
@@ -59,8 +69,24 @@ public sealed class Engine : IDisposable
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
         var raw = specs.Select(s => new RawInterface(s.Name, s.AddressBytes, s.PrefixLength, s.GatewayBytes, LinuxInterface.Mac(s.Name), devices[s.Name])).ToList();
         var routes = RawInterface.Start(raw, settings.TcpCoreOptions(), deviceActor, (props, name) => system.ActorOf(props, name));
-        var manager = system.ActorOf(MptcpManager.Props(settings, routes), "mptcp");
-        return new Engine(system, routes, manager);
+        ITokenRegistry? registry = null;
+        if (cluster is not null)
+        {
+            if (cluster.Seeds.Count == 0) Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
+            try
+            {
+                registry = Cluster.MptcpCluster.StartAsync(system).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is TimeoutException or AskTimeoutException)
+            {
+                system.Terminate().Wait(TimeSpan.FromSeconds(10));
+                throw new TimeoutException($"--cluster-seed: did not join the cluster ({e.Message})", e);
+            }
+        }
+        var metrics = new MptcpMetrics();
+        system.RegisterOnTermination(metrics.Dispose);
+        var manager = system.ActorOf(MptcpManager.Props(settings, routes, metrics, registry: registry), "mptcp");
+        return new Engine(system, routes, manager, metrics);
     }
 
     /// <summary>The MSS to announce on a link: the configured one, capped by what the link's MTU carries for the address family (1460 / 1440 at 1500).</summary>
@@ -84,8 +110,12 @@ public sealed class Engine : IDisposable
     /// <summary>The control socket <c>mptcp info</c> reads this process through; removed before the engine stops.</summary>
     public IDisposable? Control { get; set; }
 
+    /// <summary>--monitor, --pm-control and the carrier watch of real interfaces (<see cref="PathControl.PathControlRun"/>).</summary>
+    public IDisposable? PathControl { get; set; }
+
     public void Dispose()
     {
+        PathControl?.Dispose();
         Control?.Dispose();
         System.Terminate().Wait(TimeSpan.FromSeconds(10));
     }

@@ -16,8 +16,7 @@ public static class EngineLaunch
 {
     /// <summary>How a device is opened by interface name; the raw-socket backend by default, replaceable in tests.</summary>
     // A kernel peer on a veth sends GSO frames up to 64 KiB whatever the MTU: receive slots take them from the start.
-    public static Func<string, IFrameDevice> OpenDevice { get; set; } =
-        name => new Transport.Devices.Linux.AfPacketDevice(name, new Transport.Devices.Linux.AfPacketDeviceOptions { ReceiveFrameSize = 65554 });
+    public static Func<string, IFrameDevice> OpenDevice { get; set; } = Actors.Embedding.MptcpExt.OpenRawDevice;
 
     /// <summary>The engine started, with what it runs on; or the exit code of why not (the error line is written).</summary>
     public sealed record Started(Engine Engine, IReadOnlyList<InterfaceSpec> Interfaces, MptcpSettings Settings, bool Sim);
@@ -103,14 +102,16 @@ public static class EngineLaunch
         if (!sim && ifaces.Select((i, n) => (i.Name, n)).FirstOrDefault(x => !LinuxInterface.Exists(x.Name)) is ({ } missing, var at))
             return CliErrors.Usage(stderr, $"{origin[at]}: no network interface named '{missing}'");
 
+        if (ClusterFlags(p, o, sim, out var cluster) is { } clusterError) return CliErrors.Usage(stderr, clusterError);
+
         Engine engine;
         try
         {
             engine = sim
                 ? SimulatedNetwork.Start(ifaces, settings, config, pcap)
-                : Engine.Start(ifaces, settings, config, pcap, OpenDevice);
+                : Engine.Start(ifaces, settings, config, pcap, OpenDevice, cluster);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TimeoutException)
         {
             return CliErrors.Failure(stderr, e.Message);
         }
@@ -123,8 +124,35 @@ public static class EngineLaunch
             engine.Dispose();
             return CliErrors.Failure(stderr, $"cannot open the control socket for mptcp info: {e.Message}");
         }
+        try
+        {
+            engine.PathControl = PathControl.PathControlRun.Start(engine, settings, p.GetValue(o.Monitor), p.GetValue(o.PmControl)?.FullName,
+                sim ? [] : ifaces.Select(i => i.Name).ToList());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            engine.Dispose();
+            return CliErrors.Failure(stderr, $"--pm-control: {e.Message}");
+        }
         started = new Started(engine, ifaces, settings, sim);
         return CliErrors.Ok;
+    }
+
+    /// <summary>The node's cluster membership from --cluster-host/--cluster-port/--cluster-seed (null without --cluster-host), or why not.</summary>
+    private static string? ClusterFlags(ParseResult p, EngineOptions o, bool sim, out Cluster.ClusterOptions? cluster)
+    {
+        cluster = null;
+        var seeds = p.GetValue(o.ClusterSeed) ?? [];
+        if (p.GetValue(o.ClusterHost) is not { } host)
+            return seeds.Length > 0 || p.GetResult(o.ClusterPort) is { Implicit: false } ? "--cluster-host: needed with --cluster-port and --cluster-seed" : null;
+        if (sim) return "--cluster-host: a cluster node runs on real interfaces, not --sim";
+        if (!System.Net.IPAddress.TryParse(host, out _)) return $"--cluster-host: '{host}' is not an IP address";
+        var port = p.GetValue(o.ClusterPort);
+        if (port is < 1 or > 65535) return $"--cluster-port: {port} is not a TCP port (1-65535)";
+        foreach (var seed in seeds)
+            if (!System.Net.IPEndPoint.TryParse(seed, out var ep) || ep.Port == 0) return $"--cluster-seed: '{seed}' is not HOST:PORT";
+        cluster = new Cluster.ClusterOptions(host, port, seeds);
+        return null;
     }
 
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>

@@ -23,6 +23,16 @@ public sealed class EngineOptions
     public Option<FileInfo?> Config { get; } = new("--config") { HelpName = "FILE", Description = "HOCON file with mptcp { ... } settings (flags win)" };
     public Option<FileInfo?> Stats { get; } = new("--stats") { HelpName = "FILE", Description = "write the connection's and its subflows' statistics as JSON (proxy: one JSON line per connection)" };
     public Option<FileInfo?> Pcap { get; } = new("--pcap") { HelpName = "FILE", Description = "write every frame the engine sent or received (pcap)" };
+    public Option<bool> Monitor { get; } = new("--monitor") { Description = "write path-management events to stderr, like ip mptcp monitor" };
+    public Option<FileInfo?> PmControl { get; } = new("--pm-control")
+    {
+        HelpName = "PATH",
+        Description = "Unix socket taking ip mptcp-style lines at run time (endpoint add|delete|change|flush|show, limits set, link IF up|down; ann, rem, csf, dsf, set)",
+    };
+
+    public Option<string?> ClusterHost { get; } = new("--cluster-host") { HelpName = "ADDR", Description = "join an Akka.Cluster: remoting listens on ADDR (a kernel address)" };
+    public Option<int> ClusterPort { get; } = new("--cluster-port") { HelpName = "PORT", Description = "remoting port (default 4053)", DefaultValueFactory = _ => Cluster.ClusterOptions.DefaultPort };
+    public Option<string[]> ClusterSeed { get; } = new("--cluster-seed") { HelpName = "HOST:PORT", Description = "seed node of the cluster (repeatable; a node may name itself)", AllowMultipleArgumentsPerToken = false };
 
     public EngineOptions()
     {
@@ -30,8 +40,14 @@ public sealed class EngineOptions
         Limits.CompletionSources.Add("subflows=2,add-addr-accepted=0");
     }
 
+    /// <summary>CLI.md "Cluster": listen and proxy run as one node of a service.</summary>
+    public void AddClusterTo(Command c)
+    {
+        foreach (var o in new Option[] { ClusterHost, ClusterPort, ClusterSeed }) c.Options.Add(o);
+    }
+
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, Stats, Pcap }) c.Options.Add(o);
+        foreach (var o in new Option[] { Iface, Sim, Endpoint, Limits, Checksum, Scheduler, Plain, Config, Stats, Pcap, Monitor, PmControl }) c.Options.Add(o);
     }
 }

@@ -14,6 +14,7 @@ public static class NetcatCommands
         var echo = new Option<bool>("--echo") { Description = "send back everything received instead of using stdin/stdout" };
         var c = new Command("listen", "Accept a connection (or many, with --keep-open) and pass data between it and stdin/stdout") { port, keepOpen, echo };
         o.AddTo(c);
+        o.AddClusterTo(c);
         c.SetAction(p =>
         {
             if (EngineLaunch.TryPrepare(p, o, out var prepared) is var bad && prepared is null) return bad;

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Embedding;
 using MptcpActors.Actors.Sim;
 using MptcpActors.Transport.Capture;
@@ -39,8 +40,16 @@ public static class SimulatedNetwork
         var writer = pcap is null ? null : PcapWriter.Create(pcap);
         if (writer is not null) system.RegisterOnTermination(writer.Dispose);
         var paths = specs.Select((s, i) => new SimPath(s.Name, s.AddressBytes, IpAddressBytes.From(PeerAddress(s)), s.PrefixLength, i == 0 ? Wifi : Lte)).ToList();
-        var nodes = new SimTwoNodes(system, paths, settings, MptcpExt.SimulatedPeerSettings(settings), capture: writer);
-        return new Engine(system, nodes.LocalRoutes, nodes.Local) { SimPeer = nodes.Peer };
+        // Each node counts on its own meter: what `mptcp info` lists is the local node's, not the peer's as well.
+        var local = new MptcpMetrics();
+        var peer = new MptcpMetrics();
+        system.RegisterOnTermination(() =>
+        {
+            local.Dispose();
+            peer.Dispose();
+        });
+        var nodes = new SimTwoNodes(system, paths, settings, MptcpExt.SimulatedPeerSettings(settings), capture: writer, localMetrics: local, peerMetrics: peer);
+        return new Engine(system, nodes.LocalRoutes, nodes.Local, local) { SimPeer = nodes.Peer };
     }
 
     /// <summary>The peer's side of <c>connect --sim</c>: it listens on the port and echoes.</summary>

@@ -35,6 +35,15 @@ public static class StatsJson
             w.WriteNumber("retransmitted_bytes", s.BytesRetransmitted);
             w.WriteNumber("srtt_ms", Math.Round(s.SmoothedRttMs, 3));
             w.WriteString("ended", s.Reason.ToString().ToLowerInvariant());
+            // RFC 8684 3.7, named after Linux's counters; present only when something happened.
+            if (s.ChecksumFailures != default)
+            {
+                w.WriteNumber("data_csum_err", s.ChecksumFailures.ChecksumErrors);
+                w.WriteNumber("mp_fail_tx", s.ChecksumFailures.FailsSent);
+                w.WriteNumber("mp_fail_rx", s.ChecksumFailures.FailsReceived);
+                w.WriteNumber("infinite_map_tx", s.ChecksumFailures.InfiniteMappingsSent);
+                w.WriteNumber("infinite_map_rx", s.ChecksumFailures.InfiniteMappingsReceived);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

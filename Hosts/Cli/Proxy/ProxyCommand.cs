@@ -22,6 +22,7 @@ public static class ProxyCommand
         var to = new Option<string?>("--to") { HelpName = "HOST:PORT", Description = "the plain TCP server each connection is relayed to ([v6]:PORT for IPv6; required, here or in --config)" };
         var c = new Command("proxy", "Accept MPTCP and plain TCP connections and relay each to a TCP server through the host's sockets") { listen, to };
         o.AddTo(c);
+        o.AddClusterTo(c);
         c.SetAction(p =>
         {
             var stderr = Console.Error;

@@ -57,6 +57,7 @@ public sealed class Relay : ReceiveActor
     private ConnectionFinished? _report;
     private long _fromClient;
     private long _fromServer;
+    private int _lastRead;
 
     public Relay(IPEndPoint target, ProxyStats? stats)
     {
@@ -69,6 +70,7 @@ public sealed class Relay : ReceiveActor
             _connection = Sender;
             _client = c.RemoteAddress.ToString() ?? "?";
             Context.Watch(_connection);
+            ProxyMetrics.Accepted.Add(1);
             _connection.Tell(new TcpMsg.Register(Self, keepOpenOnPeerClosed: true));
             ConnectServer();
         });
@@ -100,6 +102,7 @@ public sealed class Relay : ReceiveActor
                 _headOffset = 0;
             }
             _throttle.PassedOn(_connection, w.Bytes);
+            ProxyMetrics.BytesToServer.Add(w.Bytes);
             WriteNext();
             ShutDownServerIfDone();
             StopIfDone();
@@ -109,9 +112,14 @@ public sealed class Relay : ReceiveActor
         Receive<FromServer>(f =>
         {
             _fromServer += f.Length;
+            _lastRead = f.Length;
             _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(_readBuffer, 0, f.Length), ServerAck.Instance));
         });
-        Receive<ServerAck>(_ => _readCredit.Release());
+        Receive<ServerAck>(_ =>
+        {
+            ProxyMetrics.BytesToClient.Add(_lastRead);
+            _readCredit.Release();
+        });
         Receive<ServerEnd>(_ =>
         {
             _serverEnded = true;
@@ -201,6 +209,7 @@ public sealed class Relay : ReceiveActor
     {
         if (_failure is not null) return;
         _failure = reason;
+        ProxyMetrics.Failed.Add(1);
         Console.Error.WriteLine($"mptcp: proxy: {_client}: {reason}");
         if (abortClient) _connection.Tell(TcpMsg.Abort.Instance);
         ResetServer();

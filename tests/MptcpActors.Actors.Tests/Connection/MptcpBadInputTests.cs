@@ -216,7 +216,7 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
     }
 
     [Fact]
-    public void An_add_addr_with_a_wrong_hmac_is_ignored()
+    public void An_add_addr_with_a_wrong_hmac_is_ignored_and_floods_and_unknown_removals_are_counted_not_followed()
     {
         const ushort serverPort = 7000;
         var s = Start();
@@ -256,10 +256,23 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
         var refused = s.Peer.Subflow(IpAddressBytes.From(real), serverPort, EngineIp, joinSyn.SourcePort, 0);
         refused.RcvNxt = joinSyn.Seq + 1;
         refused.Send(Rst | Ack);
+        // A flood of valid announcements beyond add-addr-accepted, and a REMOVE_ADDR of an id never announced: echoed and
+        // counted, never followed (Linux: AddAddrDrop, RmAddrDrop).
+        for (byte id = 20; id < 30; id++)
+        {
+            var flood = new IPAddress([10, 9, 1, id]);
+            sf.Send(Ack, Options(Of(new AddAddrOption(0, id, IpAddressBytes.From(flood), null,
+                MptcpCrypto.AddAddrHmac(PeerKey, engineKey, id, flood.GetAddressBytes(), 0))), Dss(dataAck)));
+        }
+        sf.Send(Ack, Options(Of(new RemoveAddrOption([42])), Dss(dataAck)));
         // The connection still carries data.
         var payload = TransferHandler.RandomBytes(300, 11);
         sf.Send(Ack | Psh, Options(Dss(dataAck, MptcpCrypto.Idsn(PeerKey) + 1, 1, 300)), payload);
         Assert.Equal(payload, ReadApp(app, payload.Length));
+        connection.Tell(GetConnectionInfo.Instance, app.Ref);
+        var counters = app.ExpectMsg<ConnectionInfo>(Wait).PathManager!;
+        Assert.Equal(new PathManagerCounters(AddAddrResent: 0, AddAddrIgnored: 10, RemoveAddrUnknown: 1, InvalidSignals: 1), counters);
+        Assert.DoesNotContain(s.Peer.Seen, x => x.Has(Syn) && x.Join is not null && x.Destination != IpAddressBytes.From(real));
         AssertNothingElseHarmed(s);
     }
 

@@ -100,6 +100,41 @@ public class MptcpStreamsTests(Xunit.Abstractions.ITestOutputHelper log) : TestK
     }
 
     [Fact]
+    public async Task A_writing_stream_is_held_back_by_a_flow_that_does_not_pull_and_then_delivers_every_byte()
+    {
+        const int total = 16 << 20;
+        // The listener's connection flow: what arrives goes to a queue nobody pulls yet (one element of buffer); nothing is sent back.
+        var arrived = new TaskCompletionSource<ISinkQueue<ByteString>>();
+        var binding = await Peer.Bind("0.0.0.0", 7104).To(Sink.ForEach<StreamTcp.IncomingConnection>(c => arrived.TrySetResult(c.Flow
+            .RunWith(Source.Never<ByteString>(), Sink.Queue<ByteString>().WithAttributes(Attributes.CreateInputBuffer(1, 1)), Sys.Materializer()).Item2)))
+            .Run(Sys.Materializer()).WaitAsync(Wait);
+        await using var writer = await MptcpStream.ConnectAsync(Ext.Streams, Sys.Materializer(), new IPEndPoint(SimNodeConfig.PeerWifi, 7104)).WaitAsync(Wait);
+        var data = new byte[total];
+        new Random(5).NextBytes(data);
+        var written = new StrongBox<long>();
+        var writing = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < total; offset += Chunk)
+            {
+                await writer.WriteAsync(data.AsMemory(offset, Chunk));
+                Interlocked.Add(ref written.Value, Chunk);
+            }
+            writer.ShutdownOutput();
+        });
+        var queue = await arrived.Task.WaitAsync(Wait);
+
+        var stalledAt = await WhenStalled(written);
+        _log.WriteLine($"the writer stalled after {stalledAt} of {total} bytes");
+        Assert.True(stalledAt <= 6 << 20, $"{stalledAt} bytes written while nothing was read: not held back");
+
+        var received = new MemoryStream();
+        while ((await queue.PullAsync().WaitAsync(Wait)) is { HasValue: true } next) received.Write(next.Value.ToArray());
+        await writing.WaitAsync(Wait);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), Convert.ToHexString(SHA256.HashData(received.ToArray())));
+        await binding.Unbind().WaitAsync(Wait);
+    }
+
+    [Fact]
     public async Task A_stream_round_trips_through_an_echoing_stream_and_half_closes()
     {
         var accepted = Peer.Bind("0.0.0.0", 7103).RunWith(Sink.Queue<StreamTcp.IncomingConnection>(), Sys.Materializer());

@@ -14,6 +14,7 @@ namespace MptcpActors.Actors.Tests.Interface;
 /// The receive path from a device's thread to the subflows: segments of one device batch reach their subflow as one
 /// message, in order, and nothing is allocated per segment (the batches are pooled).
 /// </summary>
+[Collection(AllocationMeasurement.Name)]
 public sealed class FrameDispatcherTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly byte[] Local = [10, 0, 0, 2];

@@ -457,4 +457,24 @@ public class MptcpSubflowHookTests
         Assert.False(h.HasPendingSignals);
         Assert.DoesNotContain(Written(h, 101, 901, Ack), o => MptcpOptionHeader.SubtypeOf(o) == MptcpSubtype.MpPrio);
     }
+
+    /// <summary>
+    /// allow-join-initial-addr-port off: the server's SYN/ACK carries the C bit (RFC 8684 3.1); a client that gets it knows
+    /// not to join the server's initial address (Linux: remote_deny_join_id0). Without it, neither.
+    /// </summary>
+    [Fact]
+    public void The_c_bit_is_sent_when_joins_to_the_initial_address_are_denied_and_read_by_the_peer()
+    {
+        var server = MptcpSubflowHook.Initial(client: false, ServerKey, denyJoinId0: true);
+        Assert.True(server.AcceptSyn(Options(new MpCapableOption(1, MpCapableOption.FlagHmacSha256)), synAck: false));
+        Assert.False(server.PeerDenyJoinId0);
+        Assert.Equal(MptcpOptionError.None, MpCapableOption.Read(Written(server, 900, 101, Syn | Ack).Single(), out var synAck));
+        Assert.Equal(MpCapableOption.FlagNoSourceAddress, synAck.Flags & MpCapableOption.FlagNoSourceAddress);
+
+        var client = MptcpSubflowHook.Initial(client: true, ClientKey);
+        Assert.Equal(0, MpCapableOption.Read(Written(client, 100, 0, Syn).Single(), out var syn) == MptcpOptionError.None ? syn.Flags & MpCapableOption.FlagNoSourceAddress : -1);
+        Assert.True(client.AcceptSyn(Options(synAck), synAck: true));
+        Assert.True(client.PeerDenyJoinId0);
+        Assert.False(Client().PeerDenyJoinId0);
+    }
 }

@@ -125,6 +125,24 @@ public class TcpStateMachineTests
         Assert.False(Seg.HasOption(s.Last, TcpOptionKind.SackPermitted));
     }
 
+    /// <summary>
+    /// The peer's SYN came again before our SYN/ACK reached it: the SYN/ACK is sent again (Linux), never a bare ACK — an
+    /// MPTCP client mid-handshake would take a segment without MP_CAPABLE for a peer without MPTCP and fall back.
+    /// </summary>
+    [Fact]
+    public void A_retransmitted_syn_in_syn_received_gets_the_syn_ack_again()
+    {
+        var s = new RecordingSink();
+        var c = TcpConnection.Accept(Options, s, s, null, Iss, 0, Seg.View(Seg.Make(PeerIss, 0, Syn)), 0)!;
+        s.Take();
+        c.OnSegment(Seg.View(Seg.Make(PeerIss, 0, Syn)), 1_000_000_000);
+        var again = Assert.Single(s.Sent);
+        Assert.Equal((Iss, PeerIss + 1, Syn | Ack), (Seg.Fields(again).Seq, Seg.Fields(again).Ack, Seg.Fields(again).Flags));
+        Assert.Equal(TcpState.SynReceived, c.State);
+        c.OnSegment(Seg.View(Seg.Make(PeerIss + 1, Iss + 1, Ack)), 1_000_000_001);
+        Assert.Equal(TcpState.Established, c.State);
+    }
+
     [Fact]
     public void Bad_ack_in_syn_received_is_reset()
     {

@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Metrics;
+using MptcpActors.Actors.Subflow;
+using MptcpActors.Cli.Info;
 using MptcpActors.Cli.Netcat;
 using MptcpActors.Transport.Sim;
 using TcpMsg = Akka.IO.Tcp;
@@ -27,10 +30,11 @@ public class MpFailInteropTests
     public void Kernel_detects_the_rewrite_and_the_engine_answers_with_an_infinite_mapping()
     {
         using var net = new HostVeth();
+        using var engineCounters = new EngineCounters(m => m.Name == MptcpMetrics.MeterName);
         var data = InteropHelpers.Data(Bytes, 31);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, Port, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
-        var (engine, rewriter) = StartEngine(net, FrameDirections.Transmit);
+        var (engine, rewriter) = StartEngine(net, FrameDirections.Transmit, net.Pcap);
         ConnectionHandler.Done done;
         using (engine)
         {
@@ -45,7 +49,11 @@ public class MpFailInteropTests
         Assert.True(done.Clean, done.Error);
         Assert.Equal(InteropHelpers.Sha256(rewriter.Rewritten(data)), kernelSays[0]);
         Assert.True(done.Stats!.Fallback, "the engine did not fall back to TCP");
+        // The engine answered: MP_FAIL back and the infinite mapping, and found no damage itself.
+        Assert.Equal(new ChecksumFailureCounts(0, 1, 1, 1, 0), done.Stats.Subflows.Single().ChecksumFailures);
         AssertKernelCounters(net, ("DataCsumErr", 1), ("MPFailTx", 1), ("MPFailRx", 1), ("InfiniteMapRx", 1), ("InfiniteMapTx", 0), ("MPRstTx", 0));
+        AssertExchange(net, detector: net.KernelIp, answerer: net.EngineIp);
+        AssertEngineCounters(engineCounters, ("DataCsumErr", 0), ("MPFailRx", 1), ("InfiniteMapTx", 1), ("InfiniteMapRx", 0));
     }
 
     /// <summary>The kernel sends; the engine finds the checksum error and sends MP_FAIL; the kernel answers (MPTcpExtInfiniteMapTx).</summary>
@@ -53,7 +61,8 @@ public class MpFailInteropTests
     public async Task Engine_detects_the_rewrite_and_the_kernel_answers_with_an_infinite_mapping()
     {
         using var net = new HostVeth();
-        var (engine, rewriter) = StartEngine(net, FrameDirections.Receive);
+        var (engine, rewriter) = StartEngine(net, FrameDirections.Receive, net.Pcap);
+        using var engineCounters = new EngineCounters(m => m.Name == MptcpMetrics.MeterName);
         var received = new MemoryStream();
         ConnectionHandler.Done done;
         string[] kernelSays;
@@ -78,7 +87,55 @@ public class MpFailInteropTests
         got[at] ^= PayloadRewriter.Mask;
         Assert.Equal(kernelSays[0], InteropHelpers.Sha256(got));
         Assert.True(done.Stats!.Fallback, "the engine did not fall back to TCP");
+        // The engine found the damage and said so once; the kernel answered. Its infinite mapping usually comes after
+        // segments it had queued and sends without options once fallen back: the engine falls back on the first of
+        // those and heeds no option after, so the infinite mapping counts as received only when it came first.
+        var counts = done.Stats.Subflows.Single().ChecksumFailures;
+        Assert.Equal(new ChecksumFailureCounts(1, 1, 1, 0, 0), counts with { InfiniteMappingsReceived = 0 });
+        Assert.InRange(counts.InfiniteMappingsReceived, 0, 1);
         AssertKernelCounters(net, ("DataCsumErr", 0), ("MPFailRx", 1), ("MPFailTx", 1), ("InfiniteMapTx", 1), ("InfiniteMapRx", 0), ("MPRstRx", 0));
+        AssertExchange(net, detector: net.EngineIp, answerer: net.KernelIp);
+        // No InfiniteMapRx here: the engine may fall back on the kernel's first segment without a DSS option, before the mapping.
+        AssertEngineCounters(engineCounters, ("DataCsumErr", 1), ("MPFailTx", 1), ("MPFailRx", 1), ("InfiniteMapTx", 0));
+    }
+
+    /// <summary>
+    /// The engine's capture, as tshark decodes it: no malformed frame or error; MP_FAIL on a pure ACK from the side that
+    /// found the damage, then the other side's MP_FAIL on a pure ACK, then its infinite mapping on data; no reset.
+    /// </summary>
+    private static void AssertExchange(HostVeth net, string detector, string answerer)
+    {
+        var bad = Tshark(net.Pcap, "-Y", "_ws.malformed || _ws.expert.severity >= error");
+        Assert.True(string.IsNullOrWhiteSpace(bad), $"malformed or erroneous frames: {bad}");
+        long First(string filter)
+        {
+            var frames = Tshark(net.Pcap, "-Y", filter).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(frames.Length > 0, $"no frame matches {filter}");
+            return long.Parse(frames[0]);
+        }
+        var fail = First($"ip.src == {detector} && tcp.options.mptcp.subtype == 6 && tcp.len == 0");
+        var answer = First($"ip.src == {answerer} && tcp.options.mptcp.subtype == 6 && tcp.len == 0");
+        var infinite = First($"ip.src == {answerer} && tcp.options.mptcp.datalvllen == 0 && tcp.len > 0");
+        Assert.True(fail < answer && answer < infinite, $"MP_FAIL at frame {fail}, the answer at {answer}, the infinite mapping at {infinite}");
+        Assert.True(string.IsNullOrWhiteSpace(Tshark(net.Pcap, "-Y", "tcp.flags.reset == 1")), "a subflow was reset");
+    }
+
+    private static string Tshark(string pcap, params string[] args)
+    {
+        var r = MptcpProcess.Run("tshark", ["-r", pcap, "-o", "tcp.relative_sequence_numbers:TRUE", .. args, "-T", "fields", "-e", "frame.number"], TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, $"tshark failed: {r.Stderr}");
+        return r.Stdout;
+    }
+
+    /// <summary>
+    /// The engine's own MPTcpExt-named counters agree with the kernel's (summed over this process's nodes: only these
+    /// tests make checksums fail).
+    /// </summary>
+    private static void AssertEngineCounters(EngineCounters counters, params (string Name, long Value)[] expected)
+    {
+        var read = counters.Read();
+        var got = expected.Select(e => (e.Name, (long)read.GetValueOrDefault("MPTcpExt" + e.Name))).ToArray();
+        Assert.Equal(expected, got);
     }
 
     /// <summary>The kernel namespace's MPTcpExt* counters named (without the prefix) have exactly these values.</summary>
@@ -94,13 +151,13 @@ public class MpFailInteropTests
     /// of the skb that carries its infinite mapping without that DSS option (it is past fallback, where MPTCP adds no
     /// options), so at a full-size MSS they outgrow the MTU and never leave (IpFragFails, the transfer stalls).
     /// </summary>
-    private static (Engine Engine, PayloadRewriter Rewriter) StartEngine(HostVeth net, FrameDirections direction)
+    private static (Engine Engine, PayloadRewriter Rewriter) StartEngine(HostVeth net, FrameDirections direction, string pcap)
     {
         var config = MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
             "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nmptcp.checksum = on\nmptcp.tcp.mss = 1432"));
         PayloadRewriter? rewriter = null;
         // Far enough in that checksums have been verified before (Linux falls back silently on a first mapping's failure).
-        var engine = Engine.Start([InterfaceSpec.Parse($"{net.EngineIf}={net.EngineIp}/24")], MptcpSettings.Create(config), config, null,
+        var engine = Engine.Start([InterfaceSpec.Parse($"{net.EngineIf}={net.EngineIp}/24")], MptcpSettings.Create(config), config, pcap,
             name => rewriter = new PayloadRewriter(EngineLaunch.OpenDevice(name), direction, fromStreamOffset: 1_000_000));
         return (engine, rewriter!);
     }
@@ -192,7 +249,13 @@ internal sealed class HostVeth : IDisposable
     public string EngineIf { get; }
     public string KernelIp { get; }
     public string EngineIp { get; }
+    /// <summary>Where a test may write the engine's capture; deleted on Dispose.</summary>
+    public string Pcap { get; } = Path.Combine(Path.GetTempPath(), $"mpfail-{Guid.NewGuid():N}.pcap");
 
     /// <summary>Removes what exists of the pair and the namespace (the engine's end goes with its peer).</summary>
-    public void Dispose() => VethPair.Sh($"ip link del {EngineIf} 2>/dev/null; ip netns pids {KernelNs} 2>/dev/null | xargs -r kill -9; ip netns del {KernelNs} 2>/dev/null; true");
+    public void Dispose()
+    {
+        VethPair.Sh($"ip link del {EngineIf} 2>/dev/null; ip netns pids {KernelNs} 2>/dev/null | xargs -r kill -9; ip netns del {KernelNs} 2>/dev/null; true");
+        File.Delete(Pcap);
+    }
 }

@@ -149,7 +149,10 @@ while True:
         Assert.True(seen.TwoSubflows >= 1, $"mptcp info never showed a connection with two subflows ({seen.Connections} connections at most)");
 
         var kernel = net.Nstat(net.KernelNs);
-        Assert.True(kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= MptcpClients, $"joins acknowledged by the proxy: {kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx")}");
+        Assert.True(kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= MptcpClients,
+            $"joins acknowledged by the proxy: {kernel.GetValueOrDefault("MPTcpExtMPJoinSynAckRx")}; kernel: " +
+            string.Join(' ', kernel.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")) + $"; proxy: {proxy.Stderr}; " +
+            MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", proxy.Process.Id.ToString()], TimeSpan.FromSeconds(60)).Stdout);
         Assert.Equal(0, kernel.GetValueOrDefault("MPTcpExtDSSNotMatching"));
 
         // Every relayed connection's line in --stats: MPTCP ones on both paths, each path carrying data each way.
@@ -165,8 +168,32 @@ while True:
             Assert.Equal(BytesEach, connection.GetProperty("bytes_sent").GetInt64());
             var subflows = r.GetProperty("stats").GetProperty("subflows").EnumerateArray().ToList();
             Assert.Equal(2, subflows.Count);
-            Assert.All(subflows, s => Assert.True(s.GetProperty("bytes_received").GetInt64() > 0 && s.GetProperty("bytes_sent").GetInt64() > 0,
-                $"a subflow did not carry data both ways: {s}"));
+            Assert.All(subflows, s => Assert.True(s.GetProperty("bytes_received").GetInt64() + s.GetProperty("bytes_sent").GetInt64() > 0,
+                $"a subflow carried no data: {s}"));
+        }
+        // Both paths carried data each way. (Per connection a scheduler may leave one direction of a path unused: the
+        // lowest-RTT path takes all it can, and a path loaded by the other direction's traffic has the higher RTT.)
+        var perPath = mptcp.SelectMany(r => r.GetProperty("stats").GetProperty("subflows").EnumerateArray())
+            .GroupBy(s => s.GetProperty("remote_address").GetString() == net.Paths[1].KernelIp)
+            .ToDictionary(g => g.Key, g => (Sent: g.Sum(s => s.GetProperty("bytes_sent").GetInt64()), Received: g.Sum(s => s.GetProperty("bytes_received").GetInt64())));
+        foreach (var (joined, carried) in perPath) output.WriteLine($"path {(joined ? 1 : 0)}: proxy sent {carried.Sent} B, received {carried.Received} B");
+        Assert.Equal(2, perPath.Count);
+        Assert.All(perPath.Values, c => Assert.True(c.Sent > 0 && c.Received > 0, $"a path did not carry data each way: {c}"));
+
+        // Its counters, as `mptcp info` lists them after the run: every connection relayed, none failed, every byte each way.
+        var info = MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", proxy.Process.Id.ToString(), "--json"], TimeSpan.FromSeconds(60));
+        using (var doc = JsonDocument.Parse(info.Stdout))
+        {
+            var counters = doc.RootElement.GetProperty("counters");
+            output.WriteLine(counters.ToString());
+            Assert.Equal(rig.Clients.Count, counters.GetProperty("proxy.connections").GetDouble());
+            Assert.Equal(0, counters.GetProperty("proxy.failed").GetDouble());
+            Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_server").GetDouble());
+            Assert.Equal(MptcpClients * BytesEach + BytesEach / 6, counters.GetProperty("proxy.bytes_to_client").GetDouble());
+            // The engine's MPTcpExt counters read beside the kernel client's: its MP_CAPABLE SYNs and joins arrived.
+            Assert.True(counters.GetProperty("MPTcpExtMPCapableSYNRX").GetDouble() >= MptcpClients, counters.ToString());
+            Assert.True(counters.GetProperty("MPTcpExtMPJoinSynRx").GetDouble() >= MptcpClients, counters.ToString());
+            Assert.Equal(0, counters.GetProperty("MPTcpExtMPJoinNoTokenFound").GetDouble());
         }
 
         proxy.Terminate(TimeSpan.FromSeconds(20));

@@ -1,0 +1,51 @@
+using Akka.Actor;
+using Akka.Event;
+using MptcpActors.Actors.Connection;
+
+namespace MptcpActors.Cluster;
+
+/// <summary>
+/// One token's entry in the cluster's connection registry (the sharded entity): the connection that has the token,
+/// wherever it lives. An MP_JOIN arriving on any node reaches it here and goes on to the connection, which accepts
+/// it on the interface it arrived on. The entry stops with its connection; a join for a token with no connection is
+/// refused (RST), as on a lone node.
+/// </summary>
+public sealed class ConnectionEntry : UntypedActor
+{
+    private readonly uint _token;
+    private IActorRef? _connection;
+
+    public ConnectionEntry(string entityId) => _token = uint.Parse(entityId, System.Globalization.NumberStyles.HexNumber);
+
+    public static Props Props(string entityId) => Akka.Actor.Props.Create(() => new ConnectionEntry(entityId));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RegisterConnection r:
+                _connection = r.Connection;
+                Context.Watch(r.Connection);
+                Context.GetLogger().Debug("token {0:x8}: connection {1}", _token, r.Connection.Path);
+                break;
+            case JoinRequest join when _connection is not null:
+                _connection.Tell(join);
+                break;
+            case JoinRequest join:
+                Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", join.Syn.Key, _token);
+                join.Syn.Interface.Tell(new RefuseSubflow(join.Syn.Key, join.Syn.Syn));
+                Context.Stop(Self);
+                break;
+            case LookupConnection:
+                Sender.Tell(new ConnectionLocation(_token, _connection));
+                if (_connection is null) Context.Stop(Self);
+                break;
+            case Terminated t when t.ActorRef.Equals(_connection):
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+
+namespace MptcpActors.Cluster;
+
+/// <summary>How a node joins the service's cluster (CLI.md "Cluster": --cluster-host, --cluster-port, --cluster-seed).</summary>
+public sealed record ClusterOptions(string Host, int Port, IReadOnlyList<string> Seeds)
+{
+    /// <summary>Every node of one service must use the same system name: remoting refuses the others.</summary>
+    public const string SystemName = "mptcp";
+    public const int DefaultPort = 4053;
+    /// <summary>Shards of the token registry: many more than nodes, so each node can own enough for token-affine keys.</summary>
+    public int Shards { get; init; } = 1000;
+    /// <summary>
+    /// The largest remoting message: a subflow's data batch is at most 128 KB plus one 64 KB mapping, a send chunk
+    /// 64 KB; anything bigger is dropped by remoting with an error log, never delivered in part.
+    /// </summary>
+    public string MaximumFrameSize { get; init; } = "256000b";
+}
+
+/// <summary>
+/// A node of the MPTCP service on Akka.Cluster: its configuration (remoting bound to the cluster address only,
+/// seed nodes, role, split-brain resolver, Hyperion bound to the engine's messages) and its start (the token
+/// registry's shard region, the membership watcher, the shard-affinity refresher).
+/// </summary>
+public static class MptcpCluster
+{
+    public const string Role = "mptcp";
+    public const string TypeName = "mptcp-token";
+
+    public static Config Config(ClusterOptions options)
+    {
+        var seeds = string.Join(", ", options.Seeds.Select(s => $"\"akka.tcp://{ClusterOptions.SystemName}@{s}\""));
+        return ConfigurationFactory.ParseString($$"""
+            akka {
+              actor.provider = cluster
+              remote.dot-netty.tcp {
+                hostname = "{{options.Host}}"
+                port = {{options.Port}}
+                maximum-frame-size = {{options.MaximumFrameSize}}
+              }
+              cluster {
+                seed-nodes = [{{seeds}}]
+                roles = [{{Role}}]
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = 10s
+                }
+                sharding {
+                  role = {{Role}}
+                  remember-entities = off
+                }
+              }
+            }
+            {{EngineMessages.Hocon()}}
+            """).WithFallback(ClusterSharding.DefaultConfig());
+    }
+
+    /// <summary>
+    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
+    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
+    /// the result to the node's MptcpManager.
+    /// </summary>
+    /// <summary>
+    /// Hyperion compiles a serializer per type on first use, which on a loaded machine takes long enough for a
+    /// join's SYN to be retransmitted: every cross-node message type is written and read once at start instead.
+    /// </summary>
+    private static void WarmUp(ActorSystem system)
+    {
+        foreach (var type in EngineMessages.CrossNode)
+        {
+            var sample = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+            var serializer = system.Serialization.FindSerializerFor(sample);
+            serializer.FromBinary(serializer.ToBinary(sample), type);
+        }
+    }
+
+    public static async Task<ShardedTokenRegistry> StartAsync(ActorSystem system, int shards = 1000, TimeSpan? timeout = null)
+    {
+        var tokenShards = new TokenShards(shards);
+        var region = await ClusterSharding.Get(system).StartAsync(TypeName, ConnectionEntry.Props, ClusterShardingSettings.Create(system).WithRole(Role),
+            tokenShards, new RequesterAllocationStrategy(), PoisonPill.Instance);
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+            if (stats.Regions.ContainsKey(self)) break;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the shard coordinator did not register {self}'s region");
+            await Task.Delay(200);
+        }
+        WarmUp(system);
+        var watcher = system.ActorOf(SubflowNodeWatcher.Props(), "mptcp-subflow-nodes");
+        var registry = new ShardedTokenRegistry(region, tokenShards, watcher);
+        system.ActorOf(ShardAffinityRefresher.Props(registry, TimeSpan.FromSeconds(2)), "mptcp-shard-affinity");
+        return registry;
+    }
+}

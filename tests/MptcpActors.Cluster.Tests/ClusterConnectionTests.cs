@@ -1,0 +1,136 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.TestKit.Xunit2;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Tests.Connection;
+using MptcpActors.Transport.Sim;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Cluster.Tests;
+
+/// <summary>
+/// One MPTCP connection spread over two cluster nodes (<see cref="SimCluster"/>): its initial subflow and the
+/// connection on node A, its join on node B; lookups through the shard region, data both ways, and node B lost.
+/// </summary>
+public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+    private static readonly LinkParameters Link = new(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+
+    private (Akka.TestKit.TestProbe Client, Akka.TestKit.TestProbe Server) Start(SimCluster cluster, byte[] up, byte[] down)
+    {
+        var serverReport = CreateTestProbe();
+        var clientReport = CreateTestProbe();
+        var listener = cluster.A.ActorOf(Props.Create(() => new TransferListener(down, serverReport.Ref)));
+        cluster.ManagerA.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)), TestActor);
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        // Every node of the service listens on the port: a join arriving at B goes through B's listener entry.
+        var idle = cluster.B.ActorOf(Props.Create(() => new TransferListener(Array.Empty<byte>(), serverReport.Ref)));
+        cluster.ManagerB.Tell(new TcpMsg.Bind(idle, new IPEndPoint(IPAddress.Any, 8080)), TestActor);
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
+        cluster.ClientManager.Tell(new TcpMsg.Connect(new IPEndPoint(SimCluster.AddressA, 8080)), client);
+        return (clientReport, serverReport);
+    }
+
+    /// <summary>Polls node A's connection until <paramref name="until"/> holds of it (its join came up, it sent enough).</summary>
+    private ConnectionInfo AwaitServerConnection(SimCluster cluster, Func<ConnectionInfo, bool> until)
+    {
+        ConnectionInfo? info = null;
+        var probe = CreateTestProbe();
+        AwaitCondition(() =>
+        {
+            SimCluster.Connections(cluster.A, cluster.ManagerA).Tell(GetConnectionInfo.Instance, probe.Ref);
+            // No connection yet means no answer: ask again soon rather than waiting long and missing a short transfer.
+            info = probe.ReceiveOne(TimeSpan.FromMilliseconds(500)) as ConnectionInfo;
+            return info is not null && until(info);
+        }, Wait, TimeSpan.FromMilliseconds(100));
+        return info!;
+    }
+
+    private static void AssertIntact(byte[] sent, byte[] received) => Assert.Equal(TransferHandler.Sha256(sent), TransferHandler.Sha256(received));
+
+    private static bool JoinedOnB(ConnectionInfo i) => i.Subflows.Any(s => s.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+
+    [Fact]
+    public async Task A_join_on_a_non_owner_node_reaches_its_connection_and_data_flows_both_ways_across_nodes()
+    {
+        using var cluster = new SimCluster(this, Link);
+        var up = TransferHandler.RandomBytes(12 << 20, 1);
+        var down = TransferHandler.RandomBytes(12 << 20, 2);
+
+        var (clientReport, serverReport) = Start(cluster, up, down);
+        var info = AwaitServerConnection(cluster, JoinedOnB);
+
+        // The token's entry lives on A, beside its connection (token-affine key), and B's region finds it there.
+        var shard = cluster.RegistryA.Shards.ShardOf(info.LocalToken);
+        cluster.RegistryA.Region.Tell(GetShardRegionState.Instance, TestActor);
+        var state = ExpectMsg<CurrentShardRegionState>(Wait);
+        Assert.Contains(state.Shards, s => s.ShardId == shard);
+        // Asked from B's own system: a reply crosses back by remoting only to an actor of a cluster node.
+        var location = await cluster.RegistryB.Region.Ask<ConnectionLocation>(new TokenEnvelope(info.LocalToken, LookupConnection.Instance), Wait);
+        Assert.Equal(SimCluster.AkkaCluster(cluster.A).SelfAddress, location.Connection!.Path.Address);
+        var unknown = await cluster.RegistryB.Region.Ask<ConnectionLocation>(new TokenEnvelope(info.LocalToken ^ 1, LookupConnection.Instance), Wait);
+        Assert.Null(unknown.Connection);
+
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        var s = serverReport.ExpectMsg<TransferResult>(Wait);
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        var onB = Assert.Single(s.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+        Assert.True(onB.BytesReceived > 256 * 1024, $"the subflow on B received only {onB.BytesReceived} bytes");
+        Assert.True(onB.BytesSent > 256 * 1024, $"the subflow on B sent only {onB.BytesSent} bytes");
+        Assert.Equal(s.Finished.LocalToken, c.Finished!.RemoteToken);
+    }
+
+    [Fact]
+    public void When_the_node_carrying_a_subflow_crashes_its_data_is_reinjected_and_the_transfer_completes_intact() =>
+        // B dies without leaving: no coordinated shutdown, its path silent (a SIGKILLed machine sends nothing more).
+        LoseNodeB("akka.coordinated-shutdown.run-by-actor-system-terminate = off", crash: true);
+
+    [Fact]
+    public void When_the_node_carrying_a_subflow_leaves_its_data_is_reinjected_and_the_transfer_completes_intact() =>
+        // B leaves the cluster (coordinated shutdown): its subflow resets without MP_FASTCLOSE, the connection goes on.
+        LoseNodeB("", crash: false);
+
+    private void LoseNodeB(string nodeConfig, bool crash)
+    {
+        using var cluster = new SimCluster(this, Link, nodeConfig);
+        var up = TransferHandler.RandomBytes(6 << 20, 3);
+        var down = TransferHandler.RandomBytes(6 << 20, 4);
+
+        var (clientReport, serverReport) = Start(cluster, up, down);
+        AwaitServerConnection(cluster, i => JoinedOnB(i) && i.BytesSent > 1 << 20);
+        if (crash) cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p1").Blackhole()));
+        cluster.B.Terminate();
+
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        var s = serverReport.ExpectMsg<TransferResult>(Wait);
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        var onB = Assert.Single(s.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+        Assert.Equal(Actors.Tcp.TcpCloseReason.Aborted, onB.Reason);
+        Assert.True(s.Finished.BytesReinjected > 0, "node A reinjected nothing of what B's subflow carried");
+    }
+
+    [Fact]
+    public void When_the_owner_node_is_lost_its_connection_ends_with_mp_fastclose_from_the_surviving_node()
+    {
+        using var cluster = new SimCluster(this, Link, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
+        var up = TransferHandler.RandomBytes(64 << 20, 5);
+
+        var (clientReport, _) = Start(cluster, up, []);
+        AwaitServerConnection(cluster, JoinedOnB);
+        var addressA = SimCluster.AkkaCluster(cluster.A).SelfAddress;
+        cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p0").Blackhole()));
+        cluster.A.Terminate();
+        // The operator (or the split-brain resolver, after its stable-after) downs the lost owner.
+        AwaitCondition(() => SimCluster.AkkaCluster(cluster.B).State.Unreachable.Any(m => m.Address.Equals(addressA)), Wait);
+        SimCluster.AkkaCluster(cluster.B).Down(addressA);
+
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        var closed = Assert.IsType<TcpMsg.ErrorClosed>(c.Closed);
+        Assert.Contains("MP_FASTCLOSE", closed.Cause);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using MptcpActors.Actors.Configuration;
+using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Sim;
+using MptcpActors.Transport.Sim;
+using MptcpActors.Transport.Wire.Mptcp;
+
+namespace MptcpActors.Cluster.Tests;
+
+/// <summary>
+/// A two-node MPTCP service and a client on one simulated network: the client ("client", engine node in the test's
+/// own system) has path p0 (10.9.0.1) to node A (10.9.0.2) and path p1 (10.9.1.1) to node B (10.9.1.2). A and B are
+/// separate ActorSystems forming an Akka.Cluster over loopback remoting (ports 0), each with its interface, its
+/// MptcpManager over the sharded token registry, and the same listening port. A announces B's address (a signal
+/// endpoint of the service), so the client's join lands on B while the connection lives on A.
+/// </summary>
+public sealed class SimCluster : IDisposable
+{
+    public static readonly IPAddress ClientA = IPAddress.Parse("10.9.0.1");
+    public static readonly IPAddress AddressA = IPAddress.Parse("10.9.0.2");
+    public static readonly IPAddress ClientB = IPAddress.Parse("10.9.1.1");
+    public static readonly IPAddress AddressB = IPAddress.Parse("10.9.1.2");
+
+    private const string Service = """
+        mptcp.path-manager {
+          limits { subflows = 2 }
+          endpoints = [ { address = 10.9.1.2, flags = [signal] } ]
+        }
+        """;
+
+    private const string Client = "mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }";
+
+    public SimCluster(Akka.TestKit.TestKitBase kit, LinkParameters link, string nodeConfig = "")
+    {
+        var clientSystem = kit.Sys;
+        Network = new SimNetwork(7);
+        Network.Link("p0", "client", "a", link);
+        Network.Link("p1", "client", "b", link);
+        var macs = new Dictionary<IpAddressBytes, byte[]>
+        {
+            [Ip(ClientA)] = Network.Host("client").Port("p0").MacAddress.ToArray(),
+            [Ip(AddressA)] = Network.Host("a").Port("p0").MacAddress.ToArray(),
+            [Ip(ClientB)] = Network.Host("client").Port("p1").MacAddress.ToArray(),
+            [Ip(AddressB)] = Network.Host("b").Port("p1").MacAddress.ToArray(),
+        };
+        Sim = clientSystem.ActorOf(SimNetworkActor.Props(Network), "sim");
+        var clientRoutes = SimTwoNodes.SimHostInterfaces(clientSystem, Sim, "client",
+            [new SimHostEnd("p0", Ip(ClientA), 24, Ip(AddressA)), new SimHostEnd("p1", Ip(ClientB), 24, Ip(AddressB))], Settings(Client), macs);
+        ClientManager = clientSystem.ActorOf(MptcpManager.Props(Settings(Client), clientRoutes), "client-mptcp");
+
+        var config = ConfigurationFactory.ParseString(nodeConfig + "\nakka.loglevel = INFO")
+            .WithFallback(MptcpCluster.Config(new ClusterOptions("127.0.0.1", 0, [])));
+        A = ActorSystem.Create(ClusterOptions.SystemName, config);
+        B = ActorSystem.Create(ClusterOptions.SystemName, config);
+        foreach (var node in new[] { A, B })
+        {
+            var logger = node.ActorOf(Props.Create(() => new LogToTest(kit.Sys, node.Name)));
+            node.EventStream.Subscribe(logger, typeof(Akka.Event.LogEvent));
+        }
+        AkkaCluster(A).Join(AkkaCluster(A).SelfAddress);
+        AkkaCluster(B).Join(AkkaCluster(A).SelfAddress);
+        kit.AwaitCondition(() => AkkaCluster(A).State.Members.Count(m => m.Status == MemberStatus.Up) == 2
+                   && AkkaCluster(B).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromSeconds(60));
+        RegistryA = MptcpCluster.StartAsync(A).GetAwaiter().GetResult();
+        RegistryB = MptcpCluster.StartAsync(B).GetAwaiter().GetResult();
+        ManagerA = A.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
+            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(Service), macs), registry: RegistryA), "mptcp");
+        ManagerB = B.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
+            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(Service), macs), registry: RegistryB), "mptcp");
+    }
+
+    /// <summary>A node's log events into the test's log (the test output shows them beside the client's).</summary>
+    private sealed class LogToTest : ReceiveActor
+    {
+        public LogToTest(ActorSystem test, string node) =>
+            Receive<Akka.Event.LogEvent>(e => test.EventStream.Publish(e));
+    }
+
+    public SimNetwork Network { get; }
+    public IActorRef Sim { get; }
+    public IActorRef ClientManager { get; }
+    public ActorSystem A { get; }
+    public ActorSystem B { get; }
+    public ShardedTokenRegistry RegistryA { get; }
+    public ShardedTokenRegistry RegistryB { get; }
+    public IActorRef ManagerA { get; }
+    public IActorRef ManagerB { get; }
+
+    public static Akka.Cluster.Cluster AkkaCluster(ActorSystem system) => Akka.Cluster.Cluster.Get(system);
+
+    /// <summary>The connections of a node's manager, asked for their <see cref="ConnectionInfo"/>.</summary>
+    public static ActorSelection Connections(ActorSystem node, IActorRef manager) => node.ActorSelection(manager.Path.Child("connection-*"));
+
+    private static IpAddressBytes Ip(IPAddress a) => IpAddressBytes.From(a);
+
+    private static MptcpSettings Settings(string hocon) => MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(hocon)));
+
+    public void Dispose()
+    {
+        foreach (var node in new[] { A, B })
+            if (!node.WhenTerminated.IsCompleted) node.Terminate().Wait(TimeSpan.FromSeconds(30));
+    }
+}
