@@ -30,7 +30,8 @@ public sealed class EngineEnd : IRunEnd
     private readonly List<(long From, long To)> _gaps = [];
     private long _sent, _received, _lastByte;
 
-    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir, bool signal)
+    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir, bool signal,
+        Func<long> started)
     {
         _isClient = isClient;
         _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
@@ -62,7 +63,7 @@ public sealed class EngineEnd : IRunEnd
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the engine");
         _stderr = _process.StandardError.ReadToEndAsync();
-        _sending = Task.Run(() => Send(send));
+        _sending = Task.Run(() => Send(send, started));
         _receiving = Task.Run(Receive);
     }
 
@@ -75,7 +76,12 @@ public sealed class EngineEnd : IRunEnd
         return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(EngineEnd).Assembly.Location] : [host];
     }
 
-    private void Send(SendPlan? plan)
+    /// <summary>
+    /// Writes the plan's bytes to the engine's stdin. Its duration and rate count from <paramref name="started"/> (the
+    /// first frame through the router): the engine process takes a while to start, and what it reads before it has
+    /// connected waits in its buffers.
+    /// </summary>
+    private void Send(SendPlan? plan, Func<long> started)
     {
         var stdin = _process.StandardInput.BaseStream;
         try
@@ -83,7 +89,8 @@ public sealed class EngineEnd : IRunEnd
             if (plan is null) return;
             var random = new Random(plan.Seed);
             var chunk = new byte[plan.RateBps is null ? 65536 : 8192];
-            var start = Stopwatch.GetTimestamp();
+            while (started() == 0 && !_process.HasExited) Thread.Sleep(1);
+            var start = started();
             while (true)
             {
                 var elapsed = Stopwatch.GetElapsedTime(start);
@@ -136,7 +143,12 @@ public sealed class EngineEnd : IRunEnd
 
     public (EndResult? Result, string? Error) Result(long startTimestamp)
     {
-        if (!_process.HasExited) return (null, "the engine's end did not finish");
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+            return (null, $"the engine's end did not finish: {_stderr.Result.Trim().Split('\n').LastOrDefault()}");
+        }
         var error = _process.ExitCode == 0 ? null : $"the engine's end exited with {_process.ExitCode}: {_stderr.Result.Trim().Split('\n').LastOrDefault()}";
         TimeSpan At(long ts) => ts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startTimestamp, ts);
         return (new EndResult(_isClient, _sent, Convert.ToHexString(_sentHash.GetHashAndReset()), _received, Convert.ToHexString(_receivedHash.GetHashAndReset()),

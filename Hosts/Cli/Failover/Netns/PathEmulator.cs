@@ -56,15 +56,24 @@ public sealed class PathEmulator : IDisposable
         _wake.Set();
     }
 
-    private sealed class Inbox(PathEmulator owner, SimPort port) : IFrameReceiver
+    /// <summary>Takes what arrives on one of the router's ends (on that device's receive thread) to the emulator's thread, super-frames cut to the MTU.</summary>
+    private sealed class Inbox(PathEmulator owner, SimPort port, int mtu) : IFrameReceiver
     {
+        private readonly byte[] _scratch = new byte[mtu + 14];
+
         public void Receive(IFrameDevice device, ReadOnlySpan<byte> frame, long timeNs)
         {
             if (owner._start == 0) Interlocked.CompareExchange(ref owner._start, Stopwatch.GetTimestamp(), 0);
+            if (frame.Length <= mtu + 14) Enqueue(frame);
+            else SuperFrameSegmenter.Segment(frame, mtu, _scratch, piece => Enqueue(piece.Span));
+            owner._wake.Set();
+        }
+
+        private void Enqueue(ReadOnlySpan<byte> frame)
+        {
             var copy = ArrayPool<byte>.Shared.Rent(frame.Length);
             frame.CopyTo(copy);
             owner._arrived.Enqueue((port, copy, frame.Length));
-            owner._wake.Set();
         }
     }
 
@@ -80,16 +89,18 @@ public sealed class PathEmulator : IDisposable
             NetworkNamespace.Enter(routerNs);
             foreach (var (path, _) in paths)
             {
-                var toClient = new AfPacketDevice(path.RouterClientIf);
-                var toServer = new AfPacketDevice(path.RouterServerIf);
+                // GSO senders' super-frames arrive whole (up to 64 KiB): receive them, then cut them (Inbox); send plain frames.
+                var options = new AfPacketDeviceOptions { ReceiveFrameSize = 65554, SegmentationOffload = false };
+                var toClient = new AfPacketDevice(path.RouterClientIf, options);
+                var toServer = new AfPacketDevice(path.RouterServerIf, options);
                 _devices.Add(toClient);
                 _devices.Add(toServer);
                 var clientPort = _network.Host("client").Port(path.Name);
                 var serverPort = _network.Host("server").Port(path.Name);
                 clientPort.Attach(new Forward(toClient));
                 serverPort.Attach(new Forward(toServer));
-                toClient.Attach(new Inbox(this, clientPort));
-                toServer.Attach(new Inbox(this, serverPort));
+                toClient.Attach(new Inbox(this, clientPort, toClient.Mtu));
+                toServer.Attach(new Inbox(this, serverPort, toServer.Mtu));
             }
         }
         catch (Exception e)
