@@ -33,7 +33,7 @@ public static class EngineMessages
         typeof(IncomingSyn), typeof(MpJoinOption), typeof(MpJoinStage), typeof(Hmac160), typeof(TcpFlowKey), typeof(IpAddressBytes),
         typeof(MptcpSubflowSetup), typeof(JoinParameters), typeof(CongestionControlKind), typeof(CongestionControlKind?),
         typeof(DataChunk), typeof(DataChunk[]), typeof(MptcpSignal), typeof(MptcpSignal[]),
-        typeof(SubflowFinished), typeof(TcpCloseReason), typeof(MpTcpRstReason), typeof(MpTcpRstReason?),
+        typeof(SubflowFinished), typeof(ChecksumFailureCounts), typeof(PathManagerCounters), typeof(TcpCloseReason), typeof(MpTcpRstReason), typeof(MpTcpRstReason?),
         typeof(SubflowInfo), typeof(List<SubflowInfo>), typeof(IReadOnlyList<SubflowInfo>), typeof(ushort?), typeof(ulong?), typeof(uint?),
         // Actor references travel as Akka's surrogates (path and uid), resolved by the receiving node's provider.
         Type.GetType("Akka.Actor.ActorRefBase+Surrogate, Akka", throwOnError: true)!,
