@@ -25,11 +25,11 @@ public static class SimFailoverRun
 
     public static FailoverOutcome Run(Scenario scenario, Action<TimeSpan, long>? progress = null)
     {
-        var config = VirtualTimeDriver.Config.WithFallback(ConfigurationFactory.ParseString(
-            "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-actor-system-terminate = off"));
+        var config = VirtualTimeDriver.Config.WithFallback(SimTwoNodes.QuietSystemConfig)
+            .WithFallback(ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off"));
         var system = ActorSystem.Create("failover", config);
         var driver = new VirtualTimeDriver(system);
-        var paths = scenario.Paths.Select((p, i) => new SimPath(p.Name, Address($"10.0.{i + 1}.1"), Address($"10.0.{i + 1}.2"), 24, p.Link)).ToList();
+        var paths = scenario.Paths.Select((p, i) => new SimPath(p.Name, IpAddressBytes.Parse($"10.0.{i + 1}.1"), IpAddressBytes.Parse($"10.0.{i + 1}.2"), 24, p.Link)).ToList();
         var nodes = new SimTwoNodes(system, paths, Settings(scenario, paths, client: true), Settings(scenario, paths, client: false), scenario.Seed);
         driver.Attach(nodes.Network, nodes.Sim);
         var trace = nodes.Network.EnableTrace(Bucket.Ticks * 100);
@@ -129,6 +129,4 @@ public static class SimFailoverRun
 
     private static string? PathOf(IReadOnlyList<SimPath> paths, IpAddressBytes address) =>
         paths.FirstOrDefault(p => p.LocalAddress.Equals(address))?.Name;
-
-    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
 }
