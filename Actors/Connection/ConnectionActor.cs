@@ -81,8 +81,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     public static Props Props(ConnectionStart start) => Akka.Actor.Props.Create(() => new ConnectionActor(start));
 
-    private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
-
     private sealed class DataTimer
     {
         public static readonly DataTimer Instance = new();
@@ -233,7 +231,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     Sender.Tell(new TcpMsg.CommandFailed(w));
                     break;
                 }
-                _pending = new PendingWrite(w.Data.Compact(), 0, w.Ack, Sender);
+                _pending = new PendingWrite(w, Sender);
                 break;
             case TcpMsg.Abort:
                 _closeCommander = Sender;
@@ -534,18 +532,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void PushWrites()
     {
-        while (_pending is { } p && _core is not null)
-        {
-            var rest = p.Data.Count - p.Offset;
-            var n = rest == 0 ? 0 : _core.Write(p.Data.ToReadOnlySpan()[p.Offset..]);
-            if (n < rest)
-            {
-                _pending = p with { Offset = p.Offset + n };
-                return;
-            }
-            _pending = null;
-            if (p.Ack is not TcpMsg.NoAck) p.Sender.Tell(p.Ack);
-        }
+        if (_pending is not { } p || _core is null) return;
+        var rest = p.Rest;
+        if (p.Advance(rest.IsEmpty ? 0 : _core.Write(rest))) _pending = null;
     }
 
     private DataLevelAck DataAck(bool force) => new(_core!.DataAck, _core.ReceiveWindowEnd, force);
