@@ -85,8 +85,8 @@ public static class SimultFlowsBenchmark
             new SimPath("p1", IpAddressBytes.Parse("10.0.1.1"), IpAddressBytes.Parse("10.0.1.2"), 24, Link(c.Rate1, c.Delay1, c.Limit1)),
             new SimPath("p2", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24, Link(c.Rate2, c.Delay2, c.Limit2)),
         };
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
-            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
+        var client = MptcpSettings.FromHocon(
+            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]");
         var nodes = new SimTwoNodes(system, paths, client, MptcpSettings.Default);
         var done = new TaskCompletionSource<TimeSpan>[] { new(), new() };
         var finished = new TaskCompletionSource<ConnectionFinished>[] { new(), new() };

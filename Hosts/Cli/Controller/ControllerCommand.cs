@@ -39,8 +39,8 @@ public static class ControllerCommand
         var wifiLink = new LinkParameters(RateBps: 40e6, Delay: TimeSpan.FromMilliseconds(8), QueueLimitPackets: 60);
         var wifi = new SimPath("wifi", IpAddressBytes.Parse("10.0.1.1"), IpAddressBytes.Parse("10.0.1.2"), 24, wifiLink);
         var lte = new SimPath("lte", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24, new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(25), QueueLimitPackets: 300));
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString("mptcp.path-manager.type = userspace")));
-        var server = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString("mptcp.path-manager.limits.subflows = 2")));
+        var client = MptcpSettings.FromHocon("mptcp.path-manager.type = userspace");
+        var server = MptcpSettings.FromHocon("mptcp.path-manager.limits.subflows = 2");
         using var system = ActorSystem.Create("controller", SimTwoNodes.QuietSystemConfig);
         var nodes = new SimTwoNodes(system, [wifi, lte], client, server);
         var log = TextWriter.Synchronized(output);

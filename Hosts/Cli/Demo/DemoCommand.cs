@@ -47,8 +47,8 @@ public static class DemoCommand
             new LinkParameters(RateBps: 40e6, Delay: TimeSpan.FromMilliseconds(8), Jitter: TimeSpan.FromMilliseconds(2), QueueLimitPackets: 150, LossProbability: 0.001));
         var lte = new SimPath("lte", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24,
             new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(25), Jitter: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 300, LossProbability: 0.002));
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
-            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
+        var client = MptcpSettings.FromHocon(
+            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]");
         var server = MptcpSettings.Default;
         using var system = ActorSystem.Create("demo", SimTwoNodes.QuietSystemConfig);
         var nodes = new SimTwoNodes(system, [wifi, lte], client, server, (ulong)seed);

@@ -73,12 +73,12 @@ public static class SimFailoverRun
             ? "mptcp.path-manager.endpoints = [" + string.Join(", ", scenario.Paths.Skip(1).Select((p, i) =>
                 $"{{ address = {paths[i + 1].LocalAddress}, flags = [subflow{(p.Backup ? ", backup" : "")}] }}")) + "]"
             : "";
-        return MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString($$"""
+        return MptcpSettings.FromHocon($$"""
             {{endpoints}}
             mptcp.path-manager.limits.subflows = {{Math.Max(2, scenario.Paths.Count - 1)}}
             mptcp.scheduler = {{SettingNames.Schedulers.NameOf(scenario.Scheduler)}}
             mptcp.congestion-control = {{SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}}
-            """)));
+            """);
     }
 
     private static void Schedule(SimTwoNodes nodes, IReadOnlyList<SimPath> paths, ScenarioFault fault, RunEnds ends)
