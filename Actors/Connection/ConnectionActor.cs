@@ -226,12 +226,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Deliver(); // what arrived before the handler registered
                 break;
             case TcpMsg.Write w:
-                if (_pending is not null || _closeCommand is not null)
-                {
-                    Sender.Tell(new TcpMsg.CommandFailed(w));
-                    break;
-                }
-                _pending = new PendingWrite(w, Sender);
+                PendingWrite.TryHold(ref _pending, _closeCommand is not null, w, Sender);
                 break;
             case TcpMsg.Abort:
                 _closeCommander = Sender;

@@ -14,6 +14,21 @@ internal sealed class PendingWrite(TcpMsg.Write write, IActorRef sender)
     private readonly ByteString _data = write.Data.Compact();
     private int _offset;
 
+    /// <summary>
+    /// Akka.IO's one write at a time: <paramref name="write"/> becomes the held one, unless one is held already or a close
+    /// was asked for; then its sender gets CommandFailed and false is returned.
+    /// </summary>
+    public static bool TryHold(ref PendingWrite? pending, bool closing, TcpMsg.Write write, IActorRef sender)
+    {
+        if (pending is not null || closing)
+        {
+            sender.Tell(new TcpMsg.CommandFailed(write));
+            return false;
+        }
+        pending = new PendingWrite(write, sender);
+        return true;
+    }
+
     /// <summary>What the core has not taken yet.</summary>
     public ReadOnlySpan<byte> Rest => _offset == _data.Count ? default : _data.ToReadOnlySpan()[_offset..];
 

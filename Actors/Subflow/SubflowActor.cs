@@ -184,13 +184,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 DeliverThenPeerClosed(now);
                 break;
             case TcpMsg.Write w:
-                if (_pending is not null || _closeCommand is not null)
-                {
-                    Sender.Tell(new TcpMsg.CommandFailed(w));
-                    break;
-                }
-                _pending = new PendingWrite(w, Sender);
-                PushWrites(now);
+                if (PendingWrite.TryHold(ref _pending, _closeCommand is not null, w, Sender)) PushWrites(now);
                 break;
             case TcpMsg.Abort:
                 _closeCommander = Sender;

@@ -61,4 +61,22 @@ public sealed class PendingWriteTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(999, pending.Rest.Length);
         Assert.True(sum > 0);
     }
+
+    [Fact]
+    public void One_write_is_held_at_a_time_and_none_after_a_close()
+    {
+        PendingWrite? pending = null;
+        var first = TcpMsg.Write.Create(ByteString.FromBytes([1]));
+        Assert.True(PendingWrite.TryHold(ref pending, closing: false, first, TestActor));
+        var held = pending;
+        var second = TcpMsg.Write.Create(ByteString.FromBytes([2]));
+        Assert.False(PendingWrite.TryHold(ref pending, closing: false, second, TestActor));
+        Assert.Same(held, pending);
+        Assert.Same(second, ExpectMsg<TcpMsg.CommandFailed>(TimeSpan.FromSeconds(90)).Cmd);
+
+        PendingWrite? none = null;
+        Assert.False(PendingWrite.TryHold(ref none, closing: true, first, TestActor));
+        Assert.Null(none);
+        Assert.Same(first, ExpectMsg<TcpMsg.CommandFailed>(TimeSpan.FromSeconds(90)).Cmd);
+    }
 }

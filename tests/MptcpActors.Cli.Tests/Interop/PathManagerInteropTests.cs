@@ -51,6 +51,20 @@ public class PathManagerInteropTests(ITestOutputHelper output)
     private string Counters(MultiPathNetwork net) =>
         string.Join(' ', net.Nstat(net.KernelNs).Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
 
+    /// <summary>
+    /// The kernel peer finishes once the engine's DATA_FIN comes, sent when the engine's stdin ends: once the engine has
+    /// received the kernel's <paramref name="bytes"/>, its stdin is closed; both must end cleanly, the data intact.
+    /// </summary>
+    private static async Task EndAfterAllReceived(EngineProcess engine, Process kernel, string kernelWhat, long bytes, Func<string> evidence)
+    {
+        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+        engine.Process.StandardInput.Close();
+        var says = InteropHelpers.WaitKernel(kernel, kernelWhat, 60, evidence).Split(' ');
+        engine.WaitForExit(30);
+        Assert.Equal(0, engine.ExitCode);
+        Assert.Equal(says[0], (await engine.Stdout).Sha);
+    }
+
     /// <summary>Two paths of 20 Mbit/s (towards the kernel, or <paramref name="bothWays"/>), the kernel's limits two subflows and <paramref name="addAddrAccepted"/>.</summary>
     private static MultiPathNetwork TwoPaths(int addAddrAccepted, bool bothWays = false)
     {
@@ -104,13 +118,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             WaitFor(() => engine.Stderr.Contains("SF_CLOSED]"), "the engine did not close the subflow on the deleted endpoint", evidence);
             WaitFor(() => engine.Stderr.Contains($"LISTENER_CLOSED] saddr4={p1} sport={endpointPort}"), "the endpoint's listener did not close", evidence);
 
-            // The kernel client finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-            engine.Process.StandardInput.Close();
-            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 60, evidence).Split(' ');
-            engine.WaitForExit(30);
-            Assert.Equal(0, engine.ExitCode);
-            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            await EndAfterAllReceived(engine, kernel, "kernel MPTCP client", bytes, evidence);
             output.WriteLine(evidence());
         }
         finally
@@ -143,13 +151,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             "the engine did not close the subflow to the address the kernel removed", evidence);
         Assert.Contains("remid=5", engine.Stderr.Split('\n').First(l => l.Contains("SF_CLOSED]")));
 
-        // The kernel server finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-        engine.Process.StandardInput.Close();
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        engine.WaitForExit(30);
-        Assert.Equal(0, engine.ExitCode);
-        Assert.Equal(says[0], (await engine.Stdout).Sha);
+        await EndAfterAllReceived(engine, kernel, "kernel MPTCP server", bytes, evidence);
         output.WriteLine(evidence());
     }
 
