@@ -373,8 +373,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
         Deliver();
         e.Actor.Tell(DataAck(force: true));
+        // One immutable message serves every other subflow: the data level's ACK is the same on all of them.
+        var update = DataAck(force: false);
         foreach (var other in _subflows.Values)
-            if (other != e && other.Up) other.Actor.Tell(DataAck(force: false));
+            if (other != e && other.Up) other.Actor.Tell(update);
     }
 
     private void OnReport(SubflowEntry e, SubflowReport r, long now)
