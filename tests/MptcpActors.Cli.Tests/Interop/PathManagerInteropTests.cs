@@ -13,7 +13,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 /// the data must arrive intact.
 /// </summary>
 [Collection("netns")]
-public class PathManagerInteropTests(ITestOutputHelper output)
+public partial class PathManagerInteropTests(ITestOutputHelper output)
 {
     private static string ControlPath() => Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.sock");
 
