@@ -98,6 +98,58 @@ public partial class PathManagerInteropTests
     }
 
     /// <summary>
+    /// The kernel server announces an address nobody has (in path 1's subnet: the engine's ARP goes unanswered). The engine
+    /// echoes it and tries one join, which times out (syn-retries = 2: 7 s) and is reported with its error; it is not tried
+    /// again, and the download on the initial subflow is not disturbed.
+    /// </summary>
+    [Fact]
+    public async Task A_join_to_an_announced_address_the_engine_cannot_reach_fails_once_and_leaves_the_connection_alone()
+    {
+        const long bytes = 8_000_000;
+        const int port = 7309;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 20);
+        var nowhere = InSubnet(net.Paths[1].KernelIp, 77);
+        // Linux announces whatever a signal endpoint says, owned or not.
+        net.AddEndpoint(net.KernelNs, nowhere, "signal", id: 5);
+        var config = Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(config, "mptcp.tcp.syn-retries = 2\n");
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.Paths[0].KernelIp, port, bytes, 309, mptcp: true, bindAny: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --config {config} --monitor", feedStdin: true);
+        try
+        {
+            Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+            WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtEchoAdd") >= 1, "the engine did not echo the announcement", evidence);
+            WaitFor(() => engine.Stderr.Split('\n').Any(l => l.Contains("SF_CLOSED]") && l.Contains($"daddr4={nowhere} ")),
+                "the failed join was not reported", evidence, 60);
+            var failed = engine.Stderr.Split('\n').Single(l => l.Contains("SF_CLOSED]"));
+            Assert.Contains("error=", failed);
+            // Longer than the first back-off a rejoin would wait (1 s), and than a second try's first SYN retransmission.
+            Thread.Sleep(3000);
+            var e = EngineCounters(engine);
+            Assert.Equal(1, e.GetValueOrDefault("MPTcpExtMPJoinSynTx"));
+            Assert.Equal(1, e.GetValueOrDefault("subflows"));
+            Assert.Equal(0, net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynRx"));
+            Assert.DoesNotContain(engine.Stderr.Split('\n'), l => l.Contains("SF_ESTABLISHED]"));
+
+            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+            engine.Process.StandardInput.Close();
+            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+            engine.WaitForExit(30);
+            Assert.Equal(0, engine.ExitCode);
+            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            output.WriteLine(evidence());
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    /// <summary>
     /// Client endpoints "path 0: fullmesh" and "path 1: subflow fullmesh", limits subflows 4 and add_addr_accepted 1, against a
     /// kernel server announcing its path-1 address: first a kernel client, then the engine, on networks of the same shape;
     /// the server's sockets must show the same subflows (by path). Then the engine's path 1 goes down (its subflows go, a
