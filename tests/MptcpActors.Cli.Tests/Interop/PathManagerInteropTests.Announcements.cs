@@ -87,13 +87,7 @@ public partial class PathManagerInteropTests
         // The two joins go to two of the announced addresses, from the engine's path 1.
         Assert.Equal(2, lines.Where(l => l.Contains("SF_ESTABLISHED]")).Select(l => Regex.Match(l, @"daddr4=(\S+)").Groups[1].Value).Distinct().Count(announced.Contains));
 
-        // The kernel server finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-        engine.Process.StandardInput.Close();
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        engine.WaitForExit(30);
-        Assert.Equal(0, engine.ExitCode);
-        Assert.Equal(says[0], (await engine.Stdout).Sha);
+        await FinishDownload(engine, kernel, "kernel MPTCP server", bytes, evidence);
         output.WriteLine(evidence());
     }
 
@@ -135,12 +129,7 @@ public partial class PathManagerInteropTests
             Assert.Equal(0, net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynRx"));
             Assert.DoesNotContain(engine.Stderr.Split('\n'), l => l.Contains("SF_ESTABLISHED]"));
 
-            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-            engine.Process.StandardInput.Close();
-            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-            engine.WaitForExit(30);
-            Assert.Equal(0, engine.ExitCode);
-            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            await FinishDownload(engine, kernel, "kernel MPTCP server", bytes, evidence);
             output.WriteLine(evidence());
         }
         finally

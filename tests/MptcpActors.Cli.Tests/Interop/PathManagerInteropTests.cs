@@ -51,6 +51,20 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
     private string Counters(MultiPathNetwork net) =>
         string.Join(' ', net.Nstat(net.KernelNs).Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
 
+    /// <summary>
+    /// The end of a download from the kernel: the engine has all <paramref name="bytes"/>, its stdin ends (DATA_FIN, after
+    /// which the kernel finishes), both exit cleanly and agree on the SHA-256.
+    /// </summary>
+    private static async Task FinishDownload(EngineProcess engine, Process kernel, string what, long bytes, Func<string> evidence)
+    {
+        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+        engine.Process.StandardInput.Close();
+        var says = InteropHelpers.WaitKernel(kernel, what, 60, evidence).Split(' ');
+        engine.WaitForExit(30);
+        Assert.Equal(0, engine.ExitCode);
+        Assert.Equal(says[0], (await engine.Stdout).Sha);
+    }
+
     [Fact]
     public async Task A_signal_endpoint_with_a_port_is_joined_on_that_port_and_deleting_it_at_run_time_removes_the_kernels_subflow()
     {
@@ -89,13 +103,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
             WaitFor(() => engine.Stderr.Contains("SF_CLOSED]"), "the engine did not close the subflow on the deleted endpoint", evidence);
             WaitFor(() => engine.Stderr.Contains($"LISTENER_CLOSED] saddr4={p1} sport={endpointPort}"), "the endpoint's listener did not close", evidence);
 
-            // The kernel client finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-            engine.Process.StandardInput.Close();
-            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 60, evidence).Split(' ');
-            engine.WaitForExit(30);
-            Assert.Equal(0, engine.ExitCode);
-            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            await FinishDownload(engine, kernel, "kernel MPTCP client", bytes, evidence);
             output.WriteLine(evidence());
         }
         finally
@@ -131,13 +139,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
             "the engine did not close the subflow to the address the kernel removed", evidence);
         Assert.Contains("remid=5", engine.Stderr.Split('\n').First(l => l.Contains("SF_CLOSED]")));
 
-        // The kernel server finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-        engine.Process.StandardInput.Close();
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        engine.WaitForExit(30);
-        Assert.Equal(0, engine.ExitCode);
-        Assert.Equal(says[0], (await engine.Stdout).Sha);
+        await FinishDownload(engine, kernel, "kernel MPTCP server", bytes, evidence);
         output.WriteLine(evidence());
     }
 
