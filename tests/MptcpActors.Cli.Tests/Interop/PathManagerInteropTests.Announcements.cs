@@ -92,6 +92,48 @@ public partial class PathManagerInteropTests
     }
 
     /// <summary>
+    /// The other way round: the engine serves with <c>--limits subflows=1</c>, the kernel client has two subflow endpoints on
+    /// its path 1: the engine accepts the first join and refuses the second with RST (counted as MPJoinRejected, as Linux
+    /// counts the joins its PM refuses); the upload is intact.
+    /// </summary>
+    [Fact]
+    public async Task Joins_a_kernel_client_opens_beyond_the_engines_subflow_limit_are_refused_and_counted()
+    {
+        const long bytes = 8_000_000;
+        const int port = 7310;
+        using var net = new MultiPathNetwork();
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 20);
+        net.RateLimit(1, 20);
+        var p1 = net.Paths[1];
+        var second = InSubnet(p1.KernelIp, 3);
+        // The second address leaves through path 1 like the first (the network routes only each path's own address so).
+        VethPair.Sh($"ip -n {net.KernelNs} addr add {second}/24 dev {p1.KernelIf}; ip -n {net.KernelNs} rule add pref 32810 from {second} lookup 101");
+        net.AddEndpoint(net.KernelNs, p1.KernelIp, "subflow", dev: p1.KernelIf, id: 1);
+        net.AddEndpoint(net.KernelNs, second, "subflow", dev: p1.KernelIf, id: 2);
+        using var engine = EngineProcess.Start(net.EngineNs, $"listen --port {port} {net.EngineIfaceArgs} --limits subflows=1 --monitor", feedStdin: true);
+        WaitFor(() => engine.Stderr.Contains($"LISTENER_CREATED] saddr4={net.Paths[0].EngineIp} sport={port}"), "the engine did not listen", () => engine.Stderr);
+        using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, bytes, 310, mptcp: true);
+        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+
+        WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynTx") >= 2, "the kernel did not try both joins", evidence);
+        WaitFor(() => EngineCounters(engine).GetValueOrDefault("MPTcpExtMPJoinRejected") >= 1, "the engine did not refuse a join", evidence);
+        WaitFor(() => KernelSubflows(net) == 2, "the kernel does not show the initial subflow and one join", evidence);
+        var k = net.Nstat(net.KernelNs);
+        Assert.Equal(1, k.GetValueOrDefault("MPTcpExtMPJoinSynAckRx"));
+        var e = EngineCounters(engine);
+        output.WriteLine("engine: " + string.Join(' ', e.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")));
+        Assert.Equal(2, e.GetValueOrDefault("MPTcpExtMPJoinSynRx"));
+        Assert.Equal(1, e.GetValueOrDefault("MPTcpExtMPJoinRejected"));
+        Assert.Equal(1, e.GetValueOrDefault("MPTcpExtMPJoinAckRx"));
+        Assert.Equal(2, e.GetValueOrDefault("subflows"));
+        Assert.Single(engine.Stderr.Split('\n'), l => l.Contains("SF_ESTABLISHED]"));
+
+        await FinishDownload(engine, kernel, "kernel MPTCP client", bytes, evidence);
+        output.WriteLine(evidence());
+    }
+
+    /// <summary>
     /// The kernel server announces an address nobody has (in path 1's subnet: the engine's ARP goes unanswered). The engine
     /// echoes it and tries one join, which times out (syn-retries = 2: 7 s) and is reported with its error; it is not tried
     /// again, and the download on the initial subflow is not disturbed.
