@@ -412,6 +412,28 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
     }
 
     [Fact]
+    public void A_join_to_a_port_the_connection_never_announced_is_refused_and_counted_and_one_to_its_own_port_still_works()
+    {
+        using var metrics = new MptcpMetrics();
+        using var readings = new MetricReadings(metrics);
+        var s = Start(engineMetrics: metrics);
+        var c = ConnectRaw(s, 42011);
+        // The background transfer's port is bound, so the SYN reaches the connection: its port is neither the initial nor announced.
+        var stray = s.Peer.Subflow(PeerIp, 42012, EngineIp, BackgroundTransfer.Port, 9_000);
+        stray.Send(Syn, SynOptions(Of(MpJoinOption.Syn(false, 1, MptcpCrypto.Token(c.EngineKey), 0x5EED_0002))));
+
+        var answer = stray.Next(_ => true, "answer to the MP_JOIN SYN on another port");
+        Assert.True(answer.Has(Rst) && !answer.Has(Syn), $"a join on a port never announced is refused (Linux: MismatchPortSynRx), got {answer}");
+        Assert.Equal(1, readings["MismatchPortSynRx"]);
+        Assert.Equal(0, readings["MPJoinRejected"]);
+        JoinRaw(s, c, 42013);
+        AwaitCondition(() => Info(c.Connection).Subflows.Count == 2, Wait);
+        Assert.Equal(2, readings["MPJoinSynRx"]);
+        Assert.Equal(1, readings["MPJoinAckRx"]);
+        AssertNothingElseHarmed(s);
+    }
+
+    [Fact]
     public void An_mp_fastclose_on_a_reset_closes_the_connection_and_resets_its_other_subflows()
     {
         var s = Start();
