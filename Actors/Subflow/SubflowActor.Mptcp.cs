@@ -266,7 +266,8 @@ public sealed partial class SubflowActor
             _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
             h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals) { BytesRetransmitted = _core.Statistics.BytesRetransmitted };
         if (signals is null && report == _lastReport) return;
-        _lastReport = report with { Signals = null };
+        // Compared without its signals (sent once); a report that carries none is kept as it is, not copied.
+        _lastReport = signals is null ? report : report with { Signals = null };
         Owner!.Tell(report);
     }
 
