@@ -144,7 +144,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
             syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
-                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum)
                 {
                     CongestionControl = _start.CongestionControl,
                     ConnectionWindow = _start.Options.ReceiveWindow,
@@ -313,7 +313,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)
     {
         var nonce = join is null ? 0u : (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount)
+        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce)
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
@@ -417,12 +417,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             foreach (var s in signals) OnSignal(e, s);
     }
 
-    /// <summary>What the scheduler sees of a subflow: its last report, backup when either side wants it.</summary>
+    /// <summary>What the scheduler sees of a subflow: its last report, backup when either side wants it (staleness is the core's judgement).</summary>
     private void UpdateView(SubflowEntry e)
     {
         if (_core is null || e.Last is not { } r) return;
         _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup,
-            r.Stale, e.Up), retransmissionTimedOut: r.RtoBackoffs > 0);
+            false, e.Up, r.RtoNs, r.Unacknowledged, r.LastAckNs), retransmissionTimedOut: r.RtoBackoffs > 0);
     }
 
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)
@@ -655,7 +655,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
-            return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
+            return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, _core?.IsStale(e.Id) == true, (r?.SrttNs ?? 0) / 1e6,
                 r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
