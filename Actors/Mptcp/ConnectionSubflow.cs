@@ -28,6 +28,8 @@ internal sealed class ConnectionSubflow(int id)
     public bool Usable => View.Established && !Stale;
     /// <summary>It holds nothing its peer has not acknowledged (Linux: tcp_rtx_and_write_queues_empty).</summary>
     public bool Idle => View.Unacknowledged == 0 && SentSinceReport == 0;
+    /// <summary>It holds data and went two data-level retransmission intervals without an ACK: potentially failed.</summary>
+    public bool Silent => StaleCount > 1 && !Idle;
 
     public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport), Stale = Stale };
 

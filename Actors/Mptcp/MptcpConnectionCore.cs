@@ -125,6 +125,13 @@ public sealed class MptcpConnectionCore
         return false;
     }
 
+    private bool HasOtherAnswering(ConnectionSubflow subflow)
+    {
+        foreach (var s in _subflows)
+            if (s != subflow && s.Usable && !s.Silent) return true;
+        return false;
+    }
+
     /// <summary>Whether the connection judged this subflow stale.</summary>
     public bool IsStale(int id) => Find(id)?.Stale == true;
 
@@ -151,13 +158,20 @@ public sealed class MptcpConnectionCore
         if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
         foreach (var s in _subflows) s.DropAcked(_dataUna);
-        _rtoAt = HasOutstanding && !_fellBack ? nowNs + RetransmitInterval() : long.MaxValue;
+        _rtoAt = Waiting && !_fellBack ? nowNs + RetransmitInterval() : long.MaxValue;
         return freed;
     }
 
     private bool FinCovered(ulong dataAck) => _finQueued && dataAck == _dataUna + (ulong)_send.Count + 1;
 
     private bool HasOutstanding => _sndNxt != _dataUna || (_finQueued && !DataFinAcked);
+
+    /// <summary>
+    /// Data outstanding, or waiting for a subflow to take it: the retransmission timer runs for both (Linux re-arms it
+    /// while anything is pending), as the subflow that stopped answering may be what keeps new data from being sent, and
+    /// only the timer's intervals find it stale.
+    /// </summary>
+    private bool Waiting => HasOutstanding || _reinject.Count > 0 || (long)(_dataUna + (ulong)_send.Count - _sndNxt) > 0;
 
     /// <summary>Data from a subflow, already mapped to its DSN; returns how many bytes became readable in order.</summary>
     public int OnData(ulong dsn, ReadOnlySpan<byte> data) => _recv.Insert(dsn, data);
@@ -196,7 +210,11 @@ public sealed class MptcpConnectionCore
         var n = FillViews(length);
         if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
         var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
-        if (chosen == 0) return 0;
+        if (chosen == 0)
+        {
+            if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + RetransmitInterval();
+            return 0;
+        }
         var count = Math.Min(chosen, subflowIds.Length);
         for (var i = 0; i < count; i++) length = (int)Math.Min(length, Math.Max(1, _views[_chosen[i]].SendSpace));
         if (!reinjection)
@@ -288,13 +306,14 @@ public sealed class MptcpConnectionCore
 
     /// <summary>
     /// The subflows as the scheduler sees them. One whose retransmission timer fired is potentially failed: it gets no
-    /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for it: they wait
-    /// until a subflow is stale (mptcp.stale-loss-count RTOs), as a single RTO is often just a loss.
+    /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for that, as a
+    /// single RTO is often just a loss, but for a silent one (two data-level intervals without an ACK): it gets no new
+    /// data while any other usable subflow answers.
     /// </summary>
     private int FillViews(int wanted)
     {
         var n = Math.Min(_subflows.Count, _views.Length);
-        var healthyRegular = false;
+        bool healthyRegular = false, answering = false;
         for (var i = 0; i < n; i++)
         {
             _views[i] = _subflows[i].Current;
@@ -302,10 +321,11 @@ public sealed class MptcpConnectionCore
             // looks at the others rather than cutting a runt segment.
             if (_views[i].SendSpace < Math.Min(wanted, Math.Max(1, _views[i].Mss - DssSpace))) _views[i] = _views[i] with { SendSpace = 0 };
             if (_views[i].Usable && !_views[i].Backup && !_subflows[i].TimedOut) healthyRegular = true;
+            if (_views[i].Usable && !_subflows[i].Silent) answering = true;
         }
-        if (healthyRegular)
-            for (var i = 0; i < n; i++)
-                if (_subflows[i].TimedOut && !_views[i].Backup) _views[i] = _views[i] with { Stale = true };
+        for (var i = 0; i < n; i++)
+            if (healthyRegular && _subflows[i].TimedOut && !_views[i].Backup || answering && _subflows[i].Silent)
+                _views[i] = _views[i] with { Stale = true };
         return n;
     }
 
@@ -315,14 +335,14 @@ public sealed class MptcpConnectionCore
     /// <summary>
     /// The data-level retransmission timer: DATA_ACK did not move for an interval while data was outstanding (Linux:
     /// mptcp_retransmit_timer, __mptcp_retrans). Each expiry counts the intervals the busy subflows went without an ACK,
-    /// judging one stale after <see cref="MptcpConnectionOptions.StaleLossCount"/> of them; and the oldest unacknowledged
-    /// chunk goes again on an idle subflow (<see cref="RetransmissionTarget"/>), which is how a backup takes over from a
-    /// dead path two intervals after the path stopped answering, well before it is judged stale.
+    /// silent after two (a backup takes over from it then, see <see cref="CheckStale"/>) and stale after
+    /// <see cref="MptcpConnectionOptions.StaleLossCount"/>; and the oldest unacknowledged chunk goes again on an idle
+    /// subflow (<see cref="RetransmissionTarget"/>), as data the peer's TCP took may still be missing at data level.
     /// </summary>
     public void OnTimer(long nowNs)
     {
         if (nowNs < _rtoAt) return;
-        if (!HasOutstanding || _fellBack)
+        if (!Waiting || _fellBack)
         {
             _rtoAt = long.MaxValue;
             return;
@@ -331,10 +351,14 @@ public sealed class MptcpConnectionCore
         var target = RetransmissionTarget();
         if (_scheduler is RedundantScheduler)
             foreach (var s in _subflows) s.RedundantNext = _dataUna; // every subflow starts again from the oldest unacknowledged byte
-        // Data already waiting to be resent (a subflow just judged stale gave up its own) goes first, and is enough.
-        else if (target is not null && _reinject.Count == 0 && _sndNxt != _dataUna)
-            _retransmit = (target.Id, _dataUna, (int)Math.Min((long)(_sndNxt - _dataUna), _o.MaxChunk));
+        else if (target is not null) ResendOldest(target);
         _rtoAt = nowNs + RetransmitInterval();
+    }
+
+    /// <summary>The oldest unacknowledged chunk goes to <paramref name="target"/> next, unless data already waits to be resent (a subflow just judged stale gave up its own): that goes first, and is enough.</summary>
+    private void ResendOldest(ConnectionSubflow target)
+    {
+        if (_reinject.Count == 0 && _sndNxt != _dataUna) _retransmit = (target.Id, _dataUna, (int)Math.Min((long)(_sndNxt - _dataUna), _o.MaxChunk));
     }
 
     /// <summary>
@@ -363,13 +387,17 @@ public sealed class MptcpConnectionCore
 
     /// <summary>
     /// One more interval in which <paramref name="s"/> held data and heard nothing (an ACK resets the count, see
-    /// <see cref="UpdateSubflow"/>). Past the stale-loss count, and if another usable subflow is not itself in that state
-    /// (fewer than count − 1 silent intervals), it is stale: no new data, and what it holds goes to the others (Linux:
-    /// mptcp_pm_subflow_chk_stale, mptcp_pm_subflows_chk_stale).
+    /// <see cref="UpdateSubflow"/>). At the second it is silent (<see cref="ConnectionSubflow.Silent"/>): if another usable
+    /// subflow is not, what it holds is resent there and new data goes there too, a backup included — Linux only resends
+    /// one chunk per interval on the backup until the subflow is stale, leaving the receiver waiting an interval each time.
+    /// Past the stale-loss count, and if another usable subflow is not itself in that state (fewer than count − 1 silent
+    /// intervals), it is stale: no new data, and what it holds goes to the others (Linux: mptcp_pm_subflow_chk_stale,
+    /// mptcp_pm_subflows_chk_stale).
     /// </summary>
     private void CheckStale(ConnectionSubflow s)
     {
         if (s.StaleCount++ == 0) s.StaleAckNs = s.View.LastAckNs;
+        if (s.StaleCount == 2 && HasOtherAnswering(s)) Reinject(s);
         if (s.Stale || s.StaleCount <= _o.StaleLossCount) return;
         var otherMax = Math.Max(_o.StaleLossCount - 1, 1);
         foreach (var other in _subflows)

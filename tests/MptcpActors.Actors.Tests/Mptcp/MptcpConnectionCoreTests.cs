@@ -83,25 +83,33 @@ public class MptcpConnectionCoreTests
     }
 
     [Fact]
-    public void A_backup_resends_the_oldest_data_once_the_regular_subflow_went_two_intervals_without_an_ack()
+    public void A_backup_takes_over_once_the_regular_subflow_went_two_intervals_without_an_ack()
     {
-        var core = RegularAndBackup(out _);
-        // First interval, the subflow's RTO: one silent interval may be a loss TCP repairs, nothing is resent.
+        var core = RegularAndBackup(out var lastAck);
+        // First interval, the subflow's RTO: one silent interval may be a loss TCP repairs, nothing moves.
         var first = core.NextDeadlineNs;
         Assert.Equal(SubflowRto, first);
         core.OnTimer(first);
+        Assert.Equal((0UL, 0), Next(core, first));
+        core.Write(new byte[1000]);
         Assert.Equal((0UL, 0), Next(core, first));
         // A silent subflow no longer sets the interval: the next look comes after TCP's minimum RTO.
         var second = core.NextDeadlineNs;
         Assert.Equal(first + 200 * Ms, second);
         core.OnTimer(second);
+        // What it holds is resent on the backup, and the new data goes there too, though it is not stale yet.
         Assert.Equal((LocalIdsn + 1, 40_000), Next(core, second, out var on));
         Assert.Equal(2, on);
         Assert.Equal(40_000, core.BytesReinjected);
+        Assert.Equal((LocalIdsn + 40_001, 1000), Next(core, second, out on));
+        Assert.Equal(2, on);
         Assert.False(core.IsStale(1));
-        // The backup got it as a retransmission only: new data still waits for the regular subflow.
-        core.Write(new byte[1000]);
-        Assert.Equal((0UL, 0), Next(core, second));
+        // One ACK on it: it answers again, and new data goes back to it.
+        core.UpdateSubflow(Busy(1, 40_000, lastAck + 1));
+        core.UpdateSubflow(Idle(1));
+        core.Write(new byte[500]);
+        Assert.Equal((LocalIdsn + 41_001, 500), Next(core, second, out on));
+        Assert.Equal(1, on);
     }
 
     [Fact]
