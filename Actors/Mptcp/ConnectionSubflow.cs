@@ -30,6 +30,11 @@ internal sealed class ConnectionSubflow(int id)
     public bool Idle => View.Unacknowledged == 0 && SentSinceReport == 0;
     /// <summary>It holds data and went two data-level retransmission intervals without an ACK: potentially failed.</summary>
     public bool Silent => StaleCount > 1 && !Idle;
+    /// <summary>
+    /// Can take over from a silent subflow: usable, neither silent nor in retransmission timeouts itself. (A subflow whose
+    /// peer's window is closed is silent too, with no timeout: it must not hand its data to one that is dead.)
+    /// </summary>
+    public bool Answering => Usable && !Silent && !TimedOut;
 
     public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport), Stale = Stale };
 

@@ -128,7 +128,7 @@ public sealed class MptcpConnectionCore
     private bool HasOtherAnswering(ConnectionSubflow subflow)
     {
         foreach (var s in _subflows)
-            if (s != subflow && s.Usable && !s.Silent) return true;
+            if (s != subflow && s.Answering) return true;
         return false;
     }
 
@@ -308,7 +308,7 @@ public sealed class MptcpConnectionCore
     /// The subflows as the scheduler sees them. One whose retransmission timer fired is potentially failed: it gets no
     /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for that, as a
     /// single RTO is often just a loss, but for a silent one (two data-level intervals without an ACK): it gets no new
-    /// data while any other usable subflow answers.
+    /// data while another subflow answers.
     /// </summary>
     private int FillViews(int wanted)
     {
@@ -321,7 +321,7 @@ public sealed class MptcpConnectionCore
             // looks at the others rather than cutting a runt segment.
             if (_views[i].SendSpace < Math.Min(wanted, Math.Max(1, _views[i].Mss - DssSpace))) _views[i] = _views[i] with { SendSpace = 0 };
             if (_views[i].Usable && !_views[i].Backup && !_subflows[i].TimedOut) healthyRegular = true;
-            if (_views[i].Usable && !_subflows[i].Silent) answering = true;
+            answering |= _subflows[i].Answering;
         }
         for (var i = 0; i < n; i++)
             if (healthyRegular && _subflows[i].TimedOut && !_views[i].Backup || answering && _subflows[i].Silent)
@@ -387,8 +387,8 @@ public sealed class MptcpConnectionCore
 
     /// <summary>
     /// One more interval in which <paramref name="s"/> held data and heard nothing (an ACK resets the count, see
-    /// <see cref="UpdateSubflow"/>). At the second it is silent (<see cref="ConnectionSubflow.Silent"/>): if another usable
-    /// subflow is not, what it holds is resent there and new data goes there too, a backup included — Linux only resends
+    /// <see cref="UpdateSubflow"/>). At the second it is silent (<see cref="ConnectionSubflow.Silent"/>): if another subflow
+    /// answers (<see cref="ConnectionSubflow.Answering"/>), what it holds is resent there and new data goes there too, a backup included — Linux only resends
     /// one chunk per interval on the backup until the subflow is stale, leaving the receiver waiting an interval each time.
     /// Past the stale-loss count, and if another usable subflow is not itself in that state (fewer than count − 1 silent
     /// intervals), it is stale: no new data, and what it holds goes to the others (Linux: mptcp_pm_subflow_chk_stale,
