@@ -106,9 +106,15 @@ public class MptcpConnectionCoreTests
         Assert.False(core.IsStale(1));
         // One ACK on it: it answers again, and new data goes back to it.
         core.UpdateSubflow(Busy(1, 40_000, lastAck + 1));
+        NewDataGoesToTheRegularSubflow(core, second);
+    }
+
+    /// <summary>Once subflow 1 acknowledged everything, the next write goes to it (it follows 41 000 bytes written).</summary>
+    private static void NewDataGoesToTheRegularSubflow(MptcpConnectionCore core, long now)
+    {
         core.UpdateSubflow(Idle(1));
         core.Write(new byte[500]);
-        Assert.Equal((LocalIdsn + 41_001, 500), Next(core, second, out on));
+        Assert.Equal((LocalIdsn + 41_001, 500), Next(core, now, out var on));
         Assert.Equal(1, on);
     }
 
@@ -143,10 +149,7 @@ public class MptcpConnectionCoreTests
         core.UpdateSubflow(Busy(1, 1000, lastAck + 1));
         Assert.False(core.IsStale(1));
         Assert.Equal(1, core.SubflowsRecovered);
-        core.UpdateSubflow(Idle(1));
-        core.Write(new byte[500]);
-        Assert.Equal((LocalIdsn + 41_001, 500), Next(core, now, out on));
-        Assert.Equal(1, on);
+        NewDataGoesToTheRegularSubflow(core, now);
     }
 
     [Fact]
