@@ -67,6 +67,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private ConnectionGauges? _gauges;
     private bool _countedEstablished;
     private long _reinjectedCounted;
+    private long _staleCounted;
+    private long _recoveredCounted;
 
     protected override void PostStop()
     {
@@ -519,17 +521,21 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _gauges = Metrics.Register(_localToken);
     }
 
-    /// <summary>The counters and gauges that follow the data level: reinjected bytes as they grow, the connection's figures.</summary>
+    /// <summary>The counters and gauges that follow the data level: reinjected bytes and stale subflows as they grow, the connection's figures.</summary>
     private void Publish()
     {
         if (_core is null) return;
-        var reinjected = _core.BytesReinjected;
-        if (reinjected != _reinjectedCounted)
-        {
-            Metrics.ReinjectedBytes.Add(reinjected - _reinjectedCounted);
-            _reinjectedCounted = reinjected;
-        }
-        _gauges?.Update(_subflows.Count, _bytesSent, _bytesReceived, reinjected);
+        AddGrowth(Metrics.ReinjectedBytes, _core.BytesReinjected, ref _reinjectedCounted);
+        AddGrowth(Metrics.SubflowStale, _core.SubflowsStale, ref _staleCounted);
+        AddGrowth(Metrics.SubflowRecover, _core.SubflowsRecovered, ref _recoveredCounted);
+        _gauges?.Update(_subflows.Count, _bytesSent, _bytesReceived, _core.BytesReinjected);
+    }
+
+    private static void AddGrowth(System.Diagnostics.Metrics.Counter<long> counter, long total, ref long counted)
+    {
+        if (total == counted) return;
+        counter.Add(total - counted);
+        counted = total;
     }
 
     private void PushWrites()
