@@ -113,7 +113,7 @@ public sealed class MptcpConnectionCore
         }
         // Its retransmission timer fired: the path may be gone. With another regular subflow alive, what it holds is resent
         // there at once (the receiver drops duplicates), so a dead path costs one RTO of delivery, not the several data-level
-        // intervals until it counts stale. Backups are not brought in this way (see RetransmissionTarget).
+        // intervals until it counts stale. Backups are not brought in this way: they wait until it is silent (see CheckStale).
         if (retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) Reinject(s);
         s.TimedOut = retransmissionTimedOut;
     }
@@ -247,7 +247,7 @@ public sealed class MptcpConnectionCore
         return count;
     }
 
-    /// <summary>The chunk the retransmission timer chose a subflow for, if it is still unacknowledged and the subflow still there.</summary>
+    /// <summary>The chunk the retransmission timer chose a subflow for, if still unacknowledged and the subflow still usable.</summary>
     private bool NextRetransmission(Span<int> subflowIds, out ulong dsn, out int length)
     {
         dsn = 0;
@@ -355,10 +355,14 @@ public sealed class MptcpConnectionCore
         _rtoAt = nowNs + RetransmitInterval();
     }
 
-    /// <summary>The oldest unacknowledged chunk goes to <paramref name="target"/> next, unless data already waits to be resent (a subflow just judged stale gave up its own): that goes first, and is enough.</summary>
+    /// <summary>
+    /// The oldest unacknowledged chunk goes to <paramref name="target"/> next, unless data already waits to be resent (a
+    /// subflow just found silent or stale gave up its own): that goes first, and is enough.
+    /// </summary>
     private void ResendOldest(ConnectionSubflow target)
     {
-        if (_reinject.Count == 0 && _sndNxt != _dataUna) _retransmit = (target.Id, _dataUna, (int)Math.Min((long)(_sndNxt - _dataUna), _o.MaxChunk));
+        if (_reinject.Count == 0 && _sndNxt != _dataUna)
+            _retransmit = (target.Id, _dataUna, (int)Math.Min((long)(_sndNxt - _dataUna), _o.MaxChunk));
     }
 
     /// <summary>
@@ -388,8 +392,9 @@ public sealed class MptcpConnectionCore
     /// <summary>
     /// One more interval in which <paramref name="s"/> held data and heard nothing (an ACK resets the count, see
     /// <see cref="UpdateSubflow"/>). At the second it is silent (<see cref="ConnectionSubflow.Silent"/>): if another subflow
-    /// answers (<see cref="ConnectionSubflow.Answering"/>), what it holds is resent there and new data goes there too, a backup included — Linux only resends
-    /// one chunk per interval on the backup until the subflow is stale, leaving the receiver waiting an interval each time.
+    /// answers (<see cref="ConnectionSubflow.Answering"/>), what it holds is resent there and new data goes there too, a
+    /// backup included — Linux only resends one chunk per interval on the backup until the subflow is stale, leaving the
+    /// receiver waiting an interval each time.
     /// Past the stale-loss count, and if another usable subflow is not itself in that state (fewer than count − 1 silent
     /// intervals), it is stale: no new data, and what it holds goes to the others (Linux: mptcp_pm_subflow_chk_stale,
     /// mptcp_pm_subflows_chk_stale).
