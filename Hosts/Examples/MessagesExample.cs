@@ -8,7 +8,8 @@ namespace MptcpActors.Examples;
 /// <summary>
 /// Akka.IO-style messages: <c>Mptcp.Get(system).Manager</c> takes what <c>Tcp.Get(system).Manager</c> takes. The
 /// handler connects, writes the data one acknowledged chunk at a time (the ack says the engine took it, so nothing
-/// piles up in its mailbox), half-closes with ConfirmedClose and collects what the peer sends until it closes too.
+/// piles up in its mailbox), half-closes with ConfirmedClose and collects what the peer sends until both directions
+/// are closed, in whichever order the two ends close.
 /// </summary>
 public static class MessagesExample
 {
@@ -48,11 +49,13 @@ public static class MessagesExample
             Receive<Tcp.Connected>(_ =>
             {
                 connection = Sender;
-                connection.Tell(new Tcp.Register(Self));
+                // Kept open when the peer closes first: its DATA_FIN ends only its direction, ours is still being written.
+                connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true));
                 WriteFrom(0);
             });
             Receive<Ack>(a => WriteFrom(a.Next));
             Receive<Tcp.Received>(r => r.Data.WriteTo(received));
+            Receive<Tcp.PeerClosed>(_ => { }); // everything it sent has been received; ConfirmedClosed follows ours
             Receive<Tcp.ConfirmedClosed>(_ =>
             {
                 done.TrySetResult(received.ToArray());
