@@ -40,6 +40,30 @@ public class CliContractTests
         Assert.Contains(expected, r.Stdout.Split('\n', StringSplitOptions.TrimEntries));
     }
 
+    /// <summary>
+    /// The bash completion script shipped beside the program, as bash runs it on Tab: the words it offers come from the
+    /// program (the built `mptcp` apphost, called by the path typed).
+    /// </summary>
+    [Theory]
+    [InlineData("mptcp pro", "proxy")]
+    [InlineData("mptcp connect --sched", "--scheduler")]
+    [InlineData("mptcp connect --scheduler ", "roundrobin")]
+    [InlineData("mptcp info --j", "--json")]
+    public void The_bash_completion_script_completes_from_the_program(string line, string expected)
+    {
+        var typed = Path.Combine(AppContext.BaseDirectory, "mptcp") + line["mptcp".Length..];
+        var script = string.Join('\n',
+            $"source '{Path.Combine(AppContext.BaseDirectory, "mptcp-completion.bash")}'",
+            $"COMP_LINE='{typed}'; COMP_POINT=${{#COMP_LINE}}",
+            "read -r -a COMP_WORDS <<< \"$COMP_LINE\"; [[ \"$COMP_LINE\" == *' ' ]] && COMP_WORDS+=('')",
+            "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))",
+            "_mptcp_complete",
+            "printf '%s\\n' \"${COMPREPLY[@]}\"");
+        var r = MptcpProcess.Run("bash", ["-c", script]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(expected, r.Stdout.Split('\n', StringSplitOptions.TrimEntries));
+    }
+
     private static string Config(string hocon)
     {
         var path = Path.GetTempFileName();
