@@ -80,6 +80,25 @@ public class CliContractTests
         Assert.Contains(named, line);
     }
 
+    /// <summary>Parse errors name what is wrong (the word, the argument, the flag), not the .NET type or a generic phrase.</summary>
+    [Theory]
+    [InlineData(new string[0], "no command given; one of: connect, ")]
+    [InlineData(new[] { "bogus" }, "bogus: unknown command")]
+    [InlineData(new[] { "connect" }, "HOST, PORT: missing (mptcp connect HOST PORT)")]
+    [InlineData(new[] { "connect", "10.0.1.2", "notaport", "--sim" }, "PORT: 'notaport' is not a whole number")]
+    [InlineData(new[] { "connect", "--sim", "10.0.1.2", "5000", "extra" }, "extra: unknown argument")]
+    [InlineData(new[] { "demo", "--seed", "x" }, "--seed: 'x' is not a whole number")]
+    [InlineData(new[] { "demo", "--scheduler", "nope" }, "--scheduler: unknown scheduler \"nope\"; valid: default, roundrobin, redundant")]
+    [InlineData(new[] { "info", "--pid", "x" }, "--pid: 'x' is not a whole number")]
+    [InlineData(new[] { "pm" }, "--pm-control: required")]
+    [InlineData(new[] { "decode" }, "FILE: missing")]
+    public void A_parse_error_is_one_line_naming_the_argument(string[] args, string expected)
+    {
+        var r = MptcpProcess.Run(args);
+        AssertUsageError(r, expected);
+        Assert.DoesNotContain("System.", r.Stderr);
+    }
+
     [Theory]
     [InlineData("mptcp.bogus = 1", "mptcp.bogus", true)]                                                     // unknown key
     [InlineData("mptcp.tcp.mss = big", "mptcp.tcp.mss", true)]                                               // wrong type

@@ -29,6 +29,8 @@ public static class DemoCommand
         var duration = new Option<double>("--duration") { Description = "seconds of sending", DefaultValueFactory = _ => 9 };
         var scheduler = new Option<string>("--scheduler") { Description = "default | roundrobin | redundant", DefaultValueFactory = _ => "default" };
         var cc = new Option<string>("--cc") { Description = "cubic | newreno | lia | olia", DefaultValueFactory = _ => "cubic" };
+        scheduler.CompletionSources.Add([.. SettingNames.Schedulers.Names]);
+        cc.CompletionSources.Add([.. SettingNames.CongestionControls.Names]);
         var c = new Command("demo", "Two hosts on the simulated network with a Wi-Fi-like and an LTE-like path: a transfer, a path failure and recovery")
         {
             seed, duration, scheduler, cc,
