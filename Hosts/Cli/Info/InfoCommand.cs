@@ -17,7 +17,7 @@ public static class InfoCommand
     {
         var pid = new Option<int?>("--pid") { HelpName = "PID", Description = "process id of the running mptcp listen/connect/proxy (needed when several run)" };
         var json = new Option<bool>("--json") { Description = "print the snapshot as JSON (for scripts)" };
-        var c = new Command("info", "Show the connections, subflows and counters of a running mptcp listen/connect/proxy (like ss -Mti and nstat)") { pid, json };
+        var c = new Command("info", "Show the connections (MPTCP and plain TCP), subflows and counters of a running mptcp listen/connect/proxy (like ss -Mti and nstat)") { pid, json };
         c.SetAction(p => Run(p.GetValue(pid), p.GetValue(json)));
         return c;
     }
