@@ -16,8 +16,9 @@ for i in 0 1; do
     ip link add "k$i" netns "$K" type veth peer name "e$i" netns "$E"
     ip -n "$K" addr add "10.5$i.0.1/24" dev "k$i"; ip -n "$K" link set "k$i" up
     ip -n "$E" link set "e$i" up        # no address in the engine's namespace: the engine owns 10.5$i.0.2 itself
-    # 200 Mbit/s from the kernel: transfers last long enough for the second subflows to join and carry data.
+    # 200 Mbit/s a path each way: transfers last long enough for the second subflows to join and carry data.
     ip netns exec "$K" tc qdisc add dev "k$i" root tbf rate 200mbit burst 64kb latency 20ms
+    ip netns exec "$E" tc qdisc add dev "e$i" root tbf rate 200mbit burst 64kb latency 20ms
 done
 ip -n "$K" link set lo up
 ip -n "$K" mptcp limits set subflows 2 add_addr_accepted 2
@@ -35,7 +36,8 @@ c.sendall((h.hexdigest() + "\n").encode()); c.close()' &
 until ip netns exec "$K" ss -Hltn 'sport = :8000' | grep -q .; do sleep 0.2; done
 DATA=$(mktemp); STATS=$(mktemp); head -c 16M /dev/urandom > "$DATA"
 answer=$(ip netns exec "$E" "$MPTCP" connect "${ENGINE_IFACES[@]}" --endpoint 10.51.0.2,subflow --stats "$STATS" 10.50.0.1 8000 < "$DATA")
-[ "$answer" = "$(sha256sum < "$DATA" | cut -d' ' -f1)" ] && echo "the kernel received 16 MiB, SHA-256 equal"
+if [ "$answer" = "$(sha256sum < "$DATA" | cut -d' ' -f1)" ]; then echo "the kernel received 16 MiB, SHA-256 equal"
+else echo "the kernel's SHA-256 differs: $answer"; exit 1; fi
 python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('fallback:', s['connection']['fallback'], '| subflows:', ', '.join(f\"{x['local_address']} -> {x['remote_address']} {x['bytes_sent']} B\" for x in s['subflows']))" "$STATS"
 rm -f "$DATA" "$STATS"
 
@@ -58,9 +60,13 @@ def send():
 threading.Thread(target=send).start()
 back = bytearray()
 while chunk := s.recv(1 << 16): back += chunk
+same = hashlib.sha256(back).digest() == hashlib.sha256(data).digest()
+if not s.getsockopt(socket.SOL_TCP, 43):   # TCP_IS_MPTCP: 0 once the connection fell back to TCP
+    raise SystemExit(f"echoed {len(back)} bytes, SHA-256 {'equal' if same else 'DIFFERENT'} | kernel: MPTCP no (fell back)")
 # struct mptcp_info (SOL_MPTCP 284, MPTCP_INFO 1) starts with: subflows, add_addr_signal, add_addr_accepted (u8 each).
 info = s.getsockopt(284, 1, 64)
-print("echoed", len(back), "bytes, SHA-256", "equal" if hashlib.sha256(back).digest() == hashlib.sha256(data).digest() else "DIFFERENT",
-      "| kernel: MPTCP", "yes" if s.getsockopt(socket.SOL_TCP, 43) else "no (fell back)", "| ADD_ADDRs accepted", info[2], "| extra subflows", info[0])
+print("echoed", len(back), "bytes, SHA-256", "equal" if same else "DIFFERENT", "| kernel: MPTCP yes | ADD_ADDRs accepted", info[2],
+      "| extra subflows", info[0])
+if not same: raise SystemExit(1)
 PY
 wait "$listener" && echo "listen exited 0"
