@@ -59,11 +59,6 @@ public static class MptcpCluster
     }
 
     /// <summary>
-    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
-    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
-    /// the result to the node's MptcpManager.
-    /// </summary>
-    /// <summary>
     /// Hyperion compiles a serializer per type on first use, which on a loaded machine takes long enough for a
     /// join's SYN to be retransmitted: every cross-node message type is written and read once at start instead.
     /// </summary>
@@ -77,6 +72,19 @@ public static class MptcpCluster
         }
     }
 
+    /// <summary>
+    /// Cluster-wide signal endpoints for the node's <paramref name="manager"/> (its MptcpManager, made with the registry
+    /// <see cref="StartAsync"/> returned): this node's signal addresses are announced on the other nodes' connections and
+    /// theirs on this node's.
+    /// </summary>
+    public static IActorRef ShareSignalEndpoints(ActorSystem system, IActorRef manager) =>
+        system.ActorOf(ClusterSignalEndpoints.Props(manager), ClusterSignalEndpoints.Name);
+
+    /// <summary>
+    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
+    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
+    /// the result to the node's MptcpManager.
+    /// </summary>
     public static async Task<ShardedTokenRegistry> StartAsync(ActorSystem system, int shards = 1000, TimeSpan? timeout = null)
     {
         var tokenShards = new TokenShards(shards);
