@@ -13,7 +13,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 public partial class ClusterInteropTests(ITestOutputHelper output)
 {
     private const int Port = 7310;
-    private const int Bytes = 40_000_000;
+    private const int Bytes = 60_000_000;
 
     /// <summary>
     /// Sends a seeded stream while reading the echo; prints "progress N" every MiB received, then
@@ -58,14 +58,14 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
     /// <summary>
     /// Node A (the seed) and node B listen on the same port, each on its own address; only B has a signal endpoint (its
     /// own address). The kernel client connects to A, learns B's address by ADD_ADDR from A (cluster-wide signal
-    /// endpoints), joins B over its second path, and 40 MB go each way (A echoes) over both paths — the subflow on B
+    /// endpoints), joins B over its second path, and 60 MB go each way (A echoes) over both paths — the subflow on B
     /// carrying data for A's connection in both directions. B is SIGKILLed mid-transfer: the transfer completes,
     /// SHA-256 equal each way, A reinjected what B's subflow had outstanding; the longest delivery gap is reported.
     /// </summary>
     [Fact]
     public void A_kernel_client_joins_the_second_node_by_its_announced_address_and_survives_that_node_being_killed()
     {
-        using var net = new ClusterNetwork(mbit: 40);
+        using var net = new ClusterNetwork(mbit: 20);
         var script = Path.Combine(Path.GetTempPath(), $"mptcp-cluster-client-{Guid.NewGuid():N}.py");
         var stats = Path.Combine(Path.GetTempPath(), $"mptcp-cluster-a-{Guid.NewGuid():N}.json");
         File.WriteAllText(script, Client);
@@ -88,14 +88,15 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
             var clientErr = client.StandardError.ReadToEndAsync();
             long progress = 0;
             string? done = null;
-            var reader = Task.Run(() =>
+            var reader = new Thread(() =>
             {
                 while (client.StandardOutput.ReadLine() is { } line)
                 {
                     if (line.StartsWith("progress ", StringComparison.Ordinal)) Interlocked.Exchange(ref progress, long.Parse(line[9..]));
                     else done = line;
                 }
-            });
+            }) { IsBackground = true };
+            reader.Start();
             string Context() => $"client: {clientErr.Result}; A: {a.Stderr}; B: {b.Stderr}; client sockets: {net.InClientNs("ss -tnMai || true")}";
 
             // Data over both paths, each way, before B dies: the kernel's subflow to B has sent and received.
@@ -109,6 +110,13 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
                 Thread.Sleep(100);
                 path1 = SubflowBytes(net, net.EngineIpB);
             }
+            // `mptcp info` on B lists the connection A owns, with its subflow on B (cluster-wide; membership spreads by
+            // gossip, so B may take a moment to see A).
+            var seen = WaitForInfo(b, json => json.GetProperty("connections").EnumerateArray().Any(c =>
+                c.GetProperty("node").GetString()!.Contains($"@{net.ClusterIpA}:", StringComparison.Ordinal)
+                && c.GetProperty("subflows").EnumerateArray().Any(s => s.GetProperty("local_address").GetString() == net.EngineIpB
+                    && s.GetProperty("node").GetString()!.Contains($"@{net.ClusterIpB}:", StringComparison.Ordinal))));
+            Assert.True(seen.Ok, $"mptcp info on node B never listed A's connection with its subflow on B: {seen.Last}; on A: {Info(a).Stdout}");
             var echoedAtKill = Interlocked.Read(ref progress);
             VethPair.Sh($"kill -KILL {b.Process.Id}");
             output.WriteLine($"node B SIGKILLed at {started.Elapsed.TotalSeconds:F1} s, {echoedAtKill} B echoed; the client's subflow to B had sent {path1.Sent} B " +
@@ -120,7 +128,7 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
                 client.Kill(true);
                 Assert.Fail($"the transfer did not complete in 180 s after node B was killed (echoed {Interlocked.Read(ref progress)} B): {Context()}");
             }
-            reader.Wait(TimeSpan.FromSeconds(10));
+            reader.Join(TimeSpan.FromSeconds(10));
             Assert.True(client.ExitCode == 0 && done is not null, $"client exited {client.ExitCode}: {done} {Context()}");
             var f = done!.Split(' ');
             output.WriteLine($"{Bytes} B each way in {started.Elapsed.TotalSeconds:F1} s; longest delivery gap {f[5]} s");
@@ -153,6 +161,32 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
             b?.Dispose();
             File.Delete(script);
             File.Delete(stats);
+        }
+    }
+
+    private static MptcpProcess.Result Info(EngineProcess engine) =>
+        MptcpProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "info", "--pid", engine.Process.Id.ToString(), "--json"], TimeSpan.FromSeconds(60));
+
+    /// <summary>Asks `mptcp info --json` of <paramref name="engine"/> until <paramref name="wanted"/> holds (60 s at most); the last answer.</summary>
+    private (bool Ok, string Last) WaitForInfo(EngineProcess engine, Func<JsonElement, bool> wanted)
+    {
+        var wait = Stopwatch.StartNew();
+        while (true)
+        {
+            var info = Info(engine);
+            if (info.ExitCode == 0)
+            {
+                using var doc = JsonDocument.Parse(info.Stdout);
+                output.WriteLine($"mptcp info after {wait.Elapsed.TotalSeconds:F1} s: {doc.RootElement.GetProperty("cluster").GetProperty("members").GetArrayLength()} " +
+                                 $"members, {doc.RootElement.GetProperty("connections").GetArrayLength()} connections");
+                if (wanted(doc.RootElement))
+                {
+                    output.WriteLine(info.Stdout);
+                    return (true, info.Stdout);
+                }
+            }
+            if (wait.Elapsed > TimeSpan.FromSeconds(60)) return (false, info.Stdout + info.Stderr);
+            Thread.Sleep(500);
         }
     }
 
