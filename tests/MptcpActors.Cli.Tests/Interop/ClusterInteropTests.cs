@@ -97,7 +97,8 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
                 }
             }) { IsBackground = true };
             reader.Start();
-            string Context() => $"client: {clientErr.Result}; A: {a.Stderr}; B: {b.Stderr}; client sockets: {net.InClientNs("ss -tnMai || true")}";
+            string Context() => $"client: {clientErr.Result}; A: {a.Stderr}; B: {b.Stderr}; client sockets: {net.InClientNs("ss -tnMai || true")}; " +
+                                $"mptcp info on A: {(a.Process.HasExited ? "(exited)" : Info(a).Stdout)}";
 
             // Data over both paths, each way, before B dies: the kernel's subflow to B has sent and received.
             (long Sent, long Received) path1 = default;
