@@ -648,7 +648,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
             return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, _core?.IsStale(e.Id) == true, (r?.SrttNs ?? 0) / 1e6,
-                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
+                r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected)
+            {
+                BytesRetransmitted = r?.BytesRetransmitted ?? 0,
+                Node = e.Actor.Path.Address.HasGlobalScope && !e.Actor.Path.Address.Equals(Self.Path.Address) ? e.Actor.Path.Address.ToString() : null,
+            };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,
             _bytesReceived, _core?.BytesReinjected ?? 0, subflows) { State = State(), Client = _start.Client, PathManager = Counters };
