@@ -45,7 +45,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        _startClock = Context.System.Scheduler.MonotonicClock;
+        _startClock = Context.System.Scheduler.HighResMonotonicClock;
         Timers.StartPeriodicTimer("tick", Tick.Instance, _tick);
     }
 
@@ -71,7 +71,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         }
     }
 
-    private void RunToNow() => _net.Scheduler.RunUntil(_startNs + (Context.System.Scheduler.MonotonicClock - _startClock).Ticks * 100);
+    private void RunToNow() => _net.Scheduler.RunUntil(_startNs + (Context.System.Scheduler.HighResMonotonicClock - _startClock).Ticks * 100);
 
     /// <summary>Ports are named "host/link".</summary>
     private SimPort Port(string name)

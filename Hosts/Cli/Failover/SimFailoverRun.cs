@@ -48,7 +48,7 @@ public static class SimFailoverRun
             new MptcpSocketOptions.CongestionControl(scenario.CongestionControl.ToKind()),
         ]), client);
         var limit = Limit(scenario);
-        var done = driver.RunUntil(() => ends.Results.Count >= 2, limit, now => progress?.Invoke(now, 0));
+        var done = driver.RunUntil(() => ends.Count >= 2, limit, now => progress?.Invoke(now, 0));
         var outcome = FailoverAnalysis.Build(scenario, ends.Results, Series(scenario, nodes.Network, trace),
             key => PathOf(paths, key.LocalAddress) ?? PathOf(paths, key.RemoteAddress) ?? key.ToString(),
             done ? null : $"the transfer did not finish within {limit.TotalSeconds:F0} s of simulated time");

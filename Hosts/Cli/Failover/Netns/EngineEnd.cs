@@ -87,7 +87,7 @@ public sealed class EngineEnd : IRunEnd
         try
         {
             if (plan is null) return;
-            var random = new Random(plan.Seed);
+            var random = new SeededBytes(plan.Seed);
             var chunk = new byte[plan.RateBps is null ? 65536 : 8192];
             while (started() == 0 && !_process.HasExited) Thread.Sleep(1);
             var start = started();
@@ -102,7 +102,7 @@ public sealed class EngineEnd : IRunEnd
                     var due = TimeSpan.FromSeconds(_sent * 8 / rate) - elapsed;
                     if (due > TimeSpan.Zero) Thread.Sleep(due);
                 }
-                random.NextBytes(chunk.AsSpan(0, k));
+                random.Fill(chunk.AsSpan(0, k));
                 _sentHash.AppendData(chunk, 0, k);
                 stdin.Write(chunk, 0, k);
                 stdin.Flush();
