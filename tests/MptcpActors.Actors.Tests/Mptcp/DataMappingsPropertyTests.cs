@@ -13,7 +13,7 @@ public class DataMappingsPropertyTests
 
     [Fact]
     public void Appended_mappings_are_found_for_every_byte() =>
-        Gen.Select(Gen.UInt, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 40]).Array[1, 30])
+        Gen.Select(Gen.UInt, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 40]).Array[1, 13])
             .Sample((start, pieces) =>
             {
                 var mappings = new DataMappings();
