@@ -12,6 +12,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 /// second omitted) the configured rate less the headers, and a UDP flow below the rate the configured loss, each
 /// within 5 %. The measured quantities are the observers' own, not the test's duration.
 /// </summary>
+[Collection("netns")]
 public class PathEmulatorAccuracyTests
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(20);
@@ -91,10 +92,11 @@ public class PathEmulatorAccuracyTests
     {
         JsonElement Run() => JsonDocument.Parse(InNs(topology.ClientNs, $"iperf3 -c {net.ServerIp} -J {options} || true", 60_000)).RootElement;
         var result = Run();
-        // The server may still be closing the previous test.
-        for (var i = 0; i < 20 && result.TryGetProperty("error", out var busy) && busy.GetString()!.Contains("busy"); i++)
+        // The server may still be closing the previous test ("busy"), or a lossy path may take the control connection
+        // down: another try is another measurement, the figures are checked all the same.
+        for (var i = 0; i < 5 && result.TryGetProperty("error", out _); i++)
         {
-            Thread.Sleep(500);
+            Thread.Sleep(1000);
             result = Run();
         }
         Assert.False(result.TryGetProperty("error", out var error), $"iperf3 {options}: {error}");
