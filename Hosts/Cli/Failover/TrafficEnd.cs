@@ -41,6 +41,14 @@ public sealed class RunEnds
         lock (_gate) _results.Add(result);
     }
 
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _results.Count;
+        }
+    }
+
     public IReadOnlyList<EndResult> Results
     {
         get
@@ -78,7 +86,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
     private readonly IncrementalHash _sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly IncrementalHash _receivedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _chunk = new byte[ChunkBytes];
-    private readonly Random _random;
+    private readonly SeededBytes _random;
     private readonly List<DeliveryGap> _gaps = [];
     private IActorRef _connection = ActorRefs.Nobody;
     private TimeSpan _start;
@@ -95,7 +103,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
         _isClient = isClient;
         _plan = plan;
         _ends = ends;
-        _random = new Random(plan?.Seed ?? 0);
+        _random = new SeededBytes(plan?.Seed ?? 0);
         Receive<TcpMsg.Connected>(_ => OnConnected());
         Receive<Ack>(_ =>
         {
@@ -125,7 +133,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
+    private TimeSpan Now => Context.System.Scheduler.HighResMonotonicClock;
 
     private void OnConnected()
     {
@@ -151,7 +159,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
         var n = (int)Math.Min(Math.Min(ChunkBytes, remaining), _allowance);
         if (n <= 0) return;
         _allowance -= n;
-        _random.NextBytes(_chunk.AsSpan(0, n));
+        _random.Fill(_chunk.AsSpan(0, n));
         _sentHash.AppendData(_chunk, 0, n);
         _sent += n;
         _writing = true;
