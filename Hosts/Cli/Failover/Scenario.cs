@@ -16,8 +16,11 @@ public sealed record ScenarioPath(string Name, double RateBps, TimeSpan Delay, T
     /// <summary>netem's default queue (1000 packets) when the scenario gives none, as the Linux selftests' paths have it.</summary>
     public const int DefaultQueuePackets = 1000;
 
+    /// <summary>The queue's limit in packets, netem's <c>limit</c> (the selftests set it per path); with neither limit, netem's default.</summary>
+    public int? QueuePackets { get; init; }
+
     public LinkParameters Link => new(RateBps: RateBps, Delay: Delay, Jitter: Jitter, LossProbability: Loss,
-        QueueLimitPackets: QueueBytes is null ? DefaultQueuePackets : null, QueueLimitBytes: QueueBytes);
+        QueueLimitPackets: QueuePackets ?? (QueueBytes is null ? DefaultQueuePackets : null), QueueLimitBytes: QueueBytes);
 }
 
 public enum TrafficDirection

@@ -71,9 +71,10 @@ public static class ScenarioParser
         var jitter = p.OptionalText("jitter") is null ? TimeSpan.Zero : p.Duration("jitter", TimeSpan.Zero, TimeSpan.FromSeconds(10));
         var loss = Percent(p, "loss") ?? 0;
         long? queue = p.OptionalText("queue") is null ? null : p.ByteSize("queue", 1500, 1 << 30);
+        var limit = p.OptionalInt("limit", 1, 1_000_000);
         var backup = p.OptionalText("backup") is not null && p.Bool("backup");
         p.RejectUnknownKeys();
-        return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup);
+        return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup) { QueuePackets = limit };
     }
 
     private static ScenarioTraffic ReadTraffic(ConfigReader t)
