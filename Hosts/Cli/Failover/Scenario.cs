@@ -38,6 +38,15 @@ public sealed record ScenarioTraffic(TrafficDirection Direction, long? Bytes, Ti
 {
     public bool Uploads => Direction is TrafficDirection.Upload or TrafficDirection.Both;
     public bool Downloads => Direction is TrafficDirection.Download or TrafficDirection.Both;
+
+    /// <summary>
+    /// What the server sends when both ends do, if not <see cref="Bytes"/> (Linux's simult_flows.sh sends 16 MiB one
+    /// way while 80 KiB go the other).
+    /// </summary>
+    public long? DownloadBytes { get; init; }
+
+    /// <summary>The larger of the two directions' byte counts (null when the traffic runs for a duration).</summary>
+    public long? MostBytes => Bytes is { } b ? Math.Max(b, Downloads ? DownloadBytes ?? b : b) : null;
 }
 
 public enum FaultAction

@@ -83,11 +83,14 @@ public static class ScenarioParser
         long? bytes = t.OptionalText("bytes") is null ? null : t.ByteSize("bytes", 1, int.MaxValue);
         TimeSpan? duration = t.OptionalText("duration") is null ? null : t.Duration("duration", TimeSpan.FromMilliseconds(100), MaxTime);
         var rate = Rate(t, "rate", required: false);
+        long? downloadBytes = t.OptionalText("download-bytes") is null ? null : t.ByteSize("download-bytes", 1, int.MaxValue);
+        if (downloadBytes is not null && (direction != TrafficDirection.Both || bytes is null))
+            t.Fail("download-bytes", "is for direction = both with bytes (what the server sends instead of bytes)");
         if (bytes is not null && duration is not null) t.Fail("duration", "give bytes or duration, not both");
         else if (bytes is null && duration is null && !t.Failed("bytes") && !t.Failed("duration"))
             t.Fail("bytes", "has no value; give bytes (bulk) or duration (with an optional constant rate)");
         t.RejectUnknownKeys();
-        return new ScenarioTraffic(direction, bytes, duration, rate);
+        return new ScenarioTraffic(direction, bytes, duration, rate) { DownloadBytes = downloadBytes };
     }
 
     private static ScenarioFault ReadFault(ConfigReader f, IReadOnlyList<ScenarioPath> paths, ScenarioTraffic traffic)
