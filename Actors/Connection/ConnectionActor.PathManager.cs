@@ -210,7 +210,11 @@ public sealed partial class ConnectionActor
                     var known = _remoteAddresses.Remove(id) | _acceptedAddresses.Remove(id);
                     var matching = _subflows.Values.Where(e => e.Up && e.RemoteAddressId == id && (e.IsJoin || id == 0)).ToList();
                     NodePathManager?.Tell(new PmEvent(PmEventKind.Removed, _localToken) { RemoteId = id });
-                    if (!known && matching.Count == 0) _unknownRemovals++; // Linux's RmAddrDrop
+                    if (!known && matching.Count == 0)
+                    {
+                        _unknownRemovals++;
+                        Metrics.RmAddrDrop.Add(1);
+                    }
                     foreach (var e in matching)
                     {
                         e.Withdrawn = true;
@@ -228,6 +232,7 @@ public sealed partial class ConnectionActor
                 break;
             case InvalidSignal invalid:
                 _invalidSignals++;
+                Metrics.AddAddrBadHmac.Add(1);
                 _log.Warning("connection {0:x8}: {1}", _localToken, invalid.What);
                 break;
             case FailReceived fail:
@@ -251,6 +256,7 @@ public sealed partial class ConnectionActor
 
     private void CountReceived(MptcpSignal signal)
     {
+        if (signal is AddAddrReceived { Port: not null }) Metrics.PortAdd.Add(1);
         var counter = signal switch
         {
             AddAddrReceived { Echo: false } => Metrics.AddAddr,
@@ -265,14 +271,22 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>
-    /// An ADD_ADDR (Linux: mptcp_pm_nl_add_addr_received): followed within add-addr-accepted unless a subflow goes there
-    /// already; the join leaves from every fullmesh endpoint of the family, else from the interface that routes there.
+    /// An ADD_ADDR (Linux: mptcp_pm_nl_add_addr_received): followed within add-addr-accepted and subflows unless a subflow
+    /// goes there already (beyond them: echoed, not followed, counted as AddAddrDrop); the join leaves from every fullmesh endpoint of the family, else from the interface that routes there.
     /// </summary>
     private void FollowAnnouncement(AddAddrReceived add)
     {
-        if (!InEnginePm || _acceptedAddresses.Contains(add.AddressId) || _acceptedAddresses.Count >= Limits.AddAddrAccepted)
+        // Linux stops accepting addresses once either limit is reached (pm.accept_addr goes false).
+        var full = _acceptedAddresses.Count >= Limits.AddAddrAccepted || _joinsOpenedOrAccepted >= Limits.Subflows;
+        if (!InEnginePm || _acceptedAddresses.Contains(add.AddressId) || full)
         {
-            if (InEnginePm && !_acceptedAddresses.Contains(add.AddressId)) _announcementsIgnored++;
+            // A controller hears of it (the Announced event) and decides; without one, or beyond the limit, nobody will.
+            var dropped = InEnginePm ? !_acceptedAddresses.Contains(add.AddressId) : _controller is null;
+            if (dropped)
+            {
+                _announcementsIgnored++;
+                Metrics.AddAddrDrop.Add(1);
+            }
             return;
         }
         var port = add.Port ?? _start.RemotePort;
@@ -366,12 +380,13 @@ public sealed partial class ConnectionActor
         var to = syn.Key;
         var initial = _initial?.Key;
         var announcedPort = _announced.Values.Any(a => a.Port == to.LocalPort && a.Address.Equals(to.LocalAddress));
+        var portMismatch = initial is { } i0 && to.LocalPort != i0.LocalPort && !announcedPort;
         var why = _core is null || _remoteKey is null ? "not established"
             : _fallback ? "fell back to TCP"
             : _failing ? "an MP_FAIL is under way"
             : _subflowsClosing ? "closing"
             : !Usable(to.LocalAddress) ? "its address is down"
-            : initial is { } i && to.LocalPort != i.LocalPort && !announcedPort ? $"port {to.LocalPort} was not announced"
+            : portMismatch ? $"port {to.LocalPort} was not announced"
             : initial is { } j && !Settings.AllowJoinInitialAddrPort && to.LocalAddress.Equals(j.LocalAddress) && to.LocalPort == j.LocalPort
                 ? "joins to the initial address and port are not allowed"
             : Settings.PathManager.Type == PathManagerType.Userspace && _controller is null ? "no controller"
@@ -380,10 +395,12 @@ public sealed partial class ConnectionActor
         if (why is not null)
         {
             _log.Info("connection {0:x8}: MP_JOIN from {1} refused: {2}", _localToken, syn.Key, why);
+            (portMismatch ? Metrics.MismatchPortSynRx : Metrics.MpJoinRejected).Add(1);
             syn.Interface.Tell(new RefuseSubflow(syn.Key, syn.Syn));
             return;
         }
         _joinsOpenedOrAccepted++;
+        if (announcedPort) Metrics.MpJoinPortSynRx.Add(1);
         EndInfiniteFallback();
         // The join may have arrived on another cluster node's interface: its subflow lives there, on that address.
         var route = _start.Interfaces.FirstOrDefault(r => r.Actor.Equals(syn.Interface))

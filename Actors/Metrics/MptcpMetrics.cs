@@ -43,6 +43,14 @@ public sealed class MptcpMetrics : IDisposable
         EchoAddTx = Kernel("EchoAddTx", "ADD_ADDR echoes sent");
         RmAddr = Kernel("RmAddr", "REMOVE_ADDRs received");
         RmAddrTx = Kernel("RmAddrTx", "REMOVE_ADDRs sent");
+        PortAdd = Kernel("PortAdd", "ADD_ADDRs received with a port");
+        AddAddrDrop = Kernel("AddAddrDrop", "ADD_ADDRs received and not followed: beyond add-addr-accepted, or no controller to hand them to");
+        RmAddrDrop = Kernel("RmAddrDrop", "address ids in REMOVE_ADDRs that name no address or subflow of the peer");
+        MpJoinPortSynRx = Kernel("MPJoinPortSynRx", "MP_JOIN SYNs received on a port we announced");
+        MismatchPortSynRx = Kernel("MismatchPortSynRx", "MP_JOIN SYNs refused: their port is neither the initial one nor announced");
+        MpJoinRejected = Kernel("MPJoinRejected", "MP_JOIN SYNs refused by the path manager (limits, no controller, closing, fallen back)");
+        AddAddrBadHmac = Meter.CreateCounter<long>("mptcp.add_addr.bad_hmac", "{event}",
+            "ADD_ADDRs ignored for a wrong HMAC (Linux ignores them too but counts nothing)");
         MpPrioTx = Kernel("MPPrioTx", "MP_PRIOs sent");
         MpPrioRx = Kernel("MPPrioRx", "MP_PRIOs received");
         MpFailTx = Kernel("MPFailTx", "MP_FAILs sent");
@@ -79,6 +87,13 @@ public sealed class MptcpMetrics : IDisposable
     public Counter<long> EchoAddTx { get; }
     public Counter<long> RmAddr { get; }
     public Counter<long> RmAddrTx { get; }
+    public Counter<long> PortAdd { get; }
+    public Counter<long> AddAddrDrop { get; }
+    public Counter<long> RmAddrDrop { get; }
+    public Counter<long> MpJoinPortSynRx { get; }
+    public Counter<long> MismatchPortSynRx { get; }
+    public Counter<long> MpJoinRejected { get; }
+    public Counter<long> AddAddrBadHmac { get; }
     public Counter<long> MpPrioTx { get; }
     public Counter<long> MpPrioRx { get; }
     public Counter<long> MpFailTx { get; }

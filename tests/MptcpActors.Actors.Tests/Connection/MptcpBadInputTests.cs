@@ -4,6 +4,8 @@ using Akka.IO;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Metrics;
+using MptcpActors.Actors.Tests.Embedding;
 using MptcpActors.Transport.Crypto;
 using MptcpActors.Transport.Wire.Mptcp;
 using Xunit.Sdk;
@@ -45,11 +47,11 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
         public ulong EngineData => MptcpCrypto.Idsn(EngineKey) + 1;
     }
 
-    private Scene Start(string engineConfig = EngineConfig, string partnerConfig = "")
+    private Scene Start(string engineConfig = EngineConfig, string partnerConfig = "", MptcpMetrics? engineMetrics = null)
     {
         var errors = CreateTestProbe();
         Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
-        var net = new BadInputNetwork(Sys, engineConfig, partnerConfig, CreateTestProbe());
+        var net = new BadInputNetwork(Sys, engineConfig, partnerConfig, CreateTestProbe(), engineMetrics);
         var app = CreateTestProbe();
         net.Engine.Tell(new TcpMsg.Bind(app.Ref, new IPEndPoint(IPAddress.Any, AppPort)), app.Ref);
         app.ExpectMsg<TcpMsg.Bound>(Wait);
@@ -219,7 +221,9 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
     public void An_add_addr_with_a_wrong_hmac_is_ignored_and_floods_and_unknown_removals_are_counted_not_followed()
     {
         const ushort serverPort = 7000;
-        var s = Start();
+        using var metrics = new MptcpMetrics();
+        using var readings = new MetricReadings(metrics);
+        var s = Start(engineMetrics: metrics);
         var app = CreateTestProbe();
         s.Net.Engine.Tell(new TcpMsg.Connect(new IPEndPoint(PeerIp.ToIPAddress(), serverPort)), app.Ref);
         var syn = s.Peer.Next(x => x.DestinationPort == serverPort && x.Has(Syn), "the engine's SYN");
@@ -272,6 +276,13 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
         connection.Tell(GetConnectionInfo.Instance, app.Ref);
         var counters = app.ExpectMsg<ConnectionInfo>(Wait).PathManager!;
         Assert.Equal(new PathManagerCounters(AddAddrResent: 0, AddAddrIgnored: 10, RemoveAddrUnknown: 1, InvalidSignals: 1), counters);
+        // The same, through System.Diagnostics.Metrics under the kernel's names: 11 valid announcements, 10 dropped, all echoed.
+        Assert.Equal(11, readings["AddAddr"]);
+        Assert.Equal(10, readings["AddAddrDrop"]);
+        Assert.Equal(11, readings["EchoAddTx"]);
+        Assert.Equal(1, readings["RmAddr"]);
+        Assert.Equal(1, readings["RmAddrDrop"]);
+        Assert.Equal(1, readings.Totals.GetValueOrDefault("mptcp.add_addr.bad_hmac"));
         Assert.DoesNotContain(s.Peer.Seen, x => x.Has(Syn) && x.Join is not null && x.Destination != IpAddressBytes.From(real));
         AssertNothingElseHarmed(s);
     }
@@ -397,6 +408,28 @@ public class MptcpBadInputTests(Xunit.Abstractions.ITestOutputHelper output) : T
         var rst = sf.Next(x => x.Has(Rst), "RST answering MP_FASTCLOSE");
         Assert.Equal(sf.RcvNxt, rst.Seq);
         s.App.FishForMessage(m => m is Terminated t && t.ActorRef.Equals(c.Connection), Wait);
+        AssertNothingElseHarmed(s);
+    }
+
+    [Fact]
+    public void A_join_to_a_port_the_connection_never_announced_is_refused_and_counted_and_one_to_its_own_port_still_works()
+    {
+        using var metrics = new MptcpMetrics();
+        using var readings = new MetricReadings(metrics);
+        var s = Start(engineMetrics: metrics);
+        var c = ConnectRaw(s, 42011);
+        // The background transfer's port is bound, so the SYN reaches the connection: its port is neither the initial nor announced.
+        var stray = s.Peer.Subflow(PeerIp, 42012, EngineIp, BackgroundTransfer.Port, 9_000);
+        stray.Send(Syn, SynOptions(Of(MpJoinOption.Syn(false, 1, MptcpCrypto.Token(c.EngineKey), 0x5EED_0002))));
+
+        var answer = stray.Next(_ => true, "answer to the MP_JOIN SYN on another port");
+        Assert.True(answer.Has(Rst) && !answer.Has(Syn), $"a join on a port never announced is refused (Linux: MismatchPortSynRx), got {answer}");
+        Assert.Equal(1, readings["MismatchPortSynRx"]);
+        Assert.Equal(0, readings["MPJoinRejected"]);
+        JoinRaw(s, c, 42013);
+        AwaitCondition(() => Info(c.Connection).Subflows.Count == 2, Wait);
+        Assert.Equal(2, readings["MPJoinSynRx"]);
+        Assert.Equal(1, readings["MPJoinAckRx"]);
         AssertNothingElseHarmed(s);
     }
 

@@ -4,6 +4,7 @@ using Akka.IO;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
+using MptcpActors.Actors.Metrics;
 using MptcpActors.Actors.Sim;
 using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Tcp;
@@ -32,7 +33,8 @@ public sealed class BadInputNetwork
     private static readonly LinkParameters PartnerPath = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
     private static readonly LinkParameters RawPath = new(RateBps: 100e6, Delay: TimeSpan.FromMilliseconds(1), QueueLimitPackets: 1000);
 
-    public BadInputNetwork(ActorSystem system, string engineConfig, string partnerConfig, Akka.TestKit.TestProbe captured)
+    public BadInputNetwork(ActorSystem system, string engineConfig, string partnerConfig, Akka.TestKit.TestProbe captured,
+        MptcpMetrics? engineMetrics = null)
     {
         var net = new SimNetwork(13);
         net.Link("p0", "partner", "engine", PartnerPath);
@@ -56,7 +58,7 @@ public sealed class BadInputNetwork
             Interface(system, sim, "partner", "p0", Mac("partner", "p0"), Mac("engine", "p0"), partnerAddresses[0], engineAddresses[0], partnerAddresses, options),
             Interface(system, sim, "partner", "p1", Mac("partner", "p1"), Mac("engine", "p1"), partnerAddresses[1], engineAddresses[1], partnerAddresses, options),
         ];
-        Engine = system.ActorOf(MptcpManager.Props(Settings(engineConfig), engineRoutes), $"engine-mptcp-{Guid.NewGuid():N}");
+        Engine = system.ActorOf(MptcpManager.Props(Settings(engineConfig), engineRoutes, engineMetrics), $"engine-mptcp-{Guid.NewGuid():N}");
         Partner = system.ActorOf(MptcpManager.Props(Settings(partnerConfig), partnerRoutes), $"partner-mptcp-{Guid.NewGuid():N}");
         Peer = new RawMptcpPeer(sim, "peer/r0", Mac("peer", "r0"), Mac("engine", "r0"), captured);
         sim.Tell(new AttachInterface("peer/r0", Peer));

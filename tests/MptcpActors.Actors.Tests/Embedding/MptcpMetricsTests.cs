@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
@@ -23,34 +21,6 @@ public class MptcpMetricsTests(Xunit.Abstractions.ITestOutputHelper output) : Te
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
     private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
 
-    /// <summary>Counter totals and the last gauge values of one node's meter.</summary>
-    private sealed class Readings : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        public ConcurrentDictionary<string, long> Totals { get; } = new();
-        public ConcurrentDictionary<(string, string?), long> Gauges { get; } = new();
-
-        public Readings(MptcpMetrics metrics)
-        {
-            _listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter == metrics.Meter) l.EnableMeasurementEvents(instrument);
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                if (instrument is ObservableGauge<long>)
-                    Gauges[(instrument.Name, tags.Length > 0 ? tags[0].Value as string : null)] = value;
-                else
-                    Totals.AddOrUpdate(instrument.Name, static (_, add) => add, static (_, total, add) => total + add, value);
-            });
-            _listener.Start();
-        }
-
-        public long this[string name] => Totals.GetValueOrDefault("MPTcpExt" + name);
-        public void Collect() => _listener.RecordObservableInstruments();
-        public void Dispose() => _listener.Dispose();
-    }
-
     private static MptcpSettings Settings(string hocon) =>
         MptcpSettings.Create(MptcpConfig.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString(hocon)));
 
@@ -59,8 +29,8 @@ public class MptcpMetricsTests(Xunit.Abstractions.ITestOutputHelper output) : Te
     {
         using var clientMetrics = new MptcpMetrics();
         using var serverMetrics = new MptcpMetrics();
-        using var client = new Readings(clientMetrics);
-        using var server = new Readings(serverMetrics);
+        using var client = new MetricReadings(clientMetrics);
+        using var server = new MetricReadings(serverMetrics);
         var paths = new[] { 0, 1 }.Select(i => new SimPath($"p{i}", IpAddressBytes.From(SimMptcpNodes.ClientIp(i)),
             IpAddressBytes.From(SimMptcpNodes.ServerIp(i)), 24, Path)).ToList();
         var nodes = new SimTwoNodes(Sys, paths, Settings("mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }"),
@@ -117,7 +87,7 @@ public class MptcpMetricsTests(Xunit.Abstractions.ITestOutputHelper output) : Te
     public void Adding_to_a_counter_that_is_listened_to_allocates_nothing()
     {
         using var metrics = new MptcpMetrics();
-        using var readings = new Readings(metrics);
+        using var readings = new MetricReadings(metrics);
         metrics.ReinjectedBytes.Add(1);
 
         Assert.Equal(0, Allocations.Least(() =>

@@ -13,7 +13,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 /// the data must arrive intact.
 /// </summary>
 [Collection("netns")]
-public class PathManagerInteropTests(ITestOutputHelper output)
+public partial class PathManagerInteropTests(ITestOutputHelper output)
 {
     private static string ControlPath() => Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.sock");
 
@@ -50,6 +50,20 @@ public class PathManagerInteropTests(ITestOutputHelper output)
 
     private string Counters(MultiPathNetwork net) =>
         string.Join(' ', net.Nstat(net.KernelNs).Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
+
+    /// <summary>
+    /// The end of a download from the kernel: the engine has all <paramref name="bytes"/>, its stdin ends (DATA_FIN, after
+    /// which the kernel finishes), both exit cleanly and agree on the SHA-256.
+    /// </summary>
+    private static async Task FinishDownload(EngineProcess engine, Process kernel, string what, long bytes, Func<string> evidence)
+    {
+        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
+        engine.Process.StandardInput.Close();
+        var says = InteropHelpers.WaitKernel(kernel, what, 60, evidence).Split(' ');
+        engine.WaitForExit(30);
+        Assert.Equal(0, engine.ExitCode);
+        Assert.Equal(says[0], (await engine.Stdout).Sha);
+    }
 
     [Fact]
     public async Task A_signal_endpoint_with_a_port_is_joined_on_that_port_and_deleting_it_at_run_time_removes_the_kernels_subflow()
@@ -89,13 +103,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             WaitFor(() => engine.Stderr.Contains("SF_CLOSED]"), "the engine did not close the subflow on the deleted endpoint", evidence);
             WaitFor(() => engine.Stderr.Contains($"LISTENER_CLOSED] saddr4={p1} sport={endpointPort}"), "the endpoint's listener did not close", evidence);
 
-            // The kernel client finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-            WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-            engine.Process.StandardInput.Close();
-            var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 60, evidence).Split(' ');
-            engine.WaitForExit(30);
-            Assert.Equal(0, engine.ExitCode);
-            Assert.Equal(says[0], (await engine.Stdout).Sha);
+            await FinishDownload(engine, kernel, "kernel MPTCP client", bytes, evidence);
             output.WriteLine(evidence());
         }
         finally
@@ -131,13 +139,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             "the engine did not close the subflow to the address the kernel removed", evidence);
         Assert.Contains("remid=5", engine.Stderr.Split('\n').First(l => l.Contains("SF_CLOSED]")));
 
-        // The kernel server finishes once the engine's DATA_FIN comes, sent when its stdin ends.
-        WaitFor(() => engine.StdoutBytes >= bytes || engine.Process.HasExited, "the engine did not receive everything", evidence, 60);
-        engine.Process.StandardInput.Close();
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        engine.WaitForExit(30);
-        Assert.Equal(0, engine.ExitCode);
-        Assert.Equal(says[0], (await engine.Stdout).Sha);
+        await FinishDownload(engine, kernel, "kernel MPTCP server", bytes, evidence);
         output.WriteLine(evidence());
     }
 
@@ -186,16 +188,17 @@ public class PathManagerInteropTests(ITestOutputHelper output)
     /// Userspace mode (mptcp.path-manager.type = userspace; the control socket is the controller) against a kernel server:
     /// commands in pm_nl_ctl's words create a subflow, make it backup, destroy it, create it again, announce an address and
     /// remove it; the kernel sees each (join, MP_PRIO, ADD_ADDR echoed, REMOVE_ADDR), the monitor shows every event in
-    /// order, impossible commands get a clear error, and the data arrives intact.
+    /// order, impossible commands get a clear error (a join beyond the kernel's limit: the kernel's refusal as an event),
+    /// and the data arrives intact.
     /// </summary>
     [Fact]
     public async Task A_userspace_controller_drives_subflows_and_announcements_against_the_kernel_and_sees_every_event()
     {
         const int port = 7305;
         using var net = new MultiPathNetwork();
-        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.SetLimits(net.KernelNs, subflows: 1, addAddrAccepted: 0);
         var (p0, p1) = (net.Paths[0], net.Paths[1]);
-        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true, bindAny: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         var control = ControlPath();
         var config = Path.Combine(Path.GetTempPath(), $"mptcp-pm-{Guid.NewGuid():N}.conf");
@@ -225,11 +228,17 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the kernel did not accept the controller's subflow", evidence);
             WaitFor(() => engine.Stderr.Contains("SF_ESTABLISHED]"), "no SF_ESTABLISHED", evidence);
             Assert.StartsWith("error: a subflow from", Control(control, csf));
+            // Beyond the kernel's limit (subflows 1): the command is taken, the kernel refuses the join (MPJoinRejected) and
+            // the controller hears of it as SF_CLOSED with the error, as from Linux's userspace PM.
+            Ok($"csf lip {p1.EngineIp} lid 2 rip {p1.KernelIp} rport {port} token {token}");
+            WaitFor(() => engine.Stderr.Split('\n').Any(l => l.Contains("SF_CLOSED]") && l.Contains($"daddr4={p1.KernelIp} ")), "the refused join was not reported", evidence);
+            Assert.Contains("error=", engine.Stderr.Split('\n').Single(l => l.Contains("SF_CLOSED]")));
+            Assert.Equal(1, net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinRejected"));
             Ok($"set {p1.EngineIp} token {token} flags backup");
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPPrioRx") >= 1, "the kernel got no MP_PRIO", evidence);
             var lport = System.Text.RegularExpressions.Regex.Match(engine.Stderr, $"SF_ESTABLISHED\\].* saddr4={p1.EngineIp.Replace(".", "\\.")} .*sport=(\\d+)").Groups[1].Value;
             Ok($"dsf lip {p1.EngineIp} lport {lport} rip {p0.KernelIp} rport {port} token {token}");
-            WaitFor(() => engine.Stderr.Contains("SF_CLOSED]"), "no SF_CLOSED after dsf", evidence);
+            WaitFor(() => engine.Stderr.Split('\n').Count(l => l.Contains("SF_CLOSED]")) >= 2, "no SF_CLOSED after dsf", evidence);
             Assert.StartsWith("error: no subflow", Control(control, $"dsf lip {p1.EngineIp} lport {lport} rip {p0.KernelIp} rport {port} token {token}"));
             Ok(csf);
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 2, "the kernel did not accept the second subflow", evidence);
@@ -241,7 +250,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             Assert.Contains("not an address of this node", Control(control, $"ann 192.0.2.1 token {token} id 3"));
             Ok($"rem token {token} id 2");
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtRmAddr") >= 1, "the kernel did not remove the address", evidence);
-            WaitFor(() => engine.Stderr.Split('\n').Count(l => l.Contains("SF_CLOSED]")) >= 2, "the subflow of the removed address did not close", evidence);
+            WaitFor(() => engine.Stderr.Split('\n').Count(l => l.Contains("SF_CLOSED]")) >= 3, "the subflow of the removed address did not close", evidence);
 
             await engine.Process.StandardInput.BaseStream.WriteAsync(data.AsMemory(1000));
             engine.Process.StandardInput.Close();
@@ -251,7 +260,7 @@ public class PathManagerInteropTests(ITestOutputHelper output)
             Assert.Equal(0, engine.ExitCode);
             var kinds = engine.Stderr.Split('\n').Where(l => l.StartsWith('[')).Select(l => l[1..17].Trim()).ToList();
             output.WriteLine(string.Join(' ', kinds));
-            Assert.Equal(["CREATED", "ESTABLISHED", "SF_ESTABLISHED", "SF_CLOSED", "SF_ESTABLISHED", "SF_CLOSED", "SF_CLOSED", "CLOSED"], kinds);
+            Assert.Equal(["CREATED", "ESTABLISHED", "SF_ESTABLISHED", "SF_CLOSED", "SF_CLOSED", "SF_ESTABLISHED", "SF_CLOSED", "SF_CLOSED", "CLOSED"], kinds);
         }
         finally
         {
