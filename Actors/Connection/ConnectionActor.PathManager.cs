@@ -411,7 +411,7 @@ public sealed partial class ConnectionActor
         entry.LocalBackup = backup;
         _pendingAccepts[syn.Key] = entry;
         var setup = new MptcpSubflowSetup(_start.LocalKey, _checksums, new JoinParameters(_start.LocalKey, _remoteKey!.Value, localId, backup, _checksums),
-            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), Settings.StaleLossCount)
+            (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue))
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,

@@ -67,6 +67,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private ConnectionGauges? _gauges;
     private bool _countedEstablished;
     private long _reinjectedCounted;
+    private long _staleCounted;
+    private long _recoveredCounted;
 
     protected override void PostStop()
     {
@@ -144,7 +146,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var entry = Track(Akka.Actor.ActorRefs.Nobody, route);
             _pendingAccepts[syn.Key] = entry;
             syn.Interface.Tell(new AcceptSubflow(syn.Key, syn.Syn, Self,
-                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum, StaleLossCount: Settings.StaleLossCount)
+                new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum)
                 {
                     CongestionControl = _start.CongestionControl,
                     ConnectionWindow = _start.Options.ReceiveWindow,
@@ -313,7 +315,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OpenSubflow(InterfaceRoute route, IpAddressBytes remote, ushort port, JoinParameters? join)
     {
         var nonce = join is null ? 0u : (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce, Settings.StaleLossCount)
+        var setup = new MptcpSubflowSetup(_start.LocalKey, Settings.Checksum || _checksums, join, nonce)
         {
             CongestionControl = _start.CongestionControl,
             ConnectionWindow = _start.Options.ReceiveWindow,
@@ -417,12 +419,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             foreach (var s in signals) OnSignal(e, s);
     }
 
-    /// <summary>What the scheduler sees of a subflow: its last report, backup when either side wants it.</summary>
+    /// <summary>What the scheduler sees of a subflow: its last report, backup when either side wants it (staleness is the core's judgement).</summary>
     private void UpdateView(SubflowEntry e)
     {
         if (_core is null || e.Last is not { } r) return;
         _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup,
-            r.Stale, e.Up), retransmissionTimedOut: r.RtoBackoffs > 0);
+            false, e.Up, r.RtoNs, r.Unacknowledged, r.LastAckNs), retransmissionTimedOut: r.RtoBackoffs > 0);
     }
 
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)
@@ -519,17 +521,21 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _gauges = Metrics.Register(_localToken);
     }
 
-    /// <summary>The counters and gauges that follow the data level: reinjected bytes as they grow, the connection's figures.</summary>
+    /// <summary>The counters and gauges that follow the data level: reinjected bytes and stale subflows as they grow, the connection's figures.</summary>
     private void Publish()
     {
         if (_core is null) return;
-        var reinjected = _core.BytesReinjected;
-        if (reinjected != _reinjectedCounted)
-        {
-            Metrics.ReinjectedBytes.Add(reinjected - _reinjectedCounted);
-            _reinjectedCounted = reinjected;
-        }
-        _gauges?.Update(_subflows.Count, _bytesSent, _bytesReceived, reinjected);
+        AddGrowth(Metrics.ReinjectedBytes, _core.BytesReinjected, ref _reinjectedCounted);
+        AddGrowth(Metrics.SubflowStale, _core.SubflowsStale, ref _staleCounted);
+        AddGrowth(Metrics.SubflowRecover, _core.SubflowsRecovered, ref _recoveredCounted);
+        _gauges?.Update(_subflows.Count, _bytesSent, _bytesReceived, _core.BytesReinjected);
+    }
+
+    private static void AddGrowth(System.Diagnostics.Metrics.Counter<long> counter, long total, ref long counted)
+    {
+        if (total == counted) return;
+        counter.Add(total - counted);
+        counted = total;
     }
 
     private void PushWrites()
@@ -655,7 +661,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             var r = e.Last;
             var (scheduled, reinjected) = _core?.SubflowBytes(e.Id) ?? (0, 0);
-            return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, r?.Stale == true, (r?.SrttNs ?? 0) / 1e6,
+            return new SubflowInfo(e.Key!.Value, e.IsJoin, e.LocalBackup || r?.PeerBackup == true, _core?.IsStale(e.Id) == true, (r?.SrttNs ?? 0) / 1e6,
                 r?.CongestionWindow ?? 0, r?.BytesInFlight ?? 0, scheduled, reinjected) { BytesRetransmitted = r?.BytesRetransmitted ?? 0 };
         }).ToList();
         return new ConnectionInfo(_localToken, _remoteKey is { } k ? MptcpCrypto.Token(k) : null, _fallback, _checksums && !_fallback, _bytesSent,

@@ -11,7 +11,7 @@ namespace MptcpActors.Actors.Connection;
 // message per segment); every subflow message is sent by the subflow, so the connection knows it by Sender.
 
 /// <summary>How a subflow's MPTCP layer starts: the connection's key, and for an additional subflow the join's parameters.</summary>
-public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0, int StaleLossCount = 4)
+public sealed record MptcpSubflowSetup(ulong LocalKey, bool Checksum, JoinParameters? Join = null, uint JoinNonce = 0)
 {
     /// <summary>The connection's receive buffer (mptcp.reassembly-memory): the window a subflow announces at most.</summary>
     public int ConnectionWindow { get; init; } = int.MaxValue;
@@ -44,11 +44,20 @@ public sealed record SubflowData(DataChunk[] Chunks);
 /// A subflow's state after it handled a message: what the scheduler needs (RTT, cwnd, room), the peer's DATA_ACK,
 /// window and DATA_FIN, and the signals (ADD_ADDR, REMOVE_ADDR, MP_PRIO, ...) it received.
 /// </summary>
-public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Stale, int RtoBackoffs,
+public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, int RtoBackoffs,
     bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals)
 {
     /// <summary>Bytes the subflow sent again (for <c>mptcp info</c>; it changes only on loss, so reports stay as rare as before).</summary>
     public long BytesRetransmitted { get; init; }
+    /// <summary>Its retransmission timeout now, backoff included (the connection's retransmission interval follows it).</summary>
+    public long RtoNs { get; init; }
+    /// <summary>Bytes it holds that its peer has not acknowledged, sent or not.</summary>
+    public long Unacknowledged { get; init; }
+    /// <summary>
+    /// When its last ACK arrived, while it holds unacknowledged data (0 otherwise, so a subflow that only receives does not
+    /// report after every segment): the connection judges staleness by whether this moves.
+    /// </summary>
+    public long LastAckNs { get; init; }
 }
 
 /// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>

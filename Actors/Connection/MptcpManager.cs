@@ -50,6 +50,7 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             SendBuffer = settings.Tcp.SendBuffer,
             ReceiveWindow = settings.ReassemblyMemory,
             Scheduler = settings.Scheduler.ToKind(),
+            StaleLossCount = settings.StaleLossCount,
         };
         _view = PathManagerView.From(settings);
     }

@@ -24,6 +24,8 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
     private readonly LocalAddresses _local;
     private readonly Dictionary<TcpFlowKey, IActorRef> _subflows = [];
     private readonly Dictionary<IActorRef, TcpFlowKey> _keys = [];
+    // Subflows that are plain TCP connections of their own (no MPTCP connection owns them), as `mptcp info` lists them.
+    private readonly HashSet<IActorRef> _plain = [];
     private readonly Dictionary<ushort, IActorRef> _listeners = [];
     // Ports whose SYNs go to an MPTCP listener (the node's MptcpManager), which finds or makes the connection first.
     private readonly Dictionary<ushort, IActorRef> _mptcpListeners = [];
@@ -88,7 +90,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 foreach (var hop in _neighbors.DueRetries(NowNs).ToList()) Emit(_responder.Request(hop));
                 break;
             case SubflowStopped stopped:
-                if (_subflows.Remove(stopped.Key, out var actor)) _keys.Remove(actor);
+                if (_subflows.Remove(stopped.Key, out var actor)) Forget(actor);
                 _dispatcher.Table = _dispatcher.Table.Remove(stopped.Key);
                 break;
             case TcpMsg.Connect c:
@@ -112,13 +114,17 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
                 _pendingSyns.Remove(r.Key);
                 if (TcpSegment.TryParse(r.Syn, out var refused)) Reset(r.Key, refused);
                 break;
+            case ListTcpConnections:
+                Sender.Tell(new TcpConnectionList(_plain.ToList()));
+                break;
             case TcpMsg.Unbind:
                 foreach (var port in _listeners.Where(l => l.Value.Equals(Sender)).Select(l => l.Key).ToList()) _listeners.Remove(port);
                 Sender.Tell(TcpMsg.Unbound.Instance);
                 break;
             case Terminated t:
-                if (_keys.Remove(t.ActorRef, out var key))
+                if (_keys.TryGetValue(t.ActorRef, out var key))
                 {
+                    Forget(t.ActorRef);
                     _subflows.Remove(key);
                     _dispatcher.Table = _dispatcher.Table.Remove(key);
                 }
@@ -183,8 +189,15 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
         var actor = Context.ActorOf(SubflowActor.Props(start), $"subflow-{key.LocalPort}-{key.RemotePort}-{Guid.NewGuid():N}");
         _subflows[key] = actor;
         _keys[actor] = key;
+        if (start.Mptcp is null) _plain.Add(actor);
         _dispatcher.Table = _dispatcher.Table.SetItem(key, actor);
         Context.Watch(actor);
+    }
+
+    private void Forget(IActorRef subflow)
+    {
+        _keys.Remove(subflow);
+        _plain.Remove(subflow);
     }
 
     private void OnFrame(byte[] frame)

@@ -57,6 +57,8 @@ public sealed class MptcpMetrics : IDisposable
         MpFailRx = Kernel("MPFailRx", "MP_FAILs received");
         MpFastcloseTx = Kernel("MPFastcloseTx", "MP_FASTCLOSEs sent");
         MpFastcloseRx = Kernel("MPFastcloseRx", "MP_FASTCLOSEs received");
+        SubflowStale = Kernel("SubflowStale", "subflows judged stale: data-level retransmission intervals without an ACK past stale-loss-count");
+        SubflowRecover = Kernel("SubflowRecover", "stale subflows that heard from their peer again");
         CurrentlyEstablished = Meter.CreateUpDownCounter<long>("MPTcpExtMPCurrEstab", "{connection}", "MPTCP connections established now");
         ReinjectedBytes = Meter.CreateCounter<long>("mptcp.reinjected", "By", "data-level bytes sent again on another subflow (no kernel counter counts bytes)");
         Meter.CreateObservableGauge("mptcp.connection.subflows", () => Gauge(g => g.Subflows), "{subflow}", "live subflows of each connection");
@@ -100,6 +102,8 @@ public sealed class MptcpMetrics : IDisposable
     public Counter<long> MpFailRx { get; }
     public Counter<long> MpFastcloseTx { get; }
     public Counter<long> MpFastcloseRx { get; }
+    public Counter<long> SubflowStale { get; }
+    public Counter<long> SubflowRecover { get; }
     public UpDownCounter<long> CurrentlyEstablished { get; }
     public Counter<long> ReinjectedBytes { get; }
 

@@ -17,8 +17,26 @@ internal sealed class ConnectionSubflow(int id)
     /// <summary>Redundant scheduling: the next DSN this subflow sends (each subflow walks the whole stream).</summary>
     public ulong RedundantNext;
     public long BytesReinjected;
+    /// <summary>Data-level retransmission intervals in a row that found it holding data and hearing nothing (Linux: stale_count).</summary>
+    public int StaleCount;
+    /// <summary>Its <see cref="SubflowView.LastAckNs"/> when the count started: any other value means its peer answered since.</summary>
+    public long StaleAckNs;
+    /// <summary>Judged failed: it gets no data until its peer answers again (Linux: subflow->stale).</summary>
+    public bool Stale;
 
-    public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport) };
+    /// <summary>Established and not stale (Linux: mptcp_subflow_active).</summary>
+    public bool Usable => View.Established && !Stale;
+    /// <summary>It holds nothing its peer has not acknowledged (Linux: tcp_rtx_and_write_queues_empty).</summary>
+    public bool Idle => View.Unacknowledged == 0 && SentSinceReport == 0;
+    /// <summary>It holds data and went two data-level retransmission intervals without an ACK: potentially failed.</summary>
+    public bool Silent => StaleCount > 1 && !Idle;
+    /// <summary>
+    /// Can take over from a silent subflow: usable, neither silent nor in retransmission timeouts itself. (A subflow whose
+    /// peer's window is closed is silent too, with no timeout: it must not hand its data to one that is dead.)
+    /// </summary>
+    public bool Answering => Usable && !Silent && !TimedOut;
+
+    public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport), Stale = Stale };
 
     public void DropAcked(ulong dataUna)
     {

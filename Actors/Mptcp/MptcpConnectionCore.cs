@@ -10,9 +10,15 @@ public sealed record MptcpConnectionOptions
     public int ReceiveWindow { get; init; } = 4 << 20;
     /// <summary>Most bytes handed to a subflow in one message.</summary>
     public int MaxChunk { get; init; } = 64 * 1024;
-    /// <summary>Data-level retransmission timeout when DATA_ACK stops advancing (Linux: mptcp_retransmit_timer, starting at the RTO).</summary>
-    public long DataRtoNs { get; init; } = 1_000_000_000;
-    public long MaxDataRtoNs { get; init; } = 60_000_000_000;
+    /// <summary>
+    /// The data-level retransmission interval when no subflow's RTO sets one (Linux: TCP_RTO_MIN in __mptcp_set_timeout).
+    /// </summary>
+    public long MinRetransmitIntervalNs { get; init; } = 200_000_000;
+    /// <summary>
+    /// Data-level retransmission intervals in a row, past this many, that a subflow holds data and hears nothing before it
+    /// is stale, if another subflow can take over (mptcp.stale-loss-count; Linux: net.mptcp.stale_loss_cnt).
+    /// </summary>
+    public int StaleLossCount { get; init; } = 4;
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Default;
 }
 
@@ -40,7 +46,8 @@ public sealed class MptcpConnectionCore
     private ulong _peerWindowEnd;
     private bool _finQueued;
     private long _rtoAt = long.MaxValue;
-    private long _rto;
+    /// <summary>The oldest unacknowledged chunk, resent on this subflow by the retransmission timer (Linux: __mptcp_retrans).</summary>
+    private (int Id, ulong Dsn, int Length)? _retransmit;
     private ulong? _peerDataFin;
     private bool _fellBack;
 
@@ -52,7 +59,6 @@ public sealed class MptcpConnectionCore
         _scheduler = PacketSchedulerFactory.Create(options.Scheduler);
         _dataUna = _sndNxt = localIdsn + 1;
         _peerWindowEnd = _dataUna + 65535;
-        _rto = options.DataRtoNs;
     }
 
     public ulong DataUna => _dataUna;
@@ -71,6 +77,9 @@ public sealed class MptcpConnectionCore
     public int SendBufferFree => _finQueued ? 0 : _send.Free;
     public long BytesReinjected { get; private set; }
     public long DataRetransmissionTimeouts { get; private set; }
+    /// <summary>Subflows judged stale, and stale ones that came back (Linux: MPTcpExtSubflowStale, MPTcpExtSubflowRecover).</summary>
+    public long SubflowsStale { get; private set; }
+    public long SubflowsRecovered { get; private set; }
     public long NextDeadlineNs => _rtoAt;
     public int SubflowCount => _subflows.Count;
     /// <summary>Everything written has been handed to some subflow at least once and nothing waits for reinjection.</summary>
@@ -86,25 +95,45 @@ public sealed class MptcpConnectionCore
 
     public void AddSubflow(int id) => _subflows.Add(new ConnectionSubflow(id) { RedundantNext = _dataUna });
 
+    /// <summary>
+    /// A subflow's new state. <see cref="SubflowView.Stale"/> is the connection's own judgement (see
+    /// <see cref="CheckStale"/>), not taken from <paramref name="view"/>.
+    /// </summary>
     public void UpdateSubflow(in SubflowView view, bool retransmissionTimedOut = false)
     {
         if (Find(view.Id) is not { } s) return;
-        var wasUsable = s.View.Usable;
         s.View = view;
         s.SentSinceReport = 0;
-        // A subflow that went stale gives up what it holds to the others (Linux: stale_loss_cnt, mptcp_subflow_set_stale).
-        // Its retransmission timer fired: the path may be gone. What it holds is resent on the others at once (the
-        // receiver drops duplicates), so a dead path costs one RTO of delivery, not the several until it counts stale.
-        if (wasUsable && view.Established && view.Stale || retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) Reinject(s);
+        if (s.StaleCount > 0 && view.LastAckNs != s.StaleAckNs)
+        {
+            // Its peer answered: progress, and a stale subflow is active again (Linux: mptcp_subflow_active, chk_stale).
+            if (s.Stale) SubflowsRecovered++;
+            s.Stale = false;
+            s.StaleCount = 0;
+        }
+        // Its retransmission timer fired: the path may be gone. With another regular subflow alive, what it holds is resent
+        // there at once (the receiver drops duplicates), so a dead path costs one RTO of delivery, not the several data-level
+        // intervals until it counts stale. Backups are not brought in this way: they wait until it is silent (see CheckStale).
+        if (retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) Reinject(s);
         s.TimedOut = retransmissionTimedOut;
     }
 
     private bool HasOtherHealthyRegular(ConnectionSubflow subflow)
     {
         foreach (var s in _subflows)
-            if (s != subflow && s.View.Usable && !s.View.Backup && !s.TimedOut) return true;
+            if (s != subflow && s.Usable && !s.View.Backup && !s.TimedOut) return true;
         return false;
     }
+
+    private bool HasOtherAnswering(ConnectionSubflow subflow)
+    {
+        foreach (var s in _subflows)
+            if (s != subflow && s.Answering) return true;
+        return false;
+    }
+
+    /// <summary>Whether the connection judged this subflow stale.</summary>
+    public bool IsStale(int id) => Find(id)?.Stale == true;
 
     /// <summary>The subflow is gone: what the peer has not acknowledged at data level goes to the others.</summary>
     public void RemoveSubflow(int id)
@@ -129,14 +158,20 @@ public sealed class MptcpConnectionCore
         if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
         foreach (var s in _subflows) s.DropAcked(_dataUna);
-        _rto = _o.DataRtoNs;
-        _rtoAt = HasOutstanding && !_fellBack ? nowNs + _rto : long.MaxValue;
+        _rtoAt = Waiting && !_fellBack ? nowNs + RetransmitInterval() : long.MaxValue;
         return freed;
     }
 
     private bool FinCovered(ulong dataAck) => _finQueued && dataAck == _dataUna + (ulong)_send.Count + 1;
 
     private bool HasOutstanding => _sndNxt != _dataUna || (_finQueued && !DataFinAcked);
+
+    /// <summary>
+    /// Data outstanding, or waiting for a subflow to take it: the retransmission timer runs for both (Linux re-arms it
+    /// while anything is pending), as the subflow that stopped answering may be what keeps new data from being sent, and
+    /// only the timer's intervals find it stale.
+    /// </summary>
+    private bool Waiting => HasOutstanding || _reinject.Count > 0 || (long)(_dataUna + (ulong)_send.Count - _sndNxt) > 0;
 
     /// <summary>Data from a subflow, already mapped to its DSN; returns how many bytes became readable in order.</summary>
     public int OnData(ulong dsn, ReadOnlySpan<byte> data) => _recv.Insert(dsn, data);
@@ -151,6 +186,7 @@ public sealed class MptcpConnectionCore
     public int NextChunk(Span<int> subflowIds, out ulong dsn, out int length, long nowNs)
     {
         if (_scheduler is RedundantScheduler) return NextRedundantChunk(subflowIds, out dsn, out length, nowNs);
+        if (NextRetransmission(subflowIds, out dsn, out length)) return 1;
         dsn = 0;
         length = 0;
         while (_reinject.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - _dataUna) <= 0) _reinject.Dequeue();
@@ -174,7 +210,11 @@ public sealed class MptcpConnectionCore
         var n = FillViews(length);
         if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
         var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
-        if (chosen == 0) return 0;
+        if (chosen == 0)
+        {
+            if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + RetransmitInterval();
+            return 0;
+        }
         var count = Math.Min(chosen, subflowIds.Length);
         for (var i = 0; i < count; i++) length = (int)Math.Min(length, Math.Max(1, _views[_chosen[i]].SendSpace));
         if (!reinjection)
@@ -203,8 +243,28 @@ public sealed class MptcpConnectionCore
             if (rest > 0) PushFront(dsn + (ulong)length, (int)rest);
         }
         else _sndNxt += (ulong)length;
-        if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + _rto;
+        if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + RetransmitInterval();
         return count;
+    }
+
+    /// <summary>The chunk the retransmission timer chose a subflow for, if still unacknowledged and the subflow still usable.</summary>
+    private bool NextRetransmission(Span<int> subflowIds, out ulong dsn, out int length)
+    {
+        dsn = 0;
+        length = 0;
+        if (_retransmit is not { } r) return false;
+        _retransmit = null;
+        var end = r.Dsn + (ulong)r.Length;
+        if ((long)(end - _dataUna) <= 0 || Find(r.Id) is not { Usable: true } s) return false;
+        dsn = (long)(_dataUna - r.Dsn) > 0 ? _dataUna : r.Dsn;
+        length = (int)Math.Min((long)(end - dsn), Math.Max(1, s.Current.SendSpace));
+        subflowIds[0] = s.Id;
+        s.SentSinceReport += length;
+        s.BytesScheduled += length;
+        s.BytesReinjected += length;
+        s.Outstanding.Enqueue((dsn, length));
+        BytesReinjected += length;
+        return true;
     }
 
     /// <summary>
@@ -235,7 +295,7 @@ public sealed class MptcpConnectionCore
             s.BytesScheduled += len;
             s.Outstanding.Enqueue((from, len));
             if ((long)(s.RedundantNext - _sndNxt) > 0) _sndNxt = s.RedundantNext;
-            if (_rtoAt == long.MaxValue) _rtoAt = nowNs + _rto;
+            if (_rtoAt == long.MaxValue) _rtoAt = nowNs + RetransmitInterval();
             subflowIds[0] = s.Id;
             dsn = from;
             length = len;
@@ -246,13 +306,14 @@ public sealed class MptcpConnectionCore
 
     /// <summary>
     /// The subflows as the scheduler sees them. One whose retransmission timer fired is potentially failed: it gets no
-    /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for it: they wait
-    /// until a subflow is stale (mptcp.stale-loss-count RTOs), as a single RTO is often just a loss.
+    /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for that, as a
+    /// single RTO is often just a loss, but for a silent one (two data-level intervals without an ACK): it gets no new
+    /// data while another subflow answers.
     /// </summary>
     private int FillViews(int wanted)
     {
         var n = Math.Min(_subflows.Count, _views.Length);
-        var healthyRegular = false;
+        bool healthyRegular = false, answering = false;
         for (var i = 0; i < n; i++)
         {
             _views[i] = _subflows[i].Current;
@@ -260,10 +321,11 @@ public sealed class MptcpConnectionCore
             // looks at the others rather than cutting a runt segment.
             if (_views[i].SendSpace < Math.Min(wanted, Math.Max(1, _views[i].Mss - DssSpace))) _views[i] = _views[i] with { SendSpace = 0 };
             if (_views[i].Usable && !_views[i].Backup && !_subflows[i].TimedOut) healthyRegular = true;
+            answering |= _subflows[i].Answering;
         }
-        if (healthyRegular)
-            for (var i = 0; i < n; i++)
-                if (_subflows[i].TimedOut && !_views[i].Backup) _views[i] = _views[i] with { Stale = true };
+        for (var i = 0; i < n; i++)
+            if (healthyRegular && _subflows[i].TimedOut && !_views[i].Backup || answering && _subflows[i].Silent)
+                _views[i] = _views[i] with { Stale = true };
         return n;
     }
 
@@ -271,25 +333,99 @@ public sealed class MptcpConnectionCore
     public void CopySendData(ulong dsn, Span<byte> destination) => _send.Peek((int)(dsn - _dataUna), destination);
 
     /// <summary>
-    /// The data-level retransmission timer: DATA_ACK did not move for an RTO while data was outstanding (the peer may
-    /// have dropped it at data level, or every path is stuck). The oldest unacknowledged chunk goes again on whichever
-    /// subflow the scheduler picks, with exponential backoff (Linux: __mptcp_retrans).
+    /// The data-level retransmission timer: DATA_ACK did not move for an interval while data was outstanding (Linux:
+    /// mptcp_retransmit_timer, __mptcp_retrans). Each expiry counts the intervals the busy subflows went without an ACK,
+    /// silent after two (a backup takes over from it then, see <see cref="CheckStale"/>) and stale after
+    /// <see cref="MptcpConnectionOptions.StaleLossCount"/>; and the oldest unacknowledged chunk goes again on an idle
+    /// subflow (<see cref="RetransmissionTarget"/>), as data the peer's TCP took may still be missing at data level.
     /// </summary>
     public void OnTimer(long nowNs)
     {
         if (nowNs < _rtoAt) return;
-        if (!HasOutstanding || _fellBack)
+        if (!Waiting || _fellBack)
         {
             _rtoAt = long.MaxValue;
             return;
         }
         DataRetransmissionTimeouts++;
+        var target = RetransmissionTarget();
         if (_scheduler is RedundantScheduler)
             foreach (var s in _subflows) s.RedundantNext = _dataUna; // every subflow starts again from the oldest unacknowledged byte
-        var outstanding = (long)(_sndNxt - _dataUna);
-        if (outstanding > 0) PushFront(_dataUna, (int)Math.Min(outstanding, _o.MaxChunk));
-        _rto = Math.Min(_rto * 2, _o.MaxDataRtoNs);
-        _rtoAt = nowNs + _rto;
+        else if (target is not null) ResendOldest(target);
+        _rtoAt = nowNs + RetransmitInterval();
+    }
+
+    /// <summary>
+    /// The oldest unacknowledged chunk goes to <paramref name="target"/> next, unless data already waits to be resent (a
+    /// subflow just found silent or stale gave up its own): that goes first, and is enough.
+    /// </summary>
+    private void ResendOldest(ConnectionSubflow target)
+    {
+        if (_reinject.Count == 0 && _sndNxt != _dataUna)
+            _retransmit = (target.Id, _dataUna, (int)Math.Min((long)(_sndNxt - _dataUna), _o.MaxChunk));
+    }
+
+    /// <summary>
+    /// Where the retransmission timer resends (Linux: mptcp_subflow_get_retrans): a subflow holding nothing unacknowledged,
+    /// a regular one first. Every busy one is checked for staleness on the way. A backup is taken only once every busy
+    /// subflow went two intervals without an ACK: one silent interval is often a loss that TCP repairs by itself.
+    /// </summary>
+    private ConnectionSubflow? RetransmissionTarget()
+    {
+        ConnectionSubflow? pick = null, backup = null;
+        var minStaleCount = int.MaxValue;
+        foreach (var s in _subflows)
+        {
+            if (!s.View.Established) continue;
+            if (!s.Idle)
+            {
+                CheckStale(s);
+                minStaleCount = Math.Min(minStaleCount, s.StaleCount);
+                continue;
+            }
+            if (s.View.Backup) backup ??= s;
+            else pick ??= s;
+        }
+        return pick ?? (minStaleCount > 1 ? backup : null);
+    }
+
+    /// <summary>
+    /// One more interval in which <paramref name="s"/> held data and heard nothing (an ACK resets the count, see
+    /// <see cref="UpdateSubflow"/>). At the second it is silent (<see cref="ConnectionSubflow.Silent"/>): if another subflow
+    /// answers (<see cref="ConnectionSubflow.Answering"/>), what it holds is resent there and new data goes there too, a
+    /// backup included — Linux only resends one chunk per interval on the backup until the subflow is stale, leaving the
+    /// receiver waiting an interval each time.
+    /// Past the stale-loss count, and if another usable subflow is not itself in that state (fewer than count − 1 silent
+    /// intervals), it is stale: no new data, and what it holds goes to the others (Linux: mptcp_pm_subflow_chk_stale,
+    /// mptcp_pm_subflows_chk_stale).
+    /// </summary>
+    private void CheckStale(ConnectionSubflow s)
+    {
+        if (s.StaleCount++ == 0) s.StaleAckNs = s.View.LastAckNs;
+        if (s.StaleCount == 2 && HasOtherAnswering(s)) Reinject(s);
+        if (s.Stale || s.StaleCount <= _o.StaleLossCount) return;
+        var otherMax = Math.Max(_o.StaleLossCount - 1, 1);
+        foreach (var other in _subflows)
+        {
+            if (other == s || !other.Usable || other.StaleCount >= otherMax) continue;
+            s.Stale = true;
+            SubflowsStale++;
+            Reinject(s);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// How long DATA_ACK may stand still (Linux: timer_ival from mptcp_timeout_from_subflow): the longest RTO among the
+    /// usable subflows holding data that have not yet gone an interval unanswered; TCP's minimum RTO without one, so a
+    /// silent subflow is looked at every 200 ms rather than at its own backed-off RTO.
+    /// </summary>
+    private long RetransmitInterval()
+    {
+        long interval = 0;
+        foreach (var s in _subflows)
+            if (s.Usable && !s.Idle && s.StaleCount == 0) interval = Math.Max(interval, s.View.RtoNs);
+        return interval > 0 ? interval : _o.MinRetransmitIntervalNs;
     }
 
     /// <summary>
@@ -300,6 +436,7 @@ public sealed class MptcpConnectionCore
     {
         _fellBack = true;
         _reinject.Clear();
+        _retransmit = null;
         _rtoAt = long.MaxValue;
     }
 

@@ -13,8 +13,6 @@ namespace MptcpActors.Actors.Subflow;
 /// </summary>
 public sealed partial class SubflowActor
 {
-    /// <summary>RTO backoffs after which a subflow counts as stale (mptcp.stale-loss-count, Linux's stale_loss_cnt).</summary>
-    private int _staleAfter = 4;
     private const int QueueSegments = 16;
     /// <summary>
     /// Data per <see cref="SubflowData"/> at most: a message to an owner on another node must stay well under the
@@ -34,7 +32,6 @@ public sealed partial class SubflowActor
         _mptcp = setup.Join is { } join
             ? MptcpSubflowHook.Join(client, join, setup.JoinNonce)
             : MptcpSubflowHook.Initial(client, setup.LocalKey, setup.Checksum, setup.DenyJoinId0);
-        _staleAfter = setup.StaleLossCount;
         _mptcp.ConnectionWindow = setup.ConnectionWindow;
         _ownerIsRemote = Owner is { } o && o.Path.Address.HasGlobalScope && !o.Path.Address.Equals(Self.Path.Address);
         // The initial subflow starts as the connection's only path: until it says otherwise, a checksum failure falls back.
@@ -263,8 +260,14 @@ public sealed partial class SubflowActor
         var space = _core.State.CanSend() ? Math.Max(0, Math.Min(_core.SendBufferFree, cwnd + QueueSegments * _core.EffectiveMss - queued)) : 0;
         var losses = _core.CongestionControl as ISubflowLossHistory;
         var report = new SubflowReport(Math.Max(0, _core.Rtt.SmoothedRttNs), cwnd, _core.BytesInFlight, space, _core.EffectiveMss,
-            _core.RtoBackoffs >= _staleAfter, _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
-            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals) { BytesRetransmitted = _core.Statistics.BytesRetransmitted };
+            _core.RtoBackoffs, h.PeerBackup, h.FullyEstablished, losses?.BytesSinceLastLoss ?? 0, losses?.BytesBetweenLastTwoLosses ?? 0,
+            h.TakePeerDataAck(), h.PeerWindowEnd, h.PeerDataFin, signals)
+        {
+            BytesRetransmitted = _core.Statistics.BytesRetransmitted,
+            RtoNs = _core.Rtt.RtoNs,
+            Unacknowledged = queued,
+            LastAckNs = queued > 0 ? _core.LastAckReceivedNs : 0,
+        };
         if (signals is null && report == _lastReport) return;
         _lastReport = report with { Signals = null };
         Owner!.Tell(report);

@@ -169,6 +169,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 if (_mptcp is { } h && h.FailResponseOverdue(now)) _core.Abort(now);
                 else _core.OnTimer(now);
                 break;
+            case GetConnectionInfo when _mptcp is null:
+                Sender.Tell(Info());
+                return;
             case var m when _mptcp is not null && OnConnectionMessage(m, now):
                 break;
             case TcpMsg.Register r:
@@ -384,6 +387,14 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
         }
         _handler?.Tell(Finished(reason));
         _log.Debug("subflow {0} closed: {1}", _start.Key, reason);
+    }
+
+    /// <summary>A plain TCP connection's state now, for <c>mptcp info</c>.</summary>
+    private TcpConnectionInfo Info()
+    {
+        var st = _core.Statistics;
+        return new TcpConnectionInfo(_start.Key, _core.State.SsName(), _start.Syn is null, st.BytesSent, st.BytesReceived, st.BytesRetransmitted,
+            Math.Max(0, _core.Rtt.SmoothedRttNs) / 1e6, _core.CongestionControl.CongestionWindow, _core.BytesInFlight);
     }
 
     /// <summary>What this subflow carried, for reports.</summary>

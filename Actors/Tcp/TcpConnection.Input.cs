@@ -236,6 +236,7 @@ public sealed partial class TcpConnection
 
     private void ProcessAck(TcpSegment seg, uint seq, uint ack, long nowNs)
     {
+        LastAckReceivedNs = nowNs;
         Span<SackBlock> blocks = stackalloc SackBlock[4];
         long newlySacked = 0;
         if (_sack)

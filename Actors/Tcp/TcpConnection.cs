@@ -116,6 +116,11 @@ public sealed partial class TcpConnection
     /// <summary>Consecutive retransmission timeouts without progress (MPTCP counts a subflow stale after a few); zero-window probes do not count.</summary>
     public int RtoBackoffs => _timeoutsWithoutProgress;
     private int _timeoutsWithoutProgress;
+    /// <summary>
+    /// When the last acceptable ACK arrived (Linux: tp->rcv_tstamp): MPTCP calls a subflow with unacknowledged data stale
+    /// when nothing came back on it for several data-level retransmission intervals, and active again once something does.
+    /// </summary>
+    public long LastAckReceivedNs { get; private set; }
 
     /// <summary>
     /// The sequence number for a segment without data (RST, pure ACK): SND.NXT, unless a zero-window probe put it past the

@@ -26,6 +26,22 @@ public static class TcpStates
 
     /// <summary>States in which segment text is accepted (RFC 9293 3.10.7.4, seventh step).</summary>
     public static bool CanReceive(this TcpState s) => s is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
+
+    /// <summary>The state as <c>ss</c> prints it, so engine and kernel listings read alike.</summary>
+    public static string SsName(this TcpState s) => s switch
+    {
+        TcpState.Closed => "UNCONN",
+        TcpState.Listen => "LISTEN",
+        TcpState.SynSent => "SYN-SENT",
+        TcpState.SynReceived => "SYN-RECV",
+        TcpState.Established => "ESTAB",
+        TcpState.FinWait1 => "FIN-WAIT-1",
+        TcpState.FinWait2 => "FIN-WAIT-2",
+        TcpState.CloseWait => "CLOSE-WAIT",
+        TcpState.Closing => "CLOSING",
+        TcpState.LastAck => "LAST-ACK",
+        _ => "TIME-WAIT",
+    };
 }
 
 /// <summary>How a connection ended, for the layer above (Akka.IO's ConnectionClosed variants).</summary>

@@ -26,7 +26,7 @@ var parse = root.Parse(args);
 int code;
 if (parse.Errors.Count > 0)
 {
-    code = CliErrors.Usage(Console.Error, parse.Errors[0].Message);
+    code = CliErrors.Usage(Console.Error, ParseErrors.Describe(parse));
 }
 else
 {

@@ -40,6 +40,30 @@ public class CliContractTests
         Assert.Contains(expected, r.Stdout.Split('\n', StringSplitOptions.TrimEntries));
     }
 
+    /// <summary>
+    /// The bash completion script shipped beside the program, as bash runs it on Tab: the words it offers come from the
+    /// program (the built `mptcp` apphost, called by the path typed).
+    /// </summary>
+    [Theory]
+    [InlineData("mptcp pro", "proxy")]
+    [InlineData("mptcp connect --sched", "--scheduler")]
+    [InlineData("mptcp connect --scheduler ", "roundrobin")]
+    [InlineData("mptcp info --j", "--json")]
+    public void The_bash_completion_script_completes_from_the_program(string line, string expected)
+    {
+        var typed = Path.Combine(AppContext.BaseDirectory, "mptcp") + line["mptcp".Length..];
+        var script = string.Join('\n',
+            $"source '{Path.Combine(AppContext.BaseDirectory, "mptcp-completion.bash")}'",
+            $"COMP_LINE='{typed}'; COMP_POINT=${{#COMP_LINE}}",
+            "read -r -a COMP_WORDS <<< \"$COMP_LINE\"; [[ \"$COMP_LINE\" == *' ' ]] && COMP_WORDS+=('')",
+            "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))",
+            "_mptcp_complete",
+            "printf '%s\\n' \"${COMPREPLY[@]}\"");
+        var r = MptcpProcess.Run("bash", ["-c", script]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(expected, r.Stdout.Split('\n', StringSplitOptions.TrimEntries));
+    }
+
     private static string Config(string hocon)
     {
         var path = Path.GetTempFileName();
@@ -54,6 +78,25 @@ public class CliContractTests
         var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("mptcp: error: ", line);
         Assert.Contains(named, line);
+    }
+
+    /// <summary>Parse errors name what is wrong (the word, the argument, the flag), not the .NET type or a generic phrase.</summary>
+    [Theory]
+    [InlineData(new string[0], "no command given; one of: connect, ")]
+    [InlineData(new[] { "bogus" }, "bogus: unknown command")]
+    [InlineData(new[] { "connect" }, "HOST, PORT: missing (mptcp connect HOST PORT)")]
+    [InlineData(new[] { "connect", "10.0.1.2", "notaport", "--sim" }, "PORT: 'notaport' is not a whole number")]
+    [InlineData(new[] { "connect", "--sim", "10.0.1.2", "5000", "extra" }, "extra: unknown argument")]
+    [InlineData(new[] { "demo", "--seed", "x" }, "--seed: 'x' is not a whole number")]
+    [InlineData(new[] { "demo", "--scheduler", "nope" }, "--scheduler: unknown scheduler \"nope\"; valid: default, roundrobin, redundant")]
+    [InlineData(new[] { "info", "--pid", "x" }, "--pid: 'x' is not a whole number")]
+    [InlineData(new[] { "pm" }, "--pm-control: required")]
+    [InlineData(new[] { "decode" }, "FILE: missing")]
+    public void A_parse_error_is_one_line_naming_the_argument(string[] args, string expected)
+    {
+        var r = MptcpProcess.Run(args);
+        AssertUsageError(r, expected);
+        Assert.DoesNotContain("System.", r.Stderr);
     }
 
     [Theory]

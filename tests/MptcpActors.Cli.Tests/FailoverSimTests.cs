@@ -90,6 +90,12 @@ public class FailoverSimTests
                     if (usable) Assert.True(mbps[i] < 0.5, $"backup {backup.Name} carried {mbps[i]} Mbit/s at {t[i]} s while the regular paths were usable");
                 }
                 Assert.True(mbps.Sum() > 0, "the backup never took over");
+                // It takes over once the regular path went two data-level retransmission intervals without an ACK (its
+                // RTO, then TCP's 200 ms minimum, as Linux sends a retransmission to a backup), not once it is stale: the
+                // receiver waits well under a second (virtual time, the same on any machine), where judging it by four
+                // backed-off RTOs (0.2 + 0.4 + 0.8 + 1.6 s) made it wait 3.2 s.
+                var longest = report.GetProperty("max_gap_ms").GetDouble();
+                Assert.True(longest < 1000, $"the receiver waited {longest} ms for the backup to take over");
             }
         }
         finally

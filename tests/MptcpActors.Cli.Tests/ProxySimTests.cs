@@ -41,7 +41,7 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// The simulated client's connection is relayed to this test's server; `mptcp info` shows it (MPTCP: both paths,
-    /// the second joined through the proxy's signal endpoint; --plain: plain TCP, not listed); 8 MB from the server come
+    /// the second joined through the proxy's signal endpoint; --plain: a plain TCP connection, listed apart); 8 MB from the server come
     /// back byte-exact through the echoing client, each FIN passed on; --stats gets the connection's line; SIGTERM ends
     /// the proxy with exit 0 and removes its control socket.
     /// </summary>
@@ -69,11 +69,22 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal("proxy", root.GetProperty("command").GetString());
                 Assert.Equal(!plain, root.GetProperty("mptcp").GetBoolean());
                 var connections = root.GetProperty("connections").EnumerateArray().ToList();
+                var tcp = root.GetProperty("tcp_connections").EnumerateArray().ToList();
+                Assert.Equal(tcp.Count, root.GetProperty("counters").GetProperty("tcp_connections").GetDouble());
                 if (plain)
                 {
+                    // The plain TCP connection is listed as ss lists a TCP socket: the proxy's end of it, accepted.
                     Assert.Empty(connections);
+                    var t = Assert.Single(tcp);
+                    Assert.Equal("ESTAB", t.GetProperty("state").GetString());
+                    Assert.Equal("server", t.GetProperty("role").GetString());
+                    Assert.Equal("10.0.1.1", t.GetProperty("local_address").GetString());
+                    Assert.Equal(7000, t.GetProperty("local_port").GetInt32());
+                    Assert.Equal("10.0.1.2", t.GetProperty("remote_address").GetString());
+                    Assert.True(t.GetProperty("srtt_ms").GetDouble() > 0, "no RTT measured on an established connection");
                     break;
                 }
+                Assert.Empty(tcp); // MPTCP subflows are not plain connections
                 var c = Assert.Single(connections);
                 Assert.Equal("ESTAB", c.GetProperty("state").GetString());
                 Assert.False(c.GetProperty("fallback").GetBoolean());
@@ -91,6 +102,7 @@ public sealed class ProxySimTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(text.Stdout);
             Assert.Equal(0, text.ExitCode);
             Assert.StartsWith($"mptcp proxy (pid {proxy.Process.Id})", text.Stdout);
+            Assert.Contains(plain ? "tcp connections: 1\n  ESTAB      server 10.0.1.1:7000 10.0.1.2:" : "tcp connections: 0\n", text.Stdout);
 
             var data = RandomNumberGenerator.GetBytes(8_000_000);
             var sending = Task.Run(async () =>

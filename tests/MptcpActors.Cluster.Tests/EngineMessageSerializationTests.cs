@@ -34,7 +34,7 @@ public class EngineMessageSerializationTests() : TestKit(MptcpCluster.Config(new
             new AcceptSubflow(Key, [1, 2, 3], ActorRefs.Nobody, new MptcpSubflowSetup(7, true, new JoinParameters(7, 8, 3, false, true), 99)
                 { CongestionControl = Actors.Tcp.Congestion.CongestionControlKind.Olia }),
             new SubflowData([new DataChunk(1000, [1, 2]), new DataChunk(1002, [3])]),
-            new SubflowReport(1, 2, 3, 4, 1448, false, 0, false, true, 5, 6, 77, 88, null,
+            new SubflowReport(1, 2, 3, 4, 1448, 0, false, true, 5, 6, 77, 88, null,
                 [new AddAddrReceived(2, new IpAddressBytes([10, 9, 1, 2]), 8080, false), new RemoveAddrReceived([1]), new FastCloseReceived()]),
             new SubflowDown(new SubflowFinished(Key, 1, 2, 3, 4.5, TcpCloseReason.Reset) { LocalToken = 5 }, MpTcpRstReason.MiddleboxInterference),
             new SubflowSend(123, [9, 8, 7]),

@@ -20,7 +20,8 @@ public static class PacketSchedulerFactory
     public static SchedulerKind Parse(string name) =>
         SettingNames.Schedulers.TryParse(name.ToLowerInvariant(), out var setting)
             ? setting.ToKind()
-            : throw new ArgumentException($"unknown scheduler \"{name}\"; valid: {SettingNames.Schedulers}", nameof(name));
+            // No parameter name: the message is shown to people as it is (CLI errors), not to a debugger.
+            : throw new ArgumentException($"unknown scheduler \"{name}\"; valid: {SettingNames.Schedulers}");
 
     /// <summary>The kind the <c>scheduler</c> setting names.</summary>
     public static SchedulerKind ToKind(this Scheduler setting) => setting switch

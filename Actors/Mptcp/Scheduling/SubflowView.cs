@@ -7,9 +7,13 @@ namespace MptcpActors.Actors.Mptcp.Scheduling;
 /// <param name="CongestionWindow">In bytes.</param>
 /// <param name="SendSpace">Bytes the subflow accepts right now (its free cwnd room plus a small queue); 0 = full.</param>
 /// <param name="Backup">MP_JOIN / MP_PRIO backup flag (RFC 8684 3.3.8): carries data only when nothing else can.</param>
-/// <param name="Stale">Retransmission timeouts without progress (net.mptcp.stale_loss_cnt): treated as gone until it recovers.</param>
+/// <param name="Stale">Data-level retransmission intervals without an ACK (net.mptcp.stale_loss_cnt): treated as gone until it hears from its peer.</param>
+/// <param name="RtoNs">Its retransmission timeout now, backoff included: the data level looks for progress about that often.</param>
+/// <param name="Unacknowledged">Bytes it holds that its peer has not acknowledged, sent or not (Linux: its rtx and write queues).</param>
+/// <param name="LastAckNs">When its last ACK arrived, while it holds unacknowledged data (Linux: rcv_tstamp); 0 when it holds none.</param>
 public readonly record struct SubflowView(
-    int Id, long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Backup, bool Stale, bool Established)
+    int Id, long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Backup, bool Stale, bool Established,
+    long RtoNs = 0, long Unacknowledged = 0, long LastAckNs = 0)
 {
     public bool Usable => Established && !Stale;
 

@@ -25,10 +25,12 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var seed = new Option<int>("--seed") { Description = "seed of the simulated paths' randomness (loss, jitter)", DefaultValueFactory = _ => 1 };
-        var duration = new Option<double>("--duration") { Description = "seconds of sending", DefaultValueFactory = _ => 9 };
-        var scheduler = new Option<string>("--scheduler") { Description = "default | roundrobin | redundant", DefaultValueFactory = _ => "default" };
-        var cc = new Option<string>("--cc") { Description = "cubic | newreno | lia | olia", DefaultValueFactory = _ => "cubic" };
+        var seed = new Option<int>("--seed") { HelpName = "N", Description = "seed of the simulated paths' randomness (loss, jitter)", DefaultValueFactory = _ => 1 };
+        var duration = new Option<double>("--duration") { HelpName = "SECONDS", Description = "seconds of sending (1-600)", DefaultValueFactory = _ => 9 };
+        var scheduler = new Option<string>("--scheduler") { Description = "which subflow carries the next data (like net.mptcp.scheduler)", DefaultValueFactory = _ => "default" };
+        var cc = new Option<string>("--cc") { Description = "congestion control: cubic, newreno (uncoupled), lia, olia (coupled)", DefaultValueFactory = _ => "cubic" };
+        scheduler.CompletionSources.Add([.. SettingNames.Schedulers.Names]);
+        cc.CompletionSources.Add([.. SettingNames.CongestionControls.Names]);
         var c = new Command("demo", "Two hosts on the simulated network with a Wi-Fi-like and an LTE-like path: a transfer, a path failure and recovery")
         {
             seed, duration, scheduler, cc,

@@ -17,7 +17,7 @@ public static class InfoCommand
     {
         var pid = new Option<int?>("--pid") { HelpName = "PID", Description = "process id of the running mptcp listen/connect/proxy (needed when several run)" };
         var json = new Option<bool>("--json") { Description = "print the snapshot as JSON (for scripts)" };
-        var c = new Command("info", "Show the connections, subflows and counters of a running mptcp listen/connect/proxy (like ss -Mti and nstat)") { pid, json };
+        var c = new Command("info", "Show the connections (MPTCP and plain TCP), subflows and counters of a running mptcp listen/connect/proxy (like ss -Mti and nstat)") { pid, json };
         c.SetAction(p => Run(p.GetValue(pid), p.GetValue(json)));
         return c;
     }
@@ -82,7 +82,7 @@ public static class InfoCommand
     {
         var interfaces = string.Join(", ", root.GetProperty("interfaces").EnumerateArray().Select(i => i.GetString()));
         o.WriteLine($"mptcp {root.GetProperty("command").GetString()} (pid {root.GetProperty("pid").GetInt32()}) on {interfaces}" +
-                    (root.GetProperty("mptcp").GetBoolean() ? "" : " (--plain: plain TCP connections are not listed)"));
+                    (root.GetProperty("mptcp").GetBoolean() ? "" : " (--plain)"));
         var connections = root.GetProperty("connections").EnumerateArray().ToList();
         o.WriteLine($"connections: {connections.Count}");
         foreach (var c in connections)
@@ -96,15 +96,25 @@ public static class InfoCommand
             {
                 var flags = (s.GetProperty("join").GetBoolean() ? " join" : "") + (s.GetProperty("backup").GetBoolean() ? " backup" : "") +
                             (s.GetProperty("stale").GetBoolean() ? " stale" : "");
-                o.WriteLine($"    {Endpoint(s, "local")} {Endpoint(s, "remote")}{flags} srtt {s.GetProperty("srtt_ms").GetDouble().ToString("0.###", CultureInfo.InvariantCulture)}ms " +
-                            $"cwnd {s.GetProperty("cwnd").GetInt64()} bytes_in_flight {s.GetProperty("bytes_in_flight").GetInt64()} " +
+                o.WriteLine($"    {Endpoint(s, "local")} {Endpoint(s, "remote")}{flags} {Congestion(s)} " +
                             $"bytes_scheduled {s.GetProperty("bytes_scheduled").GetInt64()} retransmitted {s.GetProperty("retransmitted_bytes").GetInt64()}");
             }
         }
+        // Plain TCP connections (--plain), as ss lists TCP sockets: one line each.
+        var tcp = root.GetProperty("tcp_connections").EnumerateArray().ToList();
+        o.WriteLine($"tcp connections: {tcp.Count}");
+        foreach (var c in tcp)
+            o.WriteLine($"  {c.GetProperty("state").GetString(),-10} {c.GetProperty("role").GetString(),-6} {Endpoint(c, "local")} {Endpoint(c, "remote")} " +
+                        $"{Congestion(c)} bytes_sent {c.GetProperty("bytes_sent").GetInt64()} bytes_received {c.GetProperty("bytes_received").GetInt64()} " +
+                        $"retransmitted {c.GetProperty("retransmitted_bytes").GetInt64()}");
         o.WriteLine("counters:");
         foreach (var counter in root.GetProperty("counters").EnumerateObject())
             o.WriteLine($"  {counter.Name,-32} {counter.Value.GetDouble().ToString("0.###", CultureInfo.InvariantCulture)}");
     }
+
+    private static string Congestion(JsonElement e) =>
+        $"srtt {e.GetProperty("srtt_ms").GetDouble().ToString("0.###", CultureInfo.InvariantCulture)}ms cwnd {e.GetProperty("cwnd").GetInt64()} " +
+        $"bytes_in_flight {e.GetProperty("bytes_in_flight").GetInt64()}";
 
     private static string YesNo(JsonElement e, string name) => e.GetProperty(name).GetBoolean() ? "yes" : "no";
 

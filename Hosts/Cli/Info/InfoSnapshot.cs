@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Subflow;
 using MptcpActors.Cli.Netcat;
 
 namespace MptcpActors.Cli.Info;
@@ -25,6 +26,7 @@ public static class InfoSnapshot
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
         });
         var connections = (await Task.WhenAll(asks)).OfType<ConnectionInfo>().OrderBy(c => c.LocalToken).ToList();
+        var plain = await PlainConnections(engine);
 
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -39,8 +41,11 @@ public static class InfoSnapshot
             w.WriteStartArray("connections");
             foreach (var c in connections) WriteConnection(w, c);
             w.WriteEndArray();
+            w.WriteStartArray("tcp_connections");
+            foreach (var c in plain) WriteTcpConnection(w, c);
+            w.WriteEndArray();
             w.WriteStartObject("counters");
-            foreach (var (name, value) in Totals(connections).Concat(counters.Read().Select(kv => (kv.Key, kv.Value))))
+            foreach (var (name, value) in Totals(connections, plain).Concat(counters.Read().Select(kv => (kv.Key, kv.Value))))
                 w.WriteNumber(name, value);
             w.WriteEndObject();
             w.WriteEndObject();
@@ -48,16 +53,50 @@ public static class InfoSnapshot
         return buffer.ToArray();
     }
 
-    /// <summary>What the connections open now add up to (the engine's counters count events since the start).</summary>
-    private static IEnumerable<(string, double)> Totals(List<ConnectionInfo> connections)
+    /// <summary>
+    /// The plain TCP connections (no MPTCP connection owns them: <c>--plain</c>), found on every interface as <c>ss</c>
+    /// lists TCP sockets beside MPTCP ones; one that ends while it is asked is not listed.
+    /// </summary>
+    private static async Task<List<TcpConnectionInfo>> PlainConnections(Engine engine)
+    {
+        var lists = await Task.WhenAll(engine.Routes.Select(r => r.Actor.Ask<TcpConnectionList>(ListTcpConnections.Instance, AskTimeout)));
+        var asks = lists.SelectMany(l => l.Connections).Select(async c =>
+        {
+            try { return await c.Ask<TcpConnectionInfo>(GetConnectionInfo.Instance, AskTimeout); }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+        });
+        return (await Task.WhenAll(asks)).OfType<TcpConnectionInfo>().OrderBy(c => c.Key.LocalPort).ThenBy(c => c.Key.RemotePort).ToList();
+    }
+
+    /// <summary>
+    /// What the connections open now add up to (the engine's counters count events since the start): MPTCP connections
+    /// and plain TCP ones counted apart, bytes over both.
+    /// </summary>
+    private static IEnumerable<(string, double)> Totals(List<ConnectionInfo> connections, List<TcpConnectionInfo> plain)
     {
         yield return ("connections", connections.Count);
         yield return ("connections_fallback", connections.Count(c => c.Fallback));
+        yield return ("tcp_connections", plain.Count);
         yield return ("subflows", connections.Sum(c => c.Subflows.Count));
-        yield return ("bytes_sent", connections.Sum(c => c.BytesSent));
-        yield return ("bytes_received", connections.Sum(c => c.BytesReceived));
+        yield return ("bytes_sent", connections.Sum(c => c.BytesSent) + plain.Sum(c => c.BytesSent));
+        yield return ("bytes_received", connections.Sum(c => c.BytesReceived) + plain.Sum(c => c.BytesReceived));
         yield return ("bytes_reinjected", connections.Sum(c => c.BytesReinjected));
-        yield return ("bytes_retransmitted", connections.Sum(c => c.Subflows.Sum(s => s.BytesRetransmitted)));
+        yield return ("bytes_retransmitted", connections.Sum(c => c.Subflows.Sum(s => s.BytesRetransmitted)) + plain.Sum(c => c.BytesRetransmitted));
+    }
+
+    private static void WriteTcpConnection(Utf8JsonWriter w, TcpConnectionInfo c)
+    {
+        w.WriteStartObject();
+        StatsJson.WriteFourTuple(w, c.Key);
+        w.WriteString("state", c.State);
+        w.WriteString("role", c.Client ? "client" : "server");
+        w.WriteNumber("bytes_sent", c.BytesSent);
+        w.WriteNumber("bytes_received", c.BytesReceived);
+        w.WriteNumber("srtt_ms", Math.Round(c.SmoothedRttMs, 3));
+        w.WriteNumber("cwnd", c.CongestionWindow);
+        w.WriteNumber("bytes_in_flight", c.BytesInFlight);
+        w.WriteNumber("retransmitted_bytes", c.BytesRetransmitted);
+        w.WriteEndObject();
     }
 
     private static void WriteConnection(Utf8JsonWriter w, ConnectionInfo c)

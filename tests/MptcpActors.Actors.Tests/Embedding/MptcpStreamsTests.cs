@@ -134,6 +134,86 @@ public class MptcpStreamsTests(Xunit.Abstractions.ITestOutputHelper log) : TestK
         await binding.Unbind().WaitAsync(Wait);
     }
 
+    /// <summary>
+    /// A slow consumer at each end: the bytes waiting between producer and consumer (produced minus consumed, measured at
+    /// every read) stay bounded by the buffers and windows in between, however far the producer could run ahead; and
+    /// every byte arrives. First a flow sending to a Stream that reads 16 KiB every 5 ms (about half the path's rate),
+    /// then a Stream writing to a flow whose consumer takes one element every 5 ms.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_consumer_keeps_the_bytes_waiting_between_the_ends_bounded_both_ways()
+    {
+        const int total = 8 << 20;
+        const long bound = 6 << 20;
+
+        // Flow (sender) -> Stream (slow reader).
+        var accepted = Peer.Bind("0.0.0.0", 7105).RunWith(Sink.Queue<StreamTcp.IncomingConnection>(), Sys.Materializer());
+        using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var produced = new StrongBox<long>();
+        var upload = Data(total, 6, produced, sent)
+            .Via(Ext.Streams.OutgoingConnection(new IPEndPoint(SimNodeConfig.PeerWifi, 7105)))
+            .RunWith(Sink.Ignore<ByteString>(), Sys.Materializer());
+        await using (var reader = MptcpStream.Accept((await accepted.PullAsync().WaitAsync(Wait)).Value, Sys.Materializer()))
+        {
+            using var received = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[16 << 10];
+            long consumed = 0, mostWaiting = 0;
+            int n;
+            while ((n = await reader.ReadAsync(buffer).AsTask().WaitAsync(Wait)) > 0)
+            {
+                received.AppendData(buffer, 0, n);
+                consumed += n;
+                mostWaiting = Math.Max(mostWaiting, Interlocked.Read(ref produced.Value) - consumed);
+                await Task.Delay(5);
+            }
+            _log.WriteLine($"flow -> slow Stream: at most {mostWaiting} bytes waited between the ends");
+            Assert.Equal(total, consumed);
+            Assert.Equal(Convert.ToHexString(sent.GetHashAndReset()), Convert.ToHexString(received.GetHashAndReset()));
+            Assert.True(mostWaiting <= bound, $"{mostWaiting} bytes waited between a flow and a slow reader: not held back");
+            reader.ShutdownOutput();
+        }
+        await upload.WaitAsync(Wait);
+
+        // Stream (writer) -> flow (slow consumer).
+        var arrived = new TaskCompletionSource<Task<(long Count, long MostWaiting, string Sha256)>>();
+        var written = new StrongBox<long>();
+        var binding = await Peer.Bind("0.0.0.0", 7106).To(Sink.ForEach<StreamTcp.IncomingConnection>(c =>
+        {
+            var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long count = 0, most = 0;
+            arrived.TrySetResult(c.Flow
+                .RunWith(Source.Never<ByteString>(), Flow.Create<ByteString>().SelectAsync(1, async b =>
+                {
+                    await Task.Delay(5);
+                    return b;
+                }).ToMaterialized(Sink.ForEach<ByteString>(b =>
+                {
+                    hash.AppendData(b.ToArray());
+                    count += b.Count;
+                    most = Math.Max(most, Interlocked.Read(ref written.Value) - count);
+                }), Keep.Right), Sys.Materializer()).Item2
+                .ContinueWith(_ => (count, most, Convert.ToHexString(hash.GetHashAndReset()))));
+        })).Run(Sys.Materializer()).WaitAsync(Wait);
+        var data = new byte[total];
+        new Random(7).NextBytes(data);
+        await using (var writer = await MptcpStream.ConnectAsync(Ext.Streams, Sys.Materializer(), new IPEndPoint(SimNodeConfig.PeerWifi, 7106)).WaitAsync(Wait))
+        {
+            for (var offset = 0; offset < total; offset += Chunk)
+            {
+                // Counted before the write: a write that waits is already "produced", as the bound must hold for it too.
+                Interlocked.Add(ref written.Value, Chunk);
+                await writer.WriteAsync(data.AsMemory(offset, Chunk)).AsTask().WaitAsync(Wait);
+            }
+            writer.ShutdownOutput();
+            var (count, mostWaiting, sha) = await (await arrived.Task.WaitAsync(Wait)).WaitAsync(Wait);
+            _log.WriteLine($"Stream -> slow flow: at most {mostWaiting} bytes waited between the ends");
+            Assert.Equal(total, count);
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), sha);
+            Assert.True(mostWaiting <= bound, $"{mostWaiting} bytes waited between a Stream and a slow flow: not held back");
+        }
+        await binding.Unbind().WaitAsync(Wait);
+    }
+
     [Fact]
     public async Task A_stream_round_trips_through_an_echoing_stream_and_half_closes()
     {

@@ -7,31 +7,174 @@ namespace MptcpActors.Actors.Tests.Mptcp;
 public class MptcpConnectionCoreTests
 {
     private const ulong LocalIdsn = 1000, RemoteIdsn = 5000;
+    private const long Ms = 1_000_000;
+    private const long SubflowRto = 300 * Ms;
 
     private static MptcpConnectionCore OneSubflow(byte[] data)
     {
-        var core = new MptcpConnectionCore(new MptcpConnectionOptions { DataRtoNs = 1_000 }, LocalIdsn, RemoteIdsn);
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
         core.AddSubflow(1);
-        core.UpdateSubflow(new SubflowView(1, 1_000, 100_000, 0, 100_000, 1460, false, false, true));
+        core.UpdateSubflow(Idle(1));
         core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
         Assert.Equal(data.Length, core.Write(data));
         return core;
     }
 
-    private static (ulong Dsn, int Length) Next(MptcpConnectionCore core, long now)
+    /// <summary>An established subflow holding nothing unacknowledged.</summary>
+    private static SubflowView Idle(int id, bool backup = false) =>
+        new(id, 20 * Ms, 100_000, 0, 100_000, 1460, backup, false, true, SubflowRto);
+
+    /// <summary>An established subflow holding <paramref name="unacked"/> bytes, its last ACK at <paramref name="lastAckNs"/>.</summary>
+    private static SubflowView Busy(int id, long unacked, long lastAckNs) =>
+        new(id, 20 * Ms, 100_000, unacked, 0, 1460, false, false, true, SubflowRto, unacked, lastAckNs);
+
+    private static (ulong Dsn, int Length) Next(MptcpConnectionCore core, long now) => Next(core, now, out _);
+
+    private static (ulong Dsn, int Length) Next(MptcpConnectionCore core, long now, out int subflow)
     {
         Span<int> ids = stackalloc int[4];
-        return core.NextChunk(ids, out var dsn, out var length, now) == 0 ? (0, 0) : (dsn, length);
+        var n = core.NextChunk(ids, out var dsn, out var length, now);
+        subflow = n == 0 ? -1 : ids[0];
+        return n == 0 ? (0, 0) : (dsn, length);
     }
 
     [Fact]
-    public void Data_not_acknowledged_in_time_is_resent_at_data_level()
+    public void Data_a_subflow_acknowledged_but_the_peer_did_not_is_resent_at_data_level()
     {
         var core = OneSubflow(new byte[3000]);
         Assert.Equal((LocalIdsn + 1, 3000), Next(core, 0));
+        // TCP delivered it (the subflow holds nothing) but no DATA_ACK came: the timer resends on the idle subflow.
+        core.UpdateSubflow(Idle(1));
         core.OnTimer(core.NextDeadlineNs);
         Assert.Equal((LocalIdsn + 1, 3000), Next(core, core.NextDeadlineNs));
         Assert.Equal(3000, core.BytesReinjected);
+    }
+
+    [Fact]
+    public void Data_a_subflow_still_holds_is_left_to_its_tcp()
+    {
+        var core = OneSubflow(new byte[3000]);
+        Assert.Equal((LocalIdsn + 1, 3000), Next(core, 0));
+        core.UpdateSubflow(Busy(1, 3000, 0));
+        Assert.Equal(SubflowRto, core.NextDeadlineNs);
+        for (var i = 0; i < 3; i++)
+        {
+            core.OnTimer(core.NextDeadlineNs);
+            Assert.Equal((0UL, 0), Next(core, core.NextDeadlineNs));
+        }
+        Assert.Equal(0, core.BytesReinjected);
+    }
+
+    /// <summary>A regular subflow (1) that went silent with data, a backup (2) idle beside it.</summary>
+    private static MptcpConnectionCore RegularAndBackup(out long lastAck)
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        core.UpdateSubflow(Idle(1));
+        core.UpdateSubflow(Idle(2, backup: true));
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[40_000]);
+        Assert.Equal((LocalIdsn + 1, 40_000), Next(core, 0, out var on));
+        Assert.Equal(1, on);
+        lastAck = 5 * Ms;
+        core.UpdateSubflow(Busy(1, 40_000, lastAck));
+        return core;
+    }
+
+    [Fact]
+    public void A_backup_takes_over_once_the_regular_subflow_went_two_intervals_without_an_ack()
+    {
+        var core = RegularAndBackup(out var lastAck);
+        // First interval, the subflow's RTO: one silent interval may be a loss TCP repairs, nothing moves.
+        var first = core.NextDeadlineNs;
+        Assert.Equal(SubflowRto, first);
+        core.OnTimer(first);
+        Assert.Equal((0UL, 0), Next(core, first));
+        core.Write(new byte[1000]);
+        Assert.Equal((0UL, 0), Next(core, first));
+        // A silent subflow no longer sets the interval: the next look comes after TCP's minimum RTO.
+        var second = core.NextDeadlineNs;
+        Assert.Equal(first + 200 * Ms, second);
+        core.OnTimer(second);
+        // What it holds is resent on the backup, and the new data goes there too, though it is not stale yet.
+        Assert.Equal((LocalIdsn + 1, 40_000), Next(core, second, out var on));
+        Assert.Equal(2, on);
+        Assert.Equal(40_000, core.BytesReinjected);
+        Assert.Equal((LocalIdsn + 40_001, 1000), Next(core, second, out on));
+        Assert.Equal(2, on);
+        Assert.False(core.IsStale(1));
+        // One ACK on it: it answers again, and new data goes back to it.
+        core.UpdateSubflow(Busy(1, 40_000, lastAck + 1));
+        NewDataGoesToTheRegularSubflow(core, second);
+    }
+
+    /// <summary>Once subflow 1 acknowledged everything, the next write goes to it (it follows 41 000 bytes written).</summary>
+    private static void NewDataGoesToTheRegularSubflow(MptcpConnectionCore core, long now)
+    {
+        core.UpdateSubflow(Idle(1));
+        core.Write(new byte[500]);
+        Assert.Equal((LocalIdsn + 41_001, 500), Next(core, now, out var on));
+        Assert.Equal(1, on);
+    }
+
+    [Fact]
+    public void A_silent_regular_subflow_is_stale_after_stale_loss_count_intervals_and_active_again_when_it_hears_back()
+    {
+        var core = RegularAndBackup(out var lastAck);
+        var now = 0L;
+        for (var i = 1; i <= 4; i++)
+        {
+            now = core.NextDeadlineNs;
+            core.OnTimer(now);
+            Assert.False(core.IsStale(1), $"stale after {i} intervals");
+            Next(core, now, out _);
+            core.UpdateSubflow(Idle(2, backup: true)); // the backup's retransmission was acknowledged at TCP level
+        }
+        now = core.NextDeadlineNs;
+        core.OnTimer(now);
+        Assert.True(core.IsStale(1));
+        Assert.Equal(1, core.SubflowsStale);
+        // What it held goes to the backup, and so does new data.
+        var reinjected = core.BytesReinjected;
+        Assert.Equal((LocalIdsn + 1, 40_000), Next(core, now, out var on));
+        Assert.Equal(2, on);
+        Assert.Equal(reinjected + 40_000, core.BytesReinjected);
+        core.Write(new byte[1000]);
+        Assert.Equal((LocalIdsn + 40_001, 1000), Next(core, now, out on));
+        Assert.Equal(2, on);
+
+        // An ACK on it (its peer answered): active again, new data back on it.
+        core.OnDataAck(LocalIdsn + 40_001, LocalIdsn + 1 + 1_000_000, now);
+        core.UpdateSubflow(Busy(1, 1000, lastAck + 1));
+        Assert.False(core.IsStale(1));
+        Assert.Equal(1, core.SubflowsRecovered);
+        NewDataGoesToTheRegularSubflow(core, now);
+    }
+
+    [Fact]
+    public void A_regular_subflow_whose_acks_keep_coming_is_never_stale_and_the_backup_gets_nothing()
+    {
+        var core = RegularAndBackup(out var lastAck);
+        for (var i = 0; i < 8; i++)
+        {
+            var now = core.NextDeadlineNs;
+            core.OnTimer(now);
+            Assert.Equal((0UL, 0), Next(core, now));
+            core.UpdateSubflow(Busy(1, 40_000, lastAck += Ms)); // duplicate ACKs: slow, but alive
+        }
+        Assert.False(core.IsStale(1));
+        Assert.Equal(0, core.BytesReinjected);
+    }
+
+    [Fact]
+    public void A_lone_silent_subflow_is_not_called_stale_with_nothing_to_take_over()
+    {
+        var core = OneSubflow(new byte[3000]);
+        Next(core, 0);
+        core.UpdateSubflow(Busy(1, 3000, 0));
+        for (var i = 0; i < 8; i++) core.OnTimer(core.NextDeadlineNs);
+        Assert.False(core.IsStale(1));
     }
 
     [Fact]
@@ -45,7 +188,7 @@ public class MptcpConnectionCoreTests
         core.OnTimer(1_000_000_000);
         core.RemoveSubflow(1);
         core.AddSubflow(1);
-        core.UpdateSubflow(new SubflowView(1, 1_000, 100_000, 0, 100_000, 1460, false, false, true));
+        core.UpdateSubflow(Idle(1));
         Assert.Equal((0UL, 0), Next(core, 2_000_000_000));
         Assert.Equal(0, core.BytesReinjected);
         // The acknowledgement TCP's ACK stands for frees the buffer as before.

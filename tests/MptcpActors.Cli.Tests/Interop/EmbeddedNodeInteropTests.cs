@@ -4,13 +4,14 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Akka.Actor;
 using MptcpActors.Actors.Embedding;
-using MptcpActors.Actors.Streams;
+using MptcpActors.Examples;
 
 namespace MptcpActors.Cli.Tests.Interop;
 
 /// <summary>
 /// An application's own actor system embedding the engine (<see cref="Mptcp.Get"/>, a raw interface from its config)
-/// exchanges data with a kernel MPTCP server through the .NET Stream facade, both directions at once (namespaces, root).
+/// exchanges data with a kernel MPTCP server, both directions at once, through each way in: Akka.IO-style messages,
+/// the Akka.Streams flow and the .NET Stream facade (namespaces, root).
 /// </summary>
 [Collection("netns")]
 public class EmbeddedNodeInteropTests
@@ -49,11 +50,15 @@ public class EmbeddedNodeInteropTests
         return result;
     }
 
-    [Fact]
-    public async Task An_embedding_actor_system_exchanges_data_with_a_kernel_mptcp_server_both_ways()
+    /// <summary>Each way in, with the README's example code (Hosts/Examples): 8 MB each way at once with a kernel MPTCP server.</summary>
+    [Theory]
+    [InlineData("messages", 6101)]
+    [InlineData("streams", 6102)]
+    [InlineData("stream", 6103)]
+    public async Task An_embedding_actor_system_exchanges_data_with_a_kernel_mptcp_server_both_ways(string way, int port)
     {
         using var net = new VethPair();
-        using var kernel = KernelPeer.Start(net.KernelNs, "server-both", net.KernelIp, 6101, Bytes, 7, mptcp: true);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-both", net.KernelIp, port, Bytes, 7, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var system = ActorSystem.Create("embedded", $$"""mptcp.interfaces = [ { name = {{net.EngineIf}}, address = "{{net.EngineIp}}/24" } ]""");
         try
@@ -61,20 +66,17 @@ public class EmbeddedNodeInteropTests
             var node = InNamespace(net.EngineNs, () => Mptcp.Get(system));
             Assert.Equal(net.EngineIp, node.Interfaces.Single().Address.ToString());
             var up = InteropHelpers.Data(Bytes, 8);
+            var server = new IPEndPoint(IPAddress.Parse(net.KernelIp), port);
 
-            await using var stream = await MptcpStream.ConnectAsync(system, new IPEndPoint(IPAddress.Parse(net.KernelIp), 6101)).WaitAsync(TimeSpan.FromSeconds(60));
-            var writer = Task.Run(async () =>
+            var down = await (way switch
             {
-                for (var offset = 0; offset < up.Length; offset += 100_000)
-                    await stream.WriteAsync(up.AsMemory(offset, Math.Min(100_000, up.Length - offset)));
-                stream.ShutdownOutput();
-            });
-            var down = new MemoryStream();
-            await stream.CopyToAsync(down).WaitAsync(TimeSpan.FromSeconds(120));
-            await writer.WaitAsync(TimeSpan.FromSeconds(120));
+                "messages" => MessagesExample.Exchange(system, server, up),
+                "streams" => StreamsExample.Exchange(system, server, up),
+                _ => StreamExample.Exchange(system, server, up),
+            }).WaitAsync(TimeSpan.FromSeconds(120));
 
             var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 120).Split(' ');
-            Assert.Equal(KernelPeer.Expected(Bytes, 7).Sha256, InteropHelpers.Sha256(down.ToArray()));
+            Assert.Equal(KernelPeer.Expected(Bytes, 7).Sha256, InteropHelpers.Sha256(down));
             Assert.Equal(InteropHelpers.Sha256(up), kernelSays[2]);
             Assert.Equal(Bytes.ToString(), kernelSays[3]);
             var counters = VethPair.Sh($"ip netns exec {net.KernelNs} nstat -az MPTcpExtMPCapableSYNRX MPTcpExtMPCapableFallbackACK");
