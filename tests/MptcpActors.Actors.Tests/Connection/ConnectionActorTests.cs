@@ -162,6 +162,42 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.IsType<TcpMsg.ErrorClosed>(closed);
     }
 
+    [Fact]
+    public void A_request_sent_with_the_mp_capable_handshake_still_lets_the_client_join_for_the_download()
+    {
+        // The request leaves as the first data, carrying MP_CAPABLE in place of the third ACK (RFC 8684 3.1); then the
+        // server only sends. The client must still see itself fully established and join from its subflow endpoint.
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var serverSide = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
+        ExpectMsg<TcpMsg.Connected>(Wait);
+        var client = LastSender;
+        client.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("GET / HTTP/1.0\r\n\r\n")));
+        client.Tell(new TcpMsg.Register(TestActor, keepOpenOnPeerClosed: true));
+        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
+        var server = serverSide.LastSender;
+        server.Tell(new TcpMsg.Register(serverSide.Ref, keepOpenOnPeerClosed: true));
+        serverSide.ExpectMsg<TcpMsg.Received>(Wait);
+        var down = TransferHandler.RandomBytes(6 << 20, 31);
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromBytes(down)));
+
+        var received = new MemoryStream();
+        while (received.Length < down.Length) received.Write(ExpectMsg<TcpMsg.Received>(Wait).Data.ToArray());
+
+        AssertIntact(down, received.ToArray());
+        var asker = CreateTestProbe();
+        client.Tell(GetConnectionInfo.Instance, asker.Ref);
+        var info = asker.ExpectMsg<ConnectionInfo>(Wait);
+        Assert.Contains(info.Subflows, sf => sf.IsJoin && sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+        server.Tell(GetConnectionInfo.Instance, asker.Ref);
+        var atServer = asker.ExpectMsg<ConnectionInfo>(Wait);
+        var join = Assert.Single(atServer.Subflows, sf => sf.IsJoin);
+        Assert.True(join.BytesScheduled > 256 * 1024, $"the join carried only {join.BytesScheduled} bytes");
+    }
+
     [Theory]
     [InlineData(CongestionControlKind.Lia, SchedulerKind.Default)]
     [InlineData(CongestionControlKind.Olia, SchedulerKind.Default)]

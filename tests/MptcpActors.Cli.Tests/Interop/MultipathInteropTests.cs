@@ -328,6 +328,49 @@ public class MultipathInteropTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A request leaving with the handshake, then a download: the engine's stdin holds a short request before it connects,
+    /// so its first data carries MP_CAPABLE in place of the third ACK (RFC 8684 3.1); the kernel server (server-send) then
+    /// sends 8 MB. The engine's subflow endpoint on path 1 must still join the kernel's initial address and carry a share.
+    /// Its stdin stays open until the download is in (the kernel accepts joins only while its side is established).
+    /// </summary>
+    [Fact]
+    public async Task Engine_connect_whose_request_rides_the_handshake_still_joins_for_the_download()
+    {
+        using var net = new MultiPathNetwork();
+        const int port = 7110;
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 100, bothWays: true);
+        net.RateLimit(1, 100, bothWays: true);
+        var (p0, p1) = (net.Paths[0], net.Paths[1]);
+        using var files = new EngineFiles();
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", p0.KernelIp, port, Bytes, 210, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        var sw = Stopwatch.StartNew();
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --endpoint {p1.EngineIp},subflow {files.Args}",
+            feedStdin: true);
+        // In the pipe before the engine has started: written the moment the connection is up.
+        engine.Process.StandardInput.BaseStream.Write("GET / HTTP/1.0\r\n\r\n"u8);
+        engine.Process.StandardInput.BaseStream.Flush();
+        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
+        Func<string> evidence = () => Evidence(net, engine, files);
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
+        output.WriteLine(KernelSide(net));
+        Assert.Equal(Bytes, total);
+        Assert.Equal(says[0], sha);
+        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
+        await stdinClosed;
+        var c = net.Nstat(net.KernelNs);
+        Check(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, () => "the kernel saw no MP_CAPABLE SYN: " + evidence());
+        Check(c.GetValueOrDefault("MPTcpExtMPJoinSynRx") >= 1, () => "the kernel got no MP_JOIN SYN: " + evidence());
+        Check(c.GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, () => "the engine's join did not complete (no third ACK): " + evidence());
+        var subflows = AssertStats(net, files, [p0.EngineIp, p1.EngineIp], engineReceives: true, evidence);
+        Assert.Contains(subflows, s => s.Local == p1.EngineIp && s.Remote == p0.KernelIp);
+        files.Passed = true;
+    }
+
+    /// <summary>
     /// Engine connect with a subflow endpoint on its path-1 address → kernel MPTCP server (server-recv on its path-0 address, no
     /// endpoints, limits subflows 2). The join goes from the engine's path-1 address to the kernel's path-0 address, out of the
     /// engine's path-1 interface to its gateway (the kernel's path-1 address). Both paths limited both ways.
