@@ -54,6 +54,27 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         return (c, s);
     }
 
+    /// <summary>
+    /// A connection the test drives itself: the client's end registered to the test actor, the server's to the returned
+    /// probe; <paramref name="connected"/> runs on the client's end the moment it is connected, before anything else.
+    /// </summary>
+    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) OpenDriven(SimMptcpNodes nodes, Action<IActorRef>? connected = null)
+    {
+        var serverSide = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
+        ExpectMsg<TcpMsg.Connected>(Wait);
+        var client = LastSender;
+        connected?.Invoke(client);
+        client.Tell(new TcpMsg.Register(TestActor));
+        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
+        var server = serverSide.LastSender;
+        server.Tell(new TcpMsg.Register(serverSide.Ref));
+        return (client, server, serverSide);
+    }
+
     private static void AssertIntact(byte[] sent, byte[] received) =>
         Assert.Equal(TransferHandler.Sha256(sent), TransferHandler.Sha256(received));
 
@@ -139,19 +160,9 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Abort_resets_every_subflow_and_the_peer_learns_of_it()
     {
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var serverSide = CreateTestProbe();
-        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
-        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var connection = LastSender;
-        connection.Tell(new TcpMsg.Register(TestActor));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        serverSide.LastSender.Tell(new TcpMsg.Register(serverSide.Ref));
+        var (connection, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
         // Data from the server completes the MPTCP handshake at the client (RFC 8684 3.1), which then opens its join.
-        serverSide.LastSender.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
         ExpectMsg<TcpMsg.Received>(Wait);
         AwaitCondition(() => connection.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
 
@@ -167,19 +178,8 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     {
         // The request leaves as the first data, carrying MP_CAPABLE in place of the third ACK (RFC 8684 3.1); then the
         // server only sends. The client must still see itself fully established and join from its subflow endpoint.
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var serverSide = CreateTestProbe();
-        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
-        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var client = LastSender;
-        client.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("GET / HTTP/1.0\r\n\r\n")));
-        client.Tell(new TcpMsg.Register(TestActor, keepOpenOnPeerClosed: true));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        var server = serverSide.LastSender;
-        server.Tell(new TcpMsg.Register(serverSide.Ref, keepOpenOnPeerClosed: true));
+        var (client, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path),
+            connected: c => c.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("GET / HTTP/1.0\r\n\r\n"))));
         serverSide.ExpectMsg<TcpMsg.Received>(Wait);
         var down = TransferHandler.RandomBytes(6 << 20, 31);
         server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromBytes(down)));
@@ -279,18 +279,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Mp_prio_turns_a_subflow_into_a_backup_at_the_peer_and_back()
     {
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var serverSide = CreateTestProbe();
-        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
-        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var client = LastSender;
-        client.Tell(new TcpMsg.Register(TestActor));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        var server = serverSide.LastSender;
-        server.Tell(new TcpMsg.Register(serverSide.Ref));
+        var (client, server, _) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
         server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
         ExpectMsg<TcpMsg.Received>(Wait);
         AwaitCondition(() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);

@@ -162,6 +162,25 @@ public class MultipathInteropTests(ITestOutputHelper output)
         catch (IOException) { } // the engine exited already: the test's exit-code and hash assertions report it
     });
 
+    /// <summary>
+    /// A kernel server's <see cref="Bytes"/> arriving at a started engine client within 60 s of <paramref name="sw"/>: the
+    /// data intact on its stdout, the engine exiting 0, its stdin closed only once everything arrived. Returns the evidence.
+    /// </summary>
+    private async Task<Func<string>> EngineDownloadsFromKernelServer(MultiPathNetwork net, Process kernel, EngineProcess engine, EngineFiles files, Stopwatch sw)
+    {
+        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
+        Func<string> evidence = () => Evidence(net, engine, files);
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
+        output.WriteLine($"{Bytes} B kernel → engine in {sw.Elapsed.TotalSeconds:F2} s (engine start-up included)");
+        output.WriteLine(KernelSide(net));
+        Assert.Equal(Bytes, total);
+        Assert.Equal(says[0], sha);
+        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
+        await stdinClosed;
+        return evidence;
+    }
+
     /// <summary>Kernel MPTCP client (client-send, subflow endpoint on path 1) → engine listen on both paths.</summary>
     private async Task<(List<SubflowStats> Subflows, TimeSpan Elapsed)> KernelUploadsToEngineListen(MultiPathNetwork net, bool ipv6, int port, long bytes,
         int seed, int seconds, Action<Process, EngineProcess>? during = null)
@@ -305,16 +324,7 @@ public class MultipathInteropTests(ITestOutputHelper output)
         var sw = Stopwatch.StartNew();
         using var engine = EngineProcess.Start(net.EngineNs,
             $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 {files.Args}", feedStdin: true);
-        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
-        Func<string> evidence = () => Evidence(net, engine, files);
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
-        output.WriteLine($"{Bytes} B kernel → engine in {sw.Elapsed.TotalSeconds:F2} s (engine start-up included)");
-        output.WriteLine(KernelSide(net));
-        Assert.Equal(Bytes, total);
-        Assert.Equal(says[0], sha);
-        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
-        await stdinClosed;
+        var evidence = await EngineDownloadsFromKernelServer(net, kernel, engine, files, sw);
         var c = net.Nstat(net.KernelNs);
         Check(c.GetValueOrDefault("MPTcpExtAddAddrTx") >= 1, () => "the kernel sent no ADD_ADDR: " + evidence());
         Check(c.GetValueOrDefault("MPTcpExtEchoAdd") >= 1, () => "the kernel got no ADD_ADDR echo from the engine: " + evidence());
@@ -352,15 +362,7 @@ public class MultipathInteropTests(ITestOutputHelper output)
         // In the pipe before the engine has started: written the moment the connection is up.
         engine.Process.StandardInput.BaseStream.Write("GET / HTTP/1.0\r\n\r\n"u8);
         engine.Process.StandardInput.BaseStream.Flush();
-        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
-        Func<string> evidence = () => Evidence(net, engine, files);
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
-        output.WriteLine(KernelSide(net));
-        Assert.Equal(Bytes, total);
-        Assert.Equal(says[0], sha);
-        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
-        await stdinClosed;
+        var evidence = await EngineDownloadsFromKernelServer(net, kernel, engine, files, sw);
         var c = net.Nstat(net.KernelNs);
         Check(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, () => "the kernel saw no MP_CAPABLE SYN: " + evidence());
         Check(c.GetValueOrDefault("MPTcpExtMPJoinSynRx") >= 1, () => "the kernel got no MP_JOIN SYN: " + evidence());
