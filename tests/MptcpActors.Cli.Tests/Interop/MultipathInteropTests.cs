@@ -339,8 +339,8 @@ public class MultipathInteropTests(ITestOutputHelper output)
 
     /// <summary>
     /// A request leaving with the handshake, then a download: the engine's stdin holds a short request before it connects,
-    /// so its first data carries MP_CAPABLE in place of the third ACK (RFC 8684 3.1); the kernel server (server-send) then
-    /// sends 8 MB. The engine's subflow endpoint on path 1 must still join the kernel's initial address and carry a share.
+    /// so its first data carries MP_CAPABLE (RFC 8684 3.1); the kernel server answers it (server-request-send, like an HTTP
+    /// server) with 8 MB. The engine's subflow endpoint on path 1 must still join the kernel's initial address and carry a share.
     /// Its stdin stays open until the download is in (the kernel accepts joins only while its side is established).
     /// </summary>
     [Fact]
@@ -353,7 +353,7 @@ public class MultipathInteropTests(ITestOutputHelper output)
         net.RateLimit(1, 100, bothWays: true);
         var (p0, p1) = (net.Paths[0], net.Paths[1]);
         using var files = new EngineFiles();
-        using var kernel = KernelPeer.Start(net.KernelNs, "server-send", p0.KernelIp, port, Bytes, 210, mptcp: true);
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-request-send", p0.KernelIp, port, Bytes, 210, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         var sw = Stopwatch.StartNew();
         using var engine = EngineProcess.Start(net.EngineNs,
@@ -369,6 +369,10 @@ public class MultipathInteropTests(ITestOutputHelper output)
         Check(c.GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, () => "the engine's join did not complete (no third ACK): " + evidence());
         var subflows = AssertStats(net, files, [p0.EngineIp, p1.EngineIp], engineReceives: true, evidence);
         Assert.Contains(subflows, s => s.Local == p1.EngineIp && s.Remote == p0.KernelIp);
+        // The premise: the request went out as the first data with MP_CAPABLE (subtype 0), not behind a DSS.
+        var capableData = VethPair.Sh($"tshark -r {files.Pcap} -Y {VethPair.Quote($"ip.src == {p0.EngineIp} && tcp.len > 0 && tcp.options.mptcp.subtype == 0")} " +
+                                      "-T fields -e frame.number 2>/dev/null", 60_000);
+        Check(capableData.Trim().Length > 0, () => "the request did not leave with MP_CAPABLE: " + evidence());
         files.Passed = true;
     }
 
