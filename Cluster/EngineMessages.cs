@@ -24,7 +24,7 @@ public static class EngineMessages
         typeof(SubflowSend), typeof(DataLevelAck), typeof(SendDataFin), typeof(SendAddAddr), typeof(SendRemoveAddr), typeof(SendPrio),
         typeof(CloseSubflow), typeof(AbortSubflow), typeof(PeerCongestion),
         typeof(TokenEnvelope), typeof(RegisterConnection), typeof(LookupConnection), typeof(ConnectionLocation),
-        typeof(GetConnectionInfo), typeof(ConnectionInfo),
+        typeof(GetConnectionInfo), typeof(ConnectionInfo), typeof(NodeSignalEndpoints), typeof(ListConnections), typeof(ConnectionList),
     ];
 
     /// <summary>What those messages hold that Hyperion names in its stream: the rest of the allowed types.</summary>
@@ -34,6 +34,7 @@ public static class EngineMessages
         typeof(MptcpSubflowSetup), typeof(JoinParameters), typeof(CongestionControlKind), typeof(CongestionControlKind?),
         typeof(DataChunk), typeof(DataChunk[]), typeof(MptcpSignal), typeof(MptcpSignal[]),
         typeof(SubflowFinished), typeof(ChecksumFailureCounts), typeof(PathManagerCounters), typeof(TcpCloseReason), typeof(MpTcpRstReason), typeof(MpTcpRstReason?),
+        typeof(SignalAddress), typeof(SignalAddress[]), typeof(List<Akka.Actor.IActorRef>), typeof(IReadOnlyList<Akka.Actor.IActorRef>),
         typeof(SubflowInfo), typeof(List<SubflowInfo>), typeof(IReadOnlyList<SubflowInfo>), typeof(ushort?), typeof(ulong?), typeof(uint?),
         // Actor references travel as Akka's surrogates (path and uid), resolved by the receiving node's provider.
         Type.GetType("Akka.Actor.ActorRefBase+Surrogate, Akka", throwOnError: true)!,

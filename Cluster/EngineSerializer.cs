@@ -27,17 +27,19 @@ public sealed class EngineSerializer : HyperionSerializer
 }
 
 /// <summary>
-/// The allow-list of <see cref="EngineSerializer"/>. Hyperion asks with a type's short name ("Type, Assembly") when
-/// reading and its full assembly-qualified name when writing, so the version part is ignored.
+/// The allow-list of <see cref="EngineSerializer"/>. Hyperion asks with a type's short name when reading ("Type, Assembly",
+/// the core library written "%core%") and its assembly-qualified name when writing; generic arguments are named the same
+/// way inside brackets. Both are compared without versions, cultures, key tokens and the core marker.
 /// </summary>
-public sealed class EngineTypeFilter : Hyperion.ITypeFilter
+public sealed partial class EngineTypeFilter : Hyperion.ITypeFilter
 {
     private static readonly FrozenSet<string> Allowed = EngineMessages.CrossNode.Concat(EngineMessages.Contents)
-        .Select(t => $"{t.FullName}, {t.Assembly.GetName().Name}").ToFrozenSet();
+        .Select(t => Normalized(t.AssemblyQualifiedName!)).ToFrozenSet();
 
-    public bool IsAllowed(string typeName)
-    {
-        var version = typeName.IndexOf(", Version=", StringComparison.Ordinal);
-        return Allowed.Contains(version < 0 ? typeName : typeName[..version]);
-    }
+    public bool IsAllowed(string typeName) => Allowed.Contains(Normalized(typeName));
+
+    private static string Normalized(string typeName) => AssemblyDetails().Replace(typeName, "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@", Version=[^,\]]+, Culture=[^,\]]+, PublicKeyToken=[^,\]]+|,%core%")]
+    private static partial System.Text.RegularExpressions.Regex AssemblyDetails();
 }

@@ -16,7 +16,7 @@ public sealed record ClusterOptions(string Host, int Port, IReadOnlyList<string>
     /// The largest remoting message: a subflow's data batch is at most 128 KB plus one 64 KB mapping, a send chunk
     /// 64 KB; anything bigger is dropped by remoting with an error log, never delivered in part.
     /// </summary>
-    public string MaximumFrameSize { get; init; } = "256000b";
+    public const int MaximumFrameSizeBytes = 256_000;
 }
 
 /// <summary>
@@ -29,40 +29,48 @@ public static class MptcpCluster
     public const string Role = "mptcp";
     public const string TypeName = "mptcp-token";
 
+    /// <summary>The whole configuration of a node: remoting on the cluster address only, seeds, role, split-brain resolver, and <see cref="EngineConfig"/>.</summary>
     public static Config Config(ClusterOptions options)
     {
-        var seeds = string.Join(", ", options.Seeds.Select(s => $"\"akka.tcp://{ClusterOptions.SystemName}@{s}\""));
+        var seeds = string.Join(", ", SeedAddresses(options).Select(s => $"\"{s}\""));
         return ConfigurationFactory.ParseString($$"""
             akka {
               actor.provider = cluster
               remote.dot-netty.tcp {
                 hostname = "{{options.Host}}"
                 port = {{options.Port}}
-                maximum-frame-size = {{options.MaximumFrameSize}}
+                maximum-frame-size = {{ClusterOptions.MaximumFrameSizeBytes}}b
               }
               cluster {
                 seed-nodes = [{{seeds}}]
                 roles = [{{Role}}]
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                split-brain-resolver {
-                  active-strategy = keep-majority
-                  stable-after = 10s
-                }
-                sharding {
-                  role = {{Role}}
-                  remember-entities = off
-                }
+                split-brain-resolver.active-strategy = keep-majority
               }
             }
-            {{EngineMessages.Hocon()}}
-            """).WithFallback(ClusterSharding.DefaultConfig());
+            """).WithFallback(EngineConfig());
     }
 
+    /// <summary>The seed nodes' addresses (akka.tcp://mptcp@HOST:PORT).</summary>
+    public static IEnumerable<string> SeedAddresses(ClusterOptions options) =>
+        options.Seeds.Select(s => $"akka.tcp://{ClusterOptions.SystemName}@{s}");
+
     /// <summary>
-    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
-    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
-    /// the result to the node's MptcpManager.
+    /// What the engine needs of a cluster set up elsewhere (Akka.Cluster.Hosting's WithRemoting / WithClustering):
+    /// the split-brain resolver's wait, the token region's role and no remembered entities, Hyperion bound to the
+    /// engine's messages, sharding's defaults.
     /// </summary>
+    public static Config EngineConfig() => ConfigurationFactory.ParseString($$"""
+        akka.cluster {
+          split-brain-resolver.stable-after = 10s
+          sharding {
+            role = {{Role}}
+            remember-entities = off
+          }
+        }
+        {{EngineMessages.Hocon()}}
+        """).WithFallback(ClusterSharding.DefaultConfig());
+
     /// <summary>
     /// Hyperion compiles a serializer per type on first use, which on a loaded machine takes long enough for a
     /// join's SYN to be retransmitted: every cross-node message type is written and read once at start instead.
@@ -77,6 +85,19 @@ public static class MptcpCluster
         }
     }
 
+    /// <summary>
+    /// Cluster-wide signal endpoints for the node's <paramref name="manager"/> (its MptcpManager, made with the registry
+    /// <see cref="StartAsync"/> returned): this node's signal addresses are announced on the other nodes' connections and
+    /// theirs on this node's.
+    /// </summary>
+    public static IActorRef ShareSignalEndpoints(ActorSystem system, IActorRef manager) =>
+        system.ActorOf(ClusterSignalEndpoints.Props(manager), ClusterSignalEndpoints.Name);
+
+    /// <summary>
+    /// Starts this node's part of the registry and completes once the shard coordinator knows this node's region:
+    /// before that a token's registration could lose the race for its shard against a join arriving elsewhere. Hand
+    /// the result to the node's MptcpManager.
+    /// </summary>
     public static async Task<ShardedTokenRegistry> StartAsync(ActorSystem system, int shards = 1000, TimeSpan? timeout = null)
     {
         var tokenShards = new TokenShards(shards);

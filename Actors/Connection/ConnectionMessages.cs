@@ -138,6 +138,9 @@ public sealed record SubflowInfo(TcpFlowKey Key, bool IsJoin, bool Backup, bool 
     long BytesInFlight, long BytesScheduled, long BytesReinjected)
 {
     public long BytesRetransmitted { get; init; }
+
+    /// <summary>The cluster node carrying the subflow (akka.tcp://...) when it is not the connection's own; null on its node.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>A connection's state: tokens, whether it fell back, its data-level counters and its live subflows.</summary>

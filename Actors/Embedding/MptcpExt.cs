@@ -46,11 +46,11 @@ public sealed class MptcpExt : IExtension
                 break;
             case InterfaceTransport.Raw:
                 Interfaces = RawInterfaces(system, Settings, setup.OpenDevice ?? Settings.RawSocket.Open);
-                Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics), "mptcp");
+                Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics, setup.TokenRegistry?.Invoke(system)), "mptcp");
                 break;
             default:
                 Interfaces = [];
-                Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics), "mptcp");
+                Manager = system.SystemActorOf(MptcpManager.Props(Settings, Interfaces, Metrics, setup.TokenRegistry?.Invoke(system)), "mptcp");
                 break;
         }
         Streams = new Streams.MptcpStreams(Manager);

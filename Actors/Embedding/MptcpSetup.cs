@@ -16,4 +16,10 @@ public sealed class MptcpSetup : Setup
 
     /// <summary>Opens a <c>transport = raw</c> interface by name (default: an AF_PACKET socket).</summary>
     public Func<string, IFrameDevice>? OpenDevice { get; init; }
+
+    /// <summary>
+    /// How the node finds connections by token (default: its own, alone); a cluster node gives the cluster's shard
+    /// region (MptcpActors.Cluster). Not used with <c>sim</c> interfaces, whose two nodes share one system.
+    /// </summary>
+    public Func<Akka.Actor.ActorSystem, Connection.ITokenRegistry>? TokenRegistry { get; init; }
 }

@@ -39,6 +39,13 @@ public sealed record ShowEndpoints : IPathManagerCommand
 /// </summary>
 public sealed record InterfaceStateChanged(string Interface, bool Up) : IPathManagerCommand;
 
+/// <summary>
+/// The <c>signal</c> endpoints of the service's other nodes (a cluster), with ids this node's endpoints do not use:
+/// announced on this node's connections like its own, so a peer learns every address of the service and joins there.
+/// Its sender shares this node's endpoints in turn: it hears <see cref="EndpointsChanged"/> after every change.
+/// </summary>
+public sealed record ServiceEndpoints(IReadOnlyList<EndpointSettings> Endpoints) : IPathManagerCommand;
+
 /// <summary>The endpoint set and limits after a command (all endpoints, including those on an interface that is down).</summary>
 public sealed record EndpointsChanged(IReadOnlyList<EndpointSettings> Endpoints, PathManagerLimits Limits, IReadOnlySet<string> DownInterfaces);
 

@@ -22,6 +22,8 @@ public sealed class PathManagerActor : UntypedActor
     private readonly HashSet<IActorRef> _subscribers = [];
     private PathManagerView _view;
     private IActorRef? _controller;
+    private IReadOnlyList<EndpointSettings> _service = [];
+    private IActorRef? _sharer;
 
     public PathManagerActor(MptcpSettings settings, IReadOnlyList<InterfaceRoute> interfaces)
     {
@@ -71,6 +73,11 @@ public sealed class PathManagerActor : UntypedActor
                 break;
             case ShowEndpoints:
                 Sender.Tell(Changed());
+                break;
+            case ServiceEndpoints service:
+                _service = service.Endpoints;
+                _sharer = Sender;
+                Apply(service, null);
                 break;
             case InterfaceStateChanged state:
                 if (!_interfaces.Any(r => r.Name == state.Interface)) Fail(state, $"no interface named {state.Interface}");
@@ -126,10 +133,13 @@ public sealed class PathManagerActor : UntypedActor
         var down = _interfaces.Where(r => _down.Contains(r.Name)).Select(r => r.Address).ToHashSet();
         var usable = _table.Endpoints.Where(ep => !down.Contains(IpAddressBytes.From(ep.Address)) && (ep.Interface is null || !_down.Contains(ep.Interface)))
             .ToList();
+        // Another node's address is announced like ours unless it would be mistaken for one of ours.
+        usable.AddRange(_service.Where(s => !_table.Endpoints.Any(ep => ep.Id == s.Id || ep.Address.Equals(s.Address))));
         _view = new PathManagerView(_view.Version + 1, usable, _table.Limits, down);
         Context.Parent.Tell(_view);
         foreach (var c in _connections.Values) c.Tell(_view);
         Sender.Tell(Changed());
+        if (_sharer is not null && !_sharer.Equals(Sender)) _sharer.Tell(Changed());
     }
 
     private EndpointsChanged Changed() => new(_table.Endpoints.ToList(), _table.Limits, _down.ToHashSet());

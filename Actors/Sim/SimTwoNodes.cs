@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
@@ -45,6 +46,13 @@ public sealed class SimTwoNodes
         Peer = system.ActorOf(MptcpManager.Props(peerSettings, PeerRoutes, peerMetrics), $"peer-mptcp-{Guid.NewGuid():N}");
     }
 
+    /// <summary>
+    /// An actor system for two simulated nodes inside a command or benchmark whose output is its own: Akka logs nothing
+    /// (not to stdout either), dead letters included.
+    /// </summary>
+    public static Config QuietSystemConfig { get; } =
+        ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
+
     public IReadOnlyList<SimPath> Paths { get; }
     /// <summary>The simulated network; only <see cref="Sim"/> may touch it once running (<see cref="SimNetworkActor.ChangeNetwork"/>).</summary>
     public SimNetwork Network { get; }
@@ -70,10 +78,12 @@ public sealed class SimTwoNodes
         var addresses = ends.Select(e => e.Own).ToList();
         return ends.Select(e =>
         {
-            var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, $"{host}/{e.Link}"), macs[e.Own], e.Own, e.PrefixLength,
+            var port = $"{host}/{e.Link}";
+            var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, port), macs[e.Own], e.Own, e.PrefixLength,
                 e.Gateway, options, isn, ip => macs.GetValueOrDefault(ip))
             {
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
+                DirectDevice = new SimPortDevice(sim, port),
             };
             var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
             // Named after its link, as the node knows it (the actor's name also carries the host's).

@@ -41,6 +41,22 @@ public sealed class MptcpOptions
 
     /// <summary><c>mptcp.interfaces</c>; null keeps the configured list, an empty list means none.</summary>
     public List<MptcpInterfaceOptions>? Interfaces { get; set; }
+
+    /// <summary>Run the node as one node of a service on Akka.Cluster (CLI.md "Cluster"); null: a lone node.</summary>
+    public MptcpClusterOptions? Cluster { get; set; }
+}
+
+/// <summary>
+/// The node's cluster membership, as the CLI's --cluster-host/--cluster-port/--cluster-seed: remoting listens on
+/// <see cref="Host"/> only (the cluster network's address, never 0.0.0.0); the actor system must be named
+/// <c>mptcp</c>, as every node of the service.
+/// </summary>
+public sealed class MptcpClusterOptions
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = MptcpActors.Cluster.ClusterOptions.DefaultPort;
+    /// <summary>HOST:PORT of the seed nodes; empty: the node forms a cluster by itself.</summary>
+    public List<string> Seeds { get; set; } = [];
 }
 
 /// <summary><c>mptcp.path-manager</c>.</summary>

@@ -43,6 +43,11 @@ public class EngineMessageSerializationTests() : TestKit(MptcpCluster.Config(new
             new AbortSubflow(true, MpTcpRstReason.Unspecified),
             new TokenEnvelope(1, new RegisterConnection(ActorRefs.Nobody)),
             new ConnectionLocation(1, null),
+            new NodeSignalEndpoints([new SignalAddress(new IpAddressBytes([10, 9, 1, 2]), null), new SignalAddress(new IpAddressBytes([10, 9, 1, 3]), 8080)]),
+            ListConnections.Instance,
+            new ConnectionList(new List<IActorRef> { ActorRefs.Nobody }, true),
+            new ConnectionInfo(1, 2, false, true, 3, 4, 5, new List<SubflowInfo> { new(Key, true, false, false, 1.5, 10, 11, 12, 13) { Node = "akka.tcp://mptcp@10.0.0.1:4053" } })
+                { State = "ESTAB" },
         };
         return messages.ToDictionary(m => m.GetType().Name + (m is TokenEnvelope e ? "." + e.Message.GetType().Name : ""));
     }
@@ -64,6 +69,9 @@ public class EngineMessageSerializationTests() : TestKit(MptcpCluster.Config(new
         SubflowSend s => $"{s.Dsn}:{Convert.ToHexString(s.Data)}",
         TokenEnvelope { Message: JoinRequest j } e => $"{e.Token} {j.Join} {j.Syn.Key} {Convert.ToHexString(j.Syn.Syn)}",
         AcceptSubflow a => $"{a.Key} {Convert.ToHexString(a.Syn)} {a.Setup}",
+        NodeSignalEndpoints n => string.Join(",", n.Addresses),
+        ConnectionList l => $"{l.MptcpEnabled} {string.Join(",", l.Connections)}",
+        ConnectionInfo i => (i with { Subflows = [] }) + string.Join(",", i.Subflows),
         SubflowReport r => (r with { Signals = null }) + string.Join(",", r.Signals!.Select(s => s is RemoveAddrReceived rm ? Convert.ToHexString(rm.AddressIds) : s.ToString())),
         _ => m.ToString()!,
     };

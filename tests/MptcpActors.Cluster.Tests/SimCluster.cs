@@ -14,8 +14,9 @@ namespace MptcpActors.Cluster.Tests;
 /// A two-node MPTCP service and a client on one simulated network: the client ("client", engine node in the test's
 /// own system) has path p0 (10.9.0.1) to node A (10.9.0.2) and path p1 (10.9.1.1) to node B (10.9.1.2). A and B are
 /// separate ActorSystems forming an Akka.Cluster over loopback remoting (ports 0), each with its interface, its
-/// MptcpManager over the sharded token registry, and the same listening port. A announces B's address (a signal
-/// endpoint of the service), so the client's join lands on B while the connection lives on A.
+/// MptcpManager over the sharded token registry, and the same listening port. B's address is a signal endpoint of B
+/// alone; A announces it all the same (cluster-wide signal endpoints), so the client's join lands on B while the
+/// connection lives on A.
 /// </summary>
 public sealed class SimCluster : IDisposable
 {
@@ -24,7 +25,9 @@ public sealed class SimCluster : IDisposable
     public static readonly IPAddress ClientB = IPAddress.Parse("10.9.1.1");
     public static readonly IPAddress AddressB = IPAddress.Parse("10.9.1.2");
 
-    private const string Service = """
+    private const string ServiceA = "mptcp.path-manager.limits { subflows = 2 }";
+
+    private const string ServiceB = """
         mptcp.path-manager {
           limits { subflows = 2 }
           endpoints = [ { address = 10.9.1.2, flags = [signal] } ]
@@ -66,10 +69,12 @@ public sealed class SimCluster : IDisposable
                    && AkkaCluster(B).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromSeconds(60));
         RegistryA = MptcpCluster.StartAsync(A).GetAwaiter().GetResult();
         RegistryB = MptcpCluster.StartAsync(B).GetAwaiter().GetResult();
-        ManagerA = A.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
-            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(Service), macs), registry: RegistryA), "mptcp");
-        ManagerB = B.ActorOf(MptcpManager.Props(Settings(Service), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
-            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(Service), macs), registry: RegistryB), "mptcp");
+        ManagerA = A.ActorOf(MptcpManager.Props(Settings(ServiceA), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
+            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(ServiceA), macs), registry: RegistryA), "mptcp");
+        ManagerB = B.ActorOf(MptcpManager.Props(Settings(ServiceB), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
+            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(ServiceB), macs), registry: RegistryB), "mptcp");
+        MptcpCluster.ShareSignalEndpoints(A, ManagerA);
+        MptcpCluster.ShareSignalEndpoints(B, ManagerB);
     }
 
     /// <summary>A node's log events into the test's log (the test output shows them beside the client's).</summary>

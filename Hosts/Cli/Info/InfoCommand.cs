@@ -83,6 +83,9 @@ public static class InfoCommand
         var interfaces = string.Join(", ", root.GetProperty("interfaces").EnumerateArray().Select(i => i.GetString()));
         o.WriteLine($"mptcp {root.GetProperty("command").GetString()} (pid {root.GetProperty("pid").GetInt32()}) on {interfaces}" +
                     (root.GetProperty("mptcp").GetBoolean() ? "" : " (--plain)"));
+        if (root.TryGetProperty("cluster", out var cluster))
+            o.WriteLine($"cluster node {cluster.GetProperty("self").GetString()}; members: " + string.Join(", ", cluster.GetProperty("members").EnumerateArray()
+                .Select(m => $"{m.GetProperty("address").GetString()} {m.GetProperty("status").GetString()}{(m.GetProperty("reachable").GetBoolean() ? "" : " unreachable")}")));
         var connections = root.GetProperty("connections").EnumerateArray().ToList();
         o.WriteLine($"connections: {connections.Count}");
         foreach (var c in connections)
@@ -91,13 +94,13 @@ public static class InfoCommand
             o.WriteLine($"  token {c.GetProperty("token").GetUInt32():x8} {c.GetProperty("state").GetString(),-10} {c.GetProperty("role").GetString(),-6} " +
                         $"remote_token {remote} fallback {YesNo(c, "fallback")} checksum {YesNo(c, "checksum")} " +
                         $"bytes_sent {c.GetProperty("bytes_sent").GetInt64()} bytes_received {c.GetProperty("bytes_received").GetInt64()} " +
-                        $"bytes_reinjected {c.GetProperty("bytes_reinjected").GetInt64()}");
+                        $"bytes_reinjected {c.GetProperty("bytes_reinjected").GetInt64()}{Node(c)}");
             foreach (var s in c.GetProperty("subflows").EnumerateArray())
             {
                 var flags = (s.GetProperty("join").GetBoolean() ? " join" : "") + (s.GetProperty("backup").GetBoolean() ? " backup" : "") +
                             (s.GetProperty("stale").GetBoolean() ? " stale" : "");
                 o.WriteLine($"    {Endpoint(s, "local")} {Endpoint(s, "remote")}{flags} {Congestion(s)} " +
-                            $"bytes_scheduled {s.GetProperty("bytes_scheduled").GetInt64()} retransmitted {s.GetProperty("retransmitted_bytes").GetInt64()}");
+                            $"bytes_scheduled {s.GetProperty("bytes_scheduled").GetInt64()} retransmitted {s.GetProperty("retransmitted_bytes").GetInt64()}{Node(s)}");
             }
         }
         // Plain TCP connections (--plain), as ss lists TCP sockets: one line each.
@@ -111,6 +114,9 @@ public static class InfoCommand
         foreach (var counter in root.GetProperty("counters").EnumerateObject())
             o.WriteLine($"  {counter.Name,-32} {counter.Value.GetDouble().ToString("0.###", CultureInfo.InvariantCulture)}");
     }
+
+    /// <summary>On a cluster: " node akka.tcp://..." (the connection's owner, the node carrying a subflow).</summary>
+    private static string Node(JsonElement e) => e.TryGetProperty("node", out var node) ? $" node {node.GetString()}" : "";
 
     private static string Congestion(JsonElement e) =>
         $"srtt {e.GetProperty("srtt_ms").GetDouble().ToString("0.###", CultureInfo.InvariantCulture)}ms cwnd {e.GetProperty("cwnd").GetInt64()} " +

@@ -10,7 +10,8 @@ namespace MptcpActors.Cli.Info;
 /// What <c>mptcp info</c> shows of a running engine, as JSON: the process, every connection (like <c>ss -Mti</c>:
 /// token, state, bytes, fallback, checksums) with its subflows (4-tuple, backup, smoothed RTT, cwnd, retransmitted
 /// bytes), and the counters (like <c>nstat MPTcpExt*</c>: the engine's published metrics plus totals of the
-/// connections open now).
+/// connections open now). On a cluster node, the connections of every node, each with the node that owns it and
+/// the node carrying each of its subflows, and the cluster's members.
 /// </summary>
 public static class InfoSnapshot
 {
@@ -25,7 +26,10 @@ public static class InfoSnapshot
             try { return await c.Ask<ConnectionInfo>(GetConnectionInfo.Instance, AskTimeout); }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
         });
-        var connections = (await Task.WhenAll(asks)).OfType<ConnectionInfo>().OrderBy(c => c.LocalToken).ToList();
+        var cluster = ((ExtendedActorSystem)engine.System).Provider is Akka.Cluster.ClusterActorRefProvider ? Akka.Cluster.Cluster.Get(engine.System) : null;
+        var connections = cluster is null
+            ? (await Task.WhenAll(asks)).OfType<ConnectionInfo>().OrderBy(c => c.LocalToken).Select(c => new Cluster.NodeConnection("", c)).ToList()
+            : (await Cluster.ClusterConnections.ListAsync(engine.System, engine.Manager, AskTimeout)).ToList();
         var plain = await PlainConnections(engine);
 
         using var buffer = new MemoryStream();
@@ -38,14 +42,30 @@ public static class InfoSnapshot
             w.WriteStartArray("interfaces");
             foreach (var r in engine.Routes) w.WriteStringValue($"{r.Name}={r.Address}/{r.PrefixLength}");
             w.WriteEndArray();
+            if (cluster is not null)
+            {
+                w.WriteStartObject("cluster");
+                w.WriteString("self", cluster.SelfAddress.ToString());
+                w.WriteStartArray("members");
+                foreach (var m in cluster.State.Members)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("address", m.Address.ToString());
+                    w.WriteString("status", m.Status.ToString());
+                    w.WriteBoolean("reachable", !cluster.State.Unreachable.Contains(m));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
             w.WriteStartArray("connections");
-            foreach (var c in connections) WriteConnection(w, c);
+            foreach (var c in connections) WriteConnection(w, c.Info, c.Node);
             w.WriteEndArray();
             w.WriteStartArray("tcp_connections");
             foreach (var c in plain) WriteTcpConnection(w, c);
             w.WriteEndArray();
             w.WriteStartObject("counters");
-            foreach (var (name, value) in Totals(connections, plain).Concat(counters.Read().Select(kv => (kv.Key, kv.Value))))
+            foreach (var (name, value) in Totals(connections.Select(c => c.Info).ToList(), plain).Concat(counters.Read().Select(kv => (kv.Key, kv.Value))))
                 w.WriteNumber(name, value);
             w.WriteEndObject();
             w.WriteEndObject();
@@ -99,10 +119,12 @@ public static class InfoSnapshot
         w.WriteEndObject();
     }
 
-    private static void WriteConnection(Utf8JsonWriter w, ConnectionInfo c)
+    /// <summary>One connection; <paramref name="node"/> is its owner on a cluster ("" on a lone node: no node fields then).</summary>
+    private static void WriteConnection(Utf8JsonWriter w, ConnectionInfo c, string node)
     {
         w.WriteStartObject();
         w.WriteNumber("token", c.LocalToken);
+        if (node.Length > 0) w.WriteString("node", node);
         if (c.RemoteToken is { } remote) w.WriteNumber("remote_token", remote);
         else w.WriteNull("remote_token");
         w.WriteString("state", c.State);
@@ -117,6 +139,7 @@ public static class InfoSnapshot
         {
             w.WriteStartObject();
             StatsJson.WriteFourTuple(w, s.Key);
+            if (node.Length > 0) w.WriteString("node", s.Node ?? node);
             w.WriteBoolean("join", s.IsJoin);
             w.WriteBoolean("backup", s.Backup);
             w.WriteBoolean("stale", s.Stale);

@@ -86,6 +86,7 @@ public sealed class Engine : IDisposable
         var metrics = new MptcpMetrics();
         system.RegisterOnTermination(metrics.Dispose);
         var manager = system.ActorOf(MptcpManager.Props(settings, routes, metrics, registry: registry), "mptcp");
+        if (registry is not null) Cluster.MptcpCluster.ShareSignalEndpoints(system, manager);
         return new Engine(system, routes, manager, metrics);
     }
 

@@ -16,7 +16,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
 {
     // Generous: these run the simulator in real time, and a loaded machine stretches every RTT and so every RTO.
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
-    private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+    private static readonly LinkParameters Path = SimMptcpNodes.FastPath;
 
     private const string ClientWithSubflowEndpoint = """
         mptcp.path-manager {
@@ -72,6 +72,20 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
         var server = serverSide.LastSender;
         server.Tell(new TcpMsg.Register(serverSide.Ref));
+        return (client, server, serverSide);
+    }
+
+    /// <summary>
+    /// A connection over both paths, the client's join up at both ends (see <see cref="OpenDriven"/>). The server writes
+    /// first: data from it completes the MPTCP handshake at the client (RFC 8684 3.1), which only then opens its join.
+    /// </summary>
+    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) JoinedConnection()
+    {
+        var (client, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
+        ExpectMsg<TcpMsg.Received>(Wait);
+        AwaitCondition(() => client.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2
+                             && server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
         return (client, server, serverSide);
     }
 
@@ -160,11 +174,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Abort_resets_every_subflow_and_the_peer_learns_of_it()
     {
-        var (connection, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
-        // Data from the server completes the MPTCP handshake at the client (RFC 8684 3.1), which then opens its join.
-        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
-        ExpectMsg<TcpMsg.Received>(Wait);
-        AwaitCondition(() => connection.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        var (connection, _, serverSide) = JoinedConnection();
 
         connection.Tell(TcpMsg.Abort.Instance);
 
@@ -279,10 +289,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Mp_prio_turns_a_subflow_into_a_backup_at_the_peer_and_back()
     {
-        var (client, server, _) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
-        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
-        ExpectMsg<TcpMsg.Received>(Wait);
-        AwaitCondition(() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        var (client, server, _) = JoinedConnection();
         bool JoinIsBackupAtServer() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows
             .Single(sf => sf.Key.RemoteAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1))).Backup;
         Assert.False(JoinIsBackupAtServer());
@@ -340,12 +347,25 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         }
     }
 
-    /// <summary>Blackholes the initial path (p0) 400 ms into the transfer, on the simulator's own thread.</summary>
+    /// <summary>
+    /// Blackholes the initial path (p0) once 1 MiB has crossed it: measured in the simulation, not in wall time, so a
+    /// busy machine cannot move the fault before the handshake (the connection then never starts and nothing takes over).
+    /// </summary>
     private static Action BlackholeInitialPathSoon(SimMptcpNodes nodes) => () =>
+        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").AddObserver(new BlackholeAfterBytes(1 << 20))));
+
+    private sealed class BlackholeAfterBytes(long bytes) : ISimLinkObserver
     {
-        Thread.Sleep(400);
-        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
-    };
+        private bool _done;
+
+        public void FrameDelivered(SimLinkDirection direction, ReadOnlySpan<byte> frame, long nowNs)
+        {
+            var link = direction.Link;
+            if (_done || link.AToB.Stats.BytesDelivered + link.BToA.Stats.BytesDelivered < bytes) return;
+            _done = true;
+            link.At(nowNs, l => l.Blackhole()); // after this delivery, not inside it
+        }
+    }
 
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
     private sealed class Forwarder : ReceiveActor
