@@ -51,6 +51,28 @@ public class SimNetcatTests
     }
 
     [Fact]
+    public void Akka_loglevel_in_config_sends_the_engines_logs_to_stderr_and_leaves_stdout_to_the_data()
+    {
+        var data = "logged\n"u8.ToArray();
+        var config = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(config, "akka.loglevel = DEBUG\n");
+            var (exit, stdout, stderr) = Run(data, "connect", "--sim", "10.0.1.2", "5000", "--config", config);
+            Assert.True(exit == 0, stderr);
+            Assert.Equal(data, stdout);
+            Assert.Matches(@"DBG .*connection [0-9a-f]{8}: subflow .* up", stderr);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+        // Without --config the engine stays quiet.
+        var (_, _, quiet) = Run(data, "connect", "--sim", "10.0.1.2", "5000");
+        Assert.DoesNotContain("DBG", quiet);
+    }
+
+    [Fact]
     public void Listen_on_the_simulated_network_is_reached_by_the_peer()
     {
         var data = "from the listener\n"u8.ToArray();

@@ -103,6 +103,7 @@ public static class EngineLaunch
 
         if (ClusterFlags(p, o, sim, out var cluster) is { } clusterError) return CliErrors.Usage(stderr, clusterError);
 
+        StderrLogging.Start();
         Engine engine;
         try
         {
@@ -157,14 +158,11 @@ public static class EngineLaunch
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>
     private static (Config, MptcpSettings) Settings(ParseResult p, EngineOptions o, Config file, IReadOnlyList<string> defaultEndpoints)
     {
-        var lines = new List<string>
-        {
-            "akka.loglevel = OFF", "akka.stdout-loglevel = OFF", "akka.log-dead-letters = off", "akka.log-dead-letters-during-shutdown = off",
-        };
         var endpoints = p.GetValue(o.Endpoint) is { Length: > 0 } given ? given : defaultEndpoints;
-        lines.AddRange(NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), endpoints));
+        var lines = NetcatConfig.FlagLines(p.GetValue(o.Plain), p.GetValue(o.Checksum), p.GetValue(o.Scheduler), p.GetValue(o.Limits), endpoints);
         var flags = ConfigurationFactory.ParseString(string.Join("\n", lines));
-        var config = MptcpConfig.WithFallback(flags.WithFallback(file));
+        // The logging defaults sit under the file, so its akka.loglevel is honoured (logs go to stderr either way).
+        var config = MptcpConfig.WithFallback(StderrLogging.Forced.WithFallback(flags).WithFallback(file).WithFallback(StderrLogging.Defaults));
         return (config, MptcpSettings.Create(config));
     }
 }

@@ -55,13 +55,11 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     }
 
     /// <summary>
-    /// A connection over both paths, the client's join up at both ends: the test actor handles the client's end, the
-    /// returned probe the server's. The server writes first: data from it completes the MPTCP handshake at the client
-    /// (RFC 8684 3.1), which only then opens its join.
+    /// A connection the test drives itself: the client's end registered to the test actor, the server's to the returned
+    /// probe; <paramref name="connected"/> runs on the client's end the moment it is connected, before anything else.
     /// </summary>
-    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) JoinedConnection()
+    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) OpenDriven(SimMptcpNodes nodes, Action<IActorRef>? connected = null)
     {
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
         var serverSide = CreateTestProbe();
         var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
         nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
@@ -69,10 +67,21 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
         ExpectMsg<TcpMsg.Connected>(Wait);
         var client = LastSender;
+        connected?.Invoke(client);
         client.Tell(new TcpMsg.Register(TestActor));
         serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
         var server = serverSide.LastSender;
         server.Tell(new TcpMsg.Register(serverSide.Ref));
+        return (client, server, serverSide);
+    }
+
+    /// <summary>
+    /// A connection over both paths, the client's join up at both ends (see <see cref="OpenDriven"/>). The server writes
+    /// first: data from it completes the MPTCP handshake at the client (RFC 8684 3.1), which only then opens its join.
+    /// </summary>
+    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) JoinedConnection()
+    {
+        var (client, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path));
         server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
         ExpectMsg<TcpMsg.Received>(Wait);
         AwaitCondition(() => client.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2
@@ -172,6 +181,31 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         ExpectMsg<TcpMsg.Aborted>(Wait);
         var closed = serverSide.FishForMessage(m => m is TcpMsg.ConnectionClosed, Wait);
         Assert.IsType<TcpMsg.ErrorClosed>(closed);
+    }
+
+    [Fact]
+    public void A_request_sent_with_the_mp_capable_handshake_still_lets_the_client_join_for_the_download()
+    {
+        // The request leaves as the first data, carrying MP_CAPABLE in place of the third ACK (RFC 8684 3.1); then the
+        // server only sends. The client must still see itself fully established and join from its subflow endpoint.
+        var (client, server, serverSide) = OpenDriven(new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path),
+            connected: c => c.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("GET / HTTP/1.0\r\n\r\n"))));
+        serverSide.ExpectMsg<TcpMsg.Received>(Wait);
+        var down = TransferHandler.RandomBytes(6 << 20, 31);
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromBytes(down)));
+
+        var received = new MemoryStream();
+        while (received.Length < down.Length) received.Write(ExpectMsg<TcpMsg.Received>(Wait).Data.ToArray());
+
+        AssertIntact(down, received.ToArray());
+        var asker = CreateTestProbe();
+        client.Tell(GetConnectionInfo.Instance, asker.Ref);
+        var info = asker.ExpectMsg<ConnectionInfo>(Wait);
+        Assert.Contains(info.Subflows, sf => sf.IsJoin && sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)));
+        server.Tell(GetConnectionInfo.Instance, asker.Ref);
+        var atServer = asker.ExpectMsg<ConnectionInfo>(Wait);
+        var join = Assert.Single(atServer.Subflows, sf => sf.IsJoin);
+        Assert.True(join.BytesScheduled > 256 * 1024, $"the join carried only {join.BytesScheduled} bytes");
     }
 
     [Theory]

@@ -63,6 +63,7 @@ if role == 'echo-client' or role.endswith('both'):
         sys.exit(0 if ok else 3)
     print(sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % received_in, flush=True)
 elif role.endswith('send'):
+    if role == 'server-request-send': s.recv(65536)   # an HTTP-like server: the client's request first
     sent = hashlib.sha256()
     for chunk in data(): sent.update(chunk); s.sendall(chunk)
     s.shutdown(socket.SHUT_WR)
@@ -81,7 +82,7 @@ else:
 
     /// <summary>
     /// Starts the peer in <paramref name="ns"/>. Roles: client-send / client-recv / server-send / server-recv (one direction;
-    /// prints 'SHA BYTES'); client-both / server-both (sends its seeded stream while receiving; prints
+    /// prints 'SHA BYTES'); server-request-send (server-send once the client's first bytes, its request, arrived); client-both / server-both (sends its seeded stream while receiving; prints
     /// 'SENT_SHA SENT_BYTES GOT_SHA GOT_BYTES RECEIVE_SECONDS', the last from the connection to the other side's end of
     /// data); echo-client (sends its stream and checks the same bytes come back; prints 'SHA BYTES ok' and exits 0, or
     /// 'SHA BYTES MISMATCH' and exits 3). Servers print 'listening' first, and keep listening until their connection ends

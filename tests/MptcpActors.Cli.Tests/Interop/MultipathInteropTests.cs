@@ -162,6 +162,25 @@ public class MultipathInteropTests(ITestOutputHelper output)
         catch (IOException) { } // the engine exited already: the test's exit-code and hash assertions report it
     });
 
+    /// <summary>
+    /// A kernel server's <see cref="Bytes"/> arriving at a started engine client within 60 s of <paramref name="sw"/>: the
+    /// data intact on its stdout, the engine exiting 0, its stdin closed only once everything arrived. Returns the evidence.
+    /// </summary>
+    private async Task<Func<string>> EngineDownloadsFromKernelServer(MultiPathNetwork net, Process kernel, EngineProcess engine, EngineFiles files, Stopwatch sw)
+    {
+        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
+        Func<string> evidence = () => Evidence(net, engine, files);
+        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
+        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
+        output.WriteLine($"{Bytes} B kernel → engine in {sw.Elapsed.TotalSeconds:F2} s (engine start-up included)");
+        output.WriteLine(KernelSide(net));
+        Assert.Equal(Bytes, total);
+        Assert.Equal(says[0], sha);
+        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
+        await stdinClosed;
+        return evidence;
+    }
+
     /// <summary>Kernel MPTCP client (client-send, subflow endpoint on path 1) → engine listen on both paths.</summary>
     private async Task<(List<SubflowStats> Subflows, TimeSpan Elapsed)> KernelUploadsToEngineListen(MultiPathNetwork net, bool ipv6, int port, long bytes,
         int seed, int seconds, Action<Process, EngineProcess>? during = null)
@@ -305,16 +324,7 @@ public class MultipathInteropTests(ITestOutputHelper output)
         var sw = Stopwatch.StartNew();
         using var engine = EngineProcess.Start(net.EngineNs,
             $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 {files.Args}", feedStdin: true);
-        var stdinClosed = CloseStdinOnceReceived(engine, Bytes, TimeSpan.FromSeconds(60));
-        Func<string> evidence = () => Evidence(net, engine, files);
-        var says = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 60, evidence).Split(' ');
-        var (sha, total) = StdoutOnceReceived(engine, Bytes, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds));
-        output.WriteLine($"{Bytes} B kernel → engine in {sw.Elapsed.TotalSeconds:F2} s (engine start-up included)");
-        output.WriteLine(KernelSide(net));
-        Assert.Equal(Bytes, total);
-        Assert.Equal(says[0], sha);
-        WaitEngine(engine, Math.Max(1, 60 - (int)sw.Elapsed.TotalSeconds), evidence);
-        await stdinClosed;
+        var evidence = await EngineDownloadsFromKernelServer(net, kernel, engine, files, sw);
         var c = net.Nstat(net.KernelNs);
         Check(c.GetValueOrDefault("MPTcpExtAddAddrTx") >= 1, () => "the kernel sent no ADD_ADDR: " + evidence());
         Check(c.GetValueOrDefault("MPTcpExtEchoAdd") >= 1, () => "the kernel got no ADD_ADDR echo from the engine: " + evidence());
@@ -324,6 +334,45 @@ public class MultipathInteropTests(ITestOutputHelper output)
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtDSSNotMatching"));
         var subflows = AssertStats(net, files, [net.Paths[0].EngineIp, net.Paths[1].EngineIp], engineReceives: true, evidence);
         Assert.Contains(subflows, s => s.Local == net.Paths[1].EngineIp && s.Remote == net.Paths[1].KernelIp);
+        files.Passed = true;
+    }
+
+    /// <summary>
+    /// A request leaving with the handshake, then a download: the engine's stdin holds a short request before it connects,
+    /// so its first data carries MP_CAPABLE (RFC 8684 3.1); the kernel server answers it (server-request-send, like an HTTP
+    /// server) with 8 MB. The engine's subflow endpoint on path 1 must still join the kernel's initial address and carry a share.
+    /// Its stdin stays open until the download is in (the kernel accepts joins only while its side is established).
+    /// </summary>
+    [Fact]
+    public async Task Engine_connect_whose_request_rides_the_handshake_still_joins_for_the_download()
+    {
+        using var net = new MultiPathNetwork();
+        const int port = 7110;
+        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
+        net.RateLimit(0, 100, bothWays: true);
+        net.RateLimit(1, 100, bothWays: true);
+        var (p0, p1) = (net.Paths[0], net.Paths[1]);
+        using var files = new EngineFiles();
+        using var kernel = KernelPeer.Start(net.KernelNs, "server-request-send", p0.KernelIp, port, Bytes, 210, mptcp: true);
+        Assert.Equal("listening", kernel.StandardOutput.ReadLine());
+        var sw = Stopwatch.StartNew();
+        using var engine = EngineProcess.Start(net.EngineNs,
+            $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --endpoint {p1.EngineIp},subflow {files.Args}",
+            feedStdin: true);
+        // In the pipe before the engine has started: written the moment the connection is up.
+        engine.Process.StandardInput.BaseStream.Write("GET / HTTP/1.0\r\n\r\n"u8);
+        engine.Process.StandardInput.BaseStream.Flush();
+        var evidence = await EngineDownloadsFromKernelServer(net, kernel, engine, files, sw);
+        var c = net.Nstat(net.KernelNs);
+        Check(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, () => "the kernel saw no MP_CAPABLE SYN: " + evidence());
+        Check(c.GetValueOrDefault("MPTcpExtMPJoinSynRx") >= 1, () => "the kernel got no MP_JOIN SYN: " + evidence());
+        Check(c.GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, () => "the engine's join did not complete (no third ACK): " + evidence());
+        var subflows = AssertStats(net, files, [p0.EngineIp, p1.EngineIp], engineReceives: true, evidence);
+        Assert.Contains(subflows, s => s.Local == p1.EngineIp && s.Remote == p0.KernelIp);
+        // The premise: the request went out as the first data with MP_CAPABLE (subtype 0), not behind a DSS.
+        var capableData = VethPair.Sh($"tshark -r {files.Pcap} -Y {VethPair.Quote($"ip.src == {p0.EngineIp} && tcp.len > 0 && tcp.options.mptcp.subtype == 0")} " +
+                                      "-T fields -e frame.number 2>/dev/null", 60_000);
+        Check(capableData.Trim().Length > 0, () => "the request did not leave with MP_CAPABLE: " + evidence());
         files.Passed = true;
     }
 
