@@ -230,4 +230,31 @@ public class MptcpConnectionCoreTests
         // The hole goes to the subflow that answers, never again to the silent one.
         Assert.Equal([1], resentOn);
     }
+
+    [Fact]
+    public void The_hole_at_data_ack_is_resent_when_the_peers_window_is_full_of_data_beyond_it()
+    {
+        // The window's right edge is DATA_ACK + window (RFC 8684 3.3.4): data beyond the hole filled it, yet the hole
+        // itself sits at its left edge and may always go.
+        const int window = 100_000;
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1) with { SendSpace = 0 });
+        Report(core, Idle(2) with { SendSpace = 30_000 });
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + window, 0);
+        core.Write(new byte[200_000]);
+        var hole = Next(core, 0, out var on);
+        Assert.Equal((LocalIdsn + 1, 2), (hole.Dsn, on));
+        Report(core, Idle(1));
+        var sent = (ulong)hole.Length;
+        for (var c = Next(core, 0); c.Length > 0; c = Next(core, 0)) sent += (ulong)c.Length;
+        Assert.Equal((ulong)window, sent);
+        // Subflow 1's peer took all it carried; the DATA_ACK stays at the hole, the window full; subflow 2 is gone.
+        Report(core, Idle(1));
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + window, 1 * Ms);
+        core.RemoveSubflow(2);
+        Assert.Equal((hole.Dsn, hole.Length), Next(core, 1 * Ms, out on));
+        Assert.Equal(1, on);
+    }
 }
