@@ -47,6 +47,10 @@ public sealed record MptcpSettings(
         return settings;
     }
 
+    /// <summary>The embedded defaults with <paramref name="hocon"/> over them (<c>mptcp { ... }</c> or <c>mptcp.key = value</c> lines), validated as <see cref="Create(Config)"/> does.</summary>
+    /// <exception cref="MptcpConfigurationException">As <see cref="Create(Config)"/>.</exception>
+    public static MptcpSettings FromHocon(string hocon) => Create(ConfigurationFactory.ParseString(hocon));
+
     /// <summary>Reads the settings of a running actor system, whose config should come from <see cref="MptcpConfig.WithFallback"/>.</summary>
     public static MptcpSettings Create(ActorSystem system)
     {

@@ -83,8 +83,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     public static Props Props(ConnectionStart start) => Akka.Actor.Props.Create(() => new ConnectionActor(start));
 
-    private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
-
     private sealed class DataTimer
     {
         public static readonly DataTimer Instance = new();
@@ -230,12 +228,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Deliver(); // what arrived before the handler registered
                 break;
             case TcpMsg.Write w:
-                if (_pending is not null || _closeCommand is not null)
-                {
-                    Sender.Tell(new TcpMsg.CommandFailed(w));
-                    break;
-                }
-                _pending = new PendingWrite(w.Data.Compact(), 0, w.Ack, Sender);
+                PendingWrite.TryHold(ref _pending, _closeCommand is not null, w, Sender);
                 break;
             case TcpMsg.Abort:
                 _closeCommander = Sender;
@@ -382,8 +375,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
         Deliver();
         e.Actor.Tell(DataAck(force: true));
+        // One immutable message serves every other subflow: the data level's ACK is the same on all of them.
+        var update = DataAck(force: false);
         foreach (var other in _subflows.Values)
-            if (other != e && other.Up) other.Actor.Tell(DataAck(force: false));
+            if (other != e && other.Up) other.Actor.Tell(update);
     }
 
     private void OnReport(SubflowEntry e, SubflowReport r, long now)
@@ -540,18 +535,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void PushWrites()
     {
-        while (_pending is { } p && _core is not null)
-        {
-            var rest = p.Data.Count - p.Offset;
-            var n = rest == 0 ? 0 : _core.Write(p.Data.ToReadOnlySpan()[p.Offset..]);
-            if (n < rest)
-            {
-                _pending = p with { Offset = p.Offset + n };
-                return;
-            }
-            _pending = null;
-            if (p.Ack is not TcpMsg.NoAck) p.Sender.Tell(p.Ack);
-        }
+        if (_pending is not { } p || _core is null) return;
+        var rest = p.Rest;
+        if (p.Advance(rest.IsEmpty ? 0 : _core.Write(rest))) _pending = null;
     }
 
     private DataLevelAck DataAck(bool force) => new(_core!.DataAck, _core.ReceiveWindowEnd, force);

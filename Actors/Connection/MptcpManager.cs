@@ -173,22 +173,22 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             route.Actor.Forward(c);
             return;
         }
-        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
+        Start(NewStart(c.Options) with
         {
-            PathManager = _pathManager,
-            PathView = _view,
-            Metrics = _metrics,
             Commander = Sender,
             Connect = c,
             Interface = route,
             RemoteAddress = remoteAddress,
             RemotePort = (ushort)remote.Port,
             PullMode = c.PullMode,
-        }, c.Options));
+        });
     }
 
-    /// <summary>The node's scheduler and congestion control, unless the Connect or Bind chose others (<see cref="MptcpSocketOptions"/>).</summary>
-    private ConnectionStart WithOptions(ConnectionStart start, IEnumerable<Akka.IO.Inet.SocketOption>? options)
+    /// <summary>
+    /// A new connection's start, either role: a fresh key, the node's path manager and metrics, and the node's scheduler
+    /// and congestion control unless the Connect or Bind chose others (<see cref="MptcpSocketOptions"/>).
+    /// </summary>
+    private ConnectionStart NewStart(IEnumerable<Akka.IO.Inet.SocketOption>? options)
     {
         var scheduler = _options.Scheduler;
         var cc = _settings.CongestionControl.ToKind();
@@ -197,7 +197,13 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             if (o is MptcpSocketOptions.Scheduler s) scheduler = s.Kind;
             else if (o is MptcpSocketOptions.CongestionControl c) cc = c.Kind;
         }
-        return start with { Options = _options with { Scheduler = scheduler }, CongestionControl = cc };
+        return new ConnectionStart(NewKey(), _settings, _options with { Scheduler = scheduler }, _interfaces)
+        {
+            PathManager = _pathManager,
+            PathView = _view,
+            Metrics = _metrics,
+            CongestionControl = cc,
+        };
     }
 
     private void Bind(TcpMsg.Bind b)
@@ -292,16 +298,12 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             return;
         }
         if (HasCapable(seg.Options)) _metrics.MpCapableSynRx.Add(1);
-        Start(WithOptions(new ConnectionStart(NewKey(), _settings, _options, _interfaces)
-            {
-                PathManager = _pathManager,
-                PathView = _view,
-                Metrics = _metrics,
-                Syn = syn,
-                BindHandler = handler,
-                PullMode = _pullBinds.Contains(syn.Key.LocalPort),
-            },
-            _bindOptions.GetValueOrDefault(syn.Key.LocalPort)));
+        Start(NewStart(_bindOptions.GetValueOrDefault(syn.Key.LocalPort)) with
+        {
+            Syn = syn,
+            BindHandler = handler,
+            PullMode = _pullBinds.Contains(syn.Key.LocalPort),
+        });
     }
 
     private void Start(ConnectionStart start)

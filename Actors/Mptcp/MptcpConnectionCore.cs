@@ -38,7 +38,7 @@ public sealed class MptcpConnectionCore
     private readonly DataReassembly _recv;
     private readonly IPacketScheduler _scheduler;
     private readonly List<ConnectionSubflow> _subflows = [];
-    private readonly Queue<(ulong Dsn, int Length)> _reinject = new();
+    private readonly ReinjectionQueue _reinject = new();
     private readonly SubflowView[] _views = new SubflowView[16];
     private readonly int[] _chosen = new int[16];
     private ulong _dataUna;
@@ -238,7 +238,7 @@ public sealed class MptcpConnectionCore
             var r = _reinject.Dequeue();
             var end = r.Dsn + (ulong)r.Length;
             var rest = (long)(end - (dsn + (ulong)length));
-            if (rest > 0) PushFront(dsn + (ulong)length, (int)rest);
+            if (rest > 0) _reinject.PushFront((dsn + (ulong)length, (int)rest));
         }
         else _sndNxt += (ulong)length;
         if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + RetransmitInterval();
@@ -437,7 +437,7 @@ public sealed class MptcpConnectionCore
     }
 
     /// <summary>A subflow could not take this range after all: another one gets it first.</summary>
-    public void Requeue(ulong dsn, int length) => PushFront(dsn, length);
+    public void Requeue(ulong dsn, int length) => _reinject.PushFront((dsn, length));
 
     /// <summary>Statistics of one subflow as the connection counts them.</summary>
     public (long Scheduled, long Reinjected) SubflowBytes(int id) => Find(id) is { } s ? (s.BytesScheduled, s.BytesReinjected) : (0, 0);
@@ -447,14 +447,6 @@ public sealed class MptcpConnectionCore
         if (_fellBack) return;
         s.DropAcked(_dataUna);
         while (s.Outstanding.TryDequeue(out var r)) _reinject.Enqueue(r);
-    }
-
-    private void PushFront(ulong dsn, int length)
-    {
-        var rest = _reinject.ToArray();
-        _reinject.Clear();
-        _reinject.Enqueue((dsn, length));
-        foreach (var r in rest) _reinject.Enqueue(r);
     }
 
     private ConnectionSubflow? Find(int id)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Interface;
@@ -44,6 +45,13 @@ public sealed class SimTwoNodes
         Local = system.ActorOf(MptcpManager.Props(localSettings, LocalRoutes, localMetrics), $"local-mptcp-{Guid.NewGuid():N}");
         Peer = system.ActorOf(MptcpManager.Props(peerSettings, PeerRoutes, peerMetrics), $"peer-mptcp-{Guid.NewGuid():N}");
     }
+
+    /// <summary>
+    /// An actor system for two simulated nodes inside a command or benchmark whose output is its own: Akka logs nothing
+    /// (not to stdout either), dead letters included.
+    /// </summary>
+    public static Config QuietSystemConfig { get; } =
+        ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
 
     public IReadOnlyList<SimPath> Paths { get; }
     /// <summary>The simulated network; only <see cref="Sim"/> may touch it once running (<see cref="SimNetworkActor.ChangeNetwork"/>).</summary>

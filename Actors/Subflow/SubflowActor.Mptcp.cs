@@ -272,7 +272,8 @@ public sealed partial class SubflowActor
             Handed = _handed,
         };
         if (signals is null && report == _lastReport) return;
-        _lastReport = report with { Signals = null };
+        // Compared without its signals (sent once); a report that carries none is kept as it is, not copied.
+        _lastReport = signals is null ? report : report with { Signals = null };
         Owner!.Tell(report);
     }
 

@@ -4,6 +4,7 @@ using MptcpActors.Actors.Mptcp;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using MptcpActors.Actors.Stack;
 using MptcpActors.Actors.Tcp;
 using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Wire.Tcp;
@@ -80,8 +81,6 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private static long NowNs => MonotonicClock.NowNs(Context.System.Scheduler);
 
     public static Props Props(SubflowStart start) => Akka.Actor.Props.Create(() => new SubflowActor(start));
-
-    private sealed record PendingWrite(ByteString Data, int Offset, TcpMsg.Event Ack, IActorRef Sender);
 
     private sealed class TimerFired
     {
@@ -188,14 +187,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
                 DeliverThenPeerClosed(now);
                 break;
             case TcpMsg.Write w:
-                if (_pending is not null || _closeCommand is not null)
-                {
-                    Sender.Tell(new TcpMsg.CommandFailed(w));
-                    break;
-                }
-                // Compacted once, the data is one buffer the core copies from directly each time the window opens.
-                _pending = new PendingWrite(w.Data.Compact(), 0, w.Ack, Sender);
-                PushWrites(now);
+                if (PendingWrite.TryHold(ref _pending, _closeCommand is not null, w, Sender)) PushWrites(now);
                 break;
             case TcpMsg.Abort:
                 _closeCommander = Sender;
@@ -222,19 +214,11 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
 
     private void PushWrites(long now)
     {
-        while (_pending is { } p)
-        {
-            var chunk = p.Data.Count - p.Offset;
-            var n = chunk == 0 ? 0 : _core.Write(p.Data.ToReadOnlySpan()[p.Offset..], now);
-            if (n < chunk)
-            {
-                _pending = p with { Offset = p.Offset + n };
-                return;
-            }
-            _pending = null;
-            if (p.Ack is not TcpMsg.NoAck) p.Sender.Tell(p.Ack);
-            if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose) _core.Shutdown(now);
-        }
+        if (_pending is not { } p) return;
+        var rest = p.Rest;
+        if (!p.Advance(rest.IsEmpty ? 0 : _core.Write(rest, now))) return;
+        _pending = null;
+        if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose) _core.Shutdown(now);
     }
 
     private void DeliverThenPeerClosed(long now)

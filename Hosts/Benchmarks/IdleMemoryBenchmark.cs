@@ -104,8 +104,8 @@ internal static class IdleMemoryBenchmark
         var hocon = buffers is null ? "" : $"mptcp.tcp.send-buffer = {buffers}\nmptcp.tcp.receive-buffer = {buffers}\nmptcp.reassembly-memory = {buffers}\n";
         try
         {
-            Console.WriteLine(Measure(n, MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(hocon + ClientConfig))),
-                MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(hocon + ServerConfig)))));
+            Console.WriteLine(Measure(n, MptcpSettings.FromHocon(hocon + ClientConfig),
+                MptcpSettings.FromHocon(hocon + ServerConfig)));
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or AggregateException or AskTimeoutException or MptcpConfigurationException)

@@ -76,18 +76,17 @@ public static class SimultFlowsBenchmark
 
     private static (TimeSpan Up, TimeSpan Down, string Report) RunCase(Case c, int upSize, int downSize, int? limit)
     {
-        var config = ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
-        using var system = ActorSystem.Create("simult", config);
+        using var system = ActorSystem.Create("simult", SimTwoNodes.QuietSystemConfig);
         // The script's `tc qdisc ... netem rate R delay D limit L` on each path, both ways.
         LinkParameters Link(double mbit, int delayMs, int packets) =>
             new(RateBps: mbit * 1e6, Delay: TimeSpan.FromMilliseconds(delayMs), QueueLimitPackets: limit ?? packets);
         var paths = new[]
         {
-            new SimPath("p1", Address("10.0.1.1"), Address("10.0.1.2"), 24, Link(c.Rate1, c.Delay1, c.Limit1)),
-            new SimPath("p2", Address("10.0.2.1"), Address("10.0.2.2"), 24, Link(c.Rate2, c.Delay2, c.Limit2)),
+            new SimPath("p1", IpAddressBytes.Parse("10.0.1.1"), IpAddressBytes.Parse("10.0.1.2"), 24, Link(c.Rate1, c.Delay1, c.Limit1)),
+            new SimPath("p2", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24, Link(c.Rate2, c.Delay2, c.Limit2)),
         };
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
-            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
+        var client = MptcpSettings.FromHocon(
+            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]");
         var nodes = new SimTwoNodes(system, paths, client, MptcpSettings.Default);
         var done = new TaskCompletionSource<TimeSpan>[] { new(), new() };
         var finished = new TaskCompletionSource<ConnectionFinished>[] { new(), new() };
@@ -111,8 +110,6 @@ public static class SimultFlowsBenchmark
         var subflows = string.Join(", ", f.Subflows.Select(s => $"{s.BytesSent >> 10} KiB sent, {s.BytesRetransmitted >> 10} KiB again, srtt {s.SmoothedRttMs:F0} ms"));
         return $"{subflows}; {f.BytesReinjected >> 10} KiB reinjected";
     }
-
-    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
 
     /// <summary>Sends <c>size</c> bytes in 64 KB writes paced by write acks while receiving; notes when all of the other end's data is in.</summary>
     private sealed class Bulk : ReceiveActor

@@ -36,8 +36,8 @@ public class NetcatOptionsTests
     public void Bad_iface_specs_are_format_errors(string text) => Assert.Throws<FormatException>(() => InterfaceSpec.Parse(text));
 
     private static MptcpSettings Settings(bool plain = false, bool checksum = false, string? scheduler = null, string? limits = null, params string[] endpoints) =>
-        MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
-            string.Join("\n", NetcatConfig.FlagLines(plain, checksum, scheduler, limits, endpoints)))));
+        MptcpSettings.FromHocon(
+            string.Join("\n", NetcatConfig.FlagLines(plain, checksum, scheduler, limits, endpoints)));
 
     /// <summary>--endpoint, --limits, --scheduler, --checksum and --plain reach the settings the engine runs with.</summary>
     [Fact]

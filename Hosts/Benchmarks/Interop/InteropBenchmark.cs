@@ -245,20 +245,7 @@ public static class InteropBenchmark
 
     private static Outcome Median(int repeat, Func<Transfer> measure)
     {
-        var results = new List<Transfer>();
-        string? error = null;
-        for (var i = 0; i < repeat; i++)
-        {
-            try
-            {
-                results.Add(measure());
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or JsonException or KeyNotFoundException or IOException
-                                          or System.ComponentModel.Win32Exception)
-            {
-                error = InteropProcess.Tail(e.Message, 600);
-            }
-        }
+        var results = InteropProcess.Runs(repeat, measure, out var error);
         if (results.Count == 0)
         {
             _failures++;

@@ -88,6 +88,30 @@ internal sealed class InteropProcess : IDisposable
 
     private string ExitCodeText() => _process.HasExited ? $"exit {_process.ExitCode}" : "running";
 
+    /// <summary>
+    /// Up to <paramref name="repeat"/> measurements: a run that fails the way a child process or its output can is left
+    /// out and said on the console (the last failure in <paramref name="error"/>); the others are returned.
+    /// </summary>
+    internal static List<T> Runs<T>(int repeat, Func<T> measure, out string? error)
+    {
+        var results = new List<T>();
+        error = null;
+        for (var i = 0; i < repeat; i++)
+        {
+            try
+            {
+                results.Add(measure());
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or JsonException or KeyNotFoundException or IOException
+                                          or System.ComponentModel.Win32Exception)
+            {
+                error = Tail(e.Message, 600);
+                Console.WriteLine($"    run {i + 1} failed: {error}");
+            }
+        }
+        return results;
+    }
+
     internal static string Tail(string text, int max = 400)
     {
         text = text.Replace('\n', ' ').Trim();

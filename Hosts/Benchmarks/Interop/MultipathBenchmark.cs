@@ -107,7 +107,7 @@ internal static class MultipathBenchmark
         var results = new Dictionary<Run, Measured?>();
         foreach (var run in new[] { Run.KernelSendsFromEngineSide, Run.EngineSends, Run.KernelReceivesOnEngineSide, Run.EngineReceives })
         {
-            var runs = Runs(ctx.Repeat, () => Transfer(ctx, run, bytes, mbit, timeout, failover: null), out var error);
+            var runs = InteropProcess.Runs(ctx.Repeat, () => Transfer(ctx, run, bytes, mbit, timeout, failover: null), out var error);
             var outcome = AtMedian(runs, m => m.Reads.Mbps);
             results[run] = outcome;
             if (outcome is null)
@@ -152,7 +152,7 @@ internal static class MultipathBenchmark
         var results = new Dictionary<Run, List<Measured>>();
         foreach (var run in new[] { Run.KernelSendsFromEngineSide, Run.EngineSends })
         {
-            var runs = results[run] = Runs(ctx.Repeat, () => Transfer(ctx, run, bytes, mbit, timeout, after), out var error);
+            var runs = results[run] = InteropProcess.Runs(ctx.Repeat, () => Transfer(ctx, run, bytes, mbit, timeout, after), out var error);
             var who = run == Run.EngineSends ? "engine sends" : "kernel sends";
             if (AtMedian(runs, m => m.Reads.Longest.Seconds) is not { } typical)
             {
@@ -371,27 +371,6 @@ internal static class MultipathBenchmark
 
     /// <summary>Bounds a transfer: half a minute plus four times what it takes at <paramref name="mbit"/>.</summary>
     private static TimeSpan Timeout(long bytes, double mbit) => TimeSpan.FromSeconds(30 + 4 * bytes * 8 / (mbit * 1e6));
-
-    /// <summary>Up to <paramref name="repeat"/> measurements: the failed ones are left out (the last failure in <paramref name="error"/>).</summary>
-    private static List<Measured> Runs(int repeat, Func<Measured> measure, out string? error)
-    {
-        var results = new List<Measured>();
-        error = null;
-        for (var i = 0; i < repeat; i++)
-        {
-            try
-            {
-                results.Add(measure());
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or JsonException or KeyNotFoundException or IOException
-                                          or System.ComponentModel.Win32Exception)
-            {
-                error = InteropProcess.Tail(e.Message, 600);
-                Console.WriteLine($"    run {i + 1} failed: {error}");
-            }
-        }
-        return results;
-    }
 
     /// <summary>The run whose <paramref name="key"/> is the median (the upper one of an even count); null when there is none.</summary>
     private static Measured? AtMedian(List<Measured> runs, Func<Measured, double> key) =>

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
@@ -10,7 +8,6 @@ using MptcpActors.Cli.Demo;
 using MptcpActors.Cli.PathControl;
 using MptcpActors.Transport.Sim;
 using MptcpActors.Transport.Wire.Mptcp;
-using TcpMsg = Akka.IO.Tcp;
 
 namespace MptcpActors.Cli.Controller;
 
@@ -40,23 +37,17 @@ public static class ControllerCommand
         if (thresholdMs is <= 0 or > 10_000) return CliErrors.Usage(Console.Error, $"--rtt-threshold: {thresholdMs} is not 1..10000 ms");
         var duration = TimeSpan.FromSeconds(seconds);
         var wifiLink = new LinkParameters(RateBps: 40e6, Delay: TimeSpan.FromMilliseconds(8), QueueLimitPackets: 60);
-        var wifi = new SimPath("wifi", Address("10.0.1.1"), Address("10.0.1.2"), 24, wifiLink);
-        var lte = new SimPath("lte", Address("10.0.2.1"), Address("10.0.2.2"), 24, new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(25), QueueLimitPackets: 300));
-        var config = ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString("mptcp.path-manager.type = userspace")));
-        var server = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString("mptcp.path-manager.limits.subflows = 2")));
-        using var system = ActorSystem.Create("controller", config);
+        var wifi = new SimPath("wifi", IpAddressBytes.Parse("10.0.1.1"), IpAddressBytes.Parse("10.0.1.2"), 24, wifiLink);
+        var lte = new SimPath("lte", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24, new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(25), QueueLimitPackets: 300));
+        var client = MptcpSettings.FromHocon("mptcp.path-manager.type = userspace");
+        var server = MptcpSettings.FromHocon("mptcp.path-manager.limits.subflows = 2");
+        using var system = ActorSystem.Create("controller", SimTwoNodes.QuietSystemConfig);
         var nodes = new SimTwoNodes(system, [wifi, lte], client, server);
         var log = TextWriter.Synchronized(output);
         system.ActorOf(PreferWifiController.Props(nodes.Local, wifi.LocalAddress, lte.LocalAddress, TimeSpan.FromMilliseconds(thresholdMs), log), "controller");
         MonitorSubscription.Start(system, nodes.Local, log);
-        var runClock = Stopwatch.StartNew();
-        var report = new BlockingReport();
-        var reporter = system.ActorOf(Props.Create(() => new ReportCollector(report)));
-        nodes.Peer.Ask(new TcpMsg.Bind(system.ActorOf(Props.Create(() => new DemoListener(reporter, runClock))), new IPEndPoint(IPAddress.Any, 443)),
-            TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        var sender = system.ActorOf(Props.Create(() => new DemoSender(1, duration, reporter, new DemoSender.Connection())));
-        nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(IPAddress.Parse("10.0.1.2"), 443)), sender);
+        var upload = DemoUpload.Start(system, nodes, 1, duration, new DemoSender.Connection());
+        var runClock = upload.Clock;
 
         // Slow enough to cross the threshold whatever it is: a one-way delay of twice it.
         var slow = TimeSpan.FromMilliseconds(2 * thresholdMs);
@@ -66,7 +57,7 @@ public static class ControllerCommand
         Thread.Sleep(duration / 3);
         log.WriteLine($"-- {runClock.Elapsed.TotalSeconds:F1} s: Wi-Fi delay back to 8 ms");
         nodes.Sim.Tell(new SimNetworkActor.ChangeNetwork(n => n.GetLink("wifi").SetParameters(wifiLink)));
-        var results = report.Wait(duration + TimeSpan.FromSeconds(60));
+        var results = upload.Report.Wait(duration + TimeSpan.FromSeconds(60));
         if (results is null) return CliErrors.Failure(Console.Error, "the transfer did not finish within a minute of its end");
         var (up, down) = results.Value;
         foreach (var s in up.Finished?.Subflows ?? [])
@@ -75,6 +66,4 @@ public static class ControllerCommand
         log.WriteLine($"{up.Bytes} B sent, {down.Bytes} B received, SHA-256 {(intact ? "equal" : "DIFFERENT")}");
         return intact ? CliErrors.Ok : CliErrors.Failure(Console.Error, "the data arrived damaged");
     }
-
-    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using MptcpActors.Actors.Configuration;
@@ -11,7 +9,6 @@ using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Sim;
 using MptcpActors.Transport.Wire.Mptcp;
 using Spectre.Console;
-using TcpMsg = Akka.IO.Tcp;
 
 namespace MptcpActors.Cli.Demo;
 
@@ -48,35 +45,26 @@ public static class DemoCommand
         if (!SettingNames.CongestionControls.TryParse(ccName.ToLowerInvariant(), out var ccSetting))
             return CliErrors.Usage(Console.Error, $"--cc: unknown congestion control \"{ccName}\"; valid: {SettingNames.CongestionControls}");
         var duration = TimeSpan.FromSeconds(seconds);
-        var wifi = new SimPath("wifi", Address("10.0.1.1"), Address("10.0.1.2"), 24,
+        var wifi = new SimPath("wifi", IpAddressBytes.Parse("10.0.1.1"), IpAddressBytes.Parse("10.0.1.2"), 24,
             new LinkParameters(RateBps: 40e6, Delay: TimeSpan.FromMilliseconds(8), Jitter: TimeSpan.FromMilliseconds(2), QueueLimitPackets: 150, LossProbability: 0.001));
-        var lte = new SimPath("lte", Address("10.0.2.1"), Address("10.0.2.2"), 24,
+        var lte = new SimPath("lte", IpAddressBytes.Parse("10.0.2.1"), IpAddressBytes.Parse("10.0.2.2"), 24,
             new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(25), Jitter: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 300, LossProbability: 0.002));
-        var config = ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
-        var client = MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString(
-            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]")));
+        var client = MptcpSettings.FromHocon(
+            "mptcp.path-manager.endpoints = [ { address = 10.0.2.1, flags = [subflow] } ]");
         var server = MptcpSettings.Default;
-        using var system = ActorSystem.Create("demo", config);
+        using var system = ActorSystem.Create("demo", SimTwoNodes.QuietSystemConfig);
         var nodes = new SimTwoNodes(system, [wifi, lte], client, server, (ulong)seed);
-        var runClock = Stopwatch.StartNew();
-        var report = new BlockingReport();
-        var reporter = system.ActorOf(Props.Create(() => new ReportCollector(report)));
-        nodes.Peer.Ask(new TcpMsg.Bind(system.ActorOf(Props.Create(() => new DemoListener(reporter, runClock))), new IPEndPoint(IPAddress.Any, 443)),
-            TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         var connection = new DemoSender.Connection();
-        var sender = system.ActorOf(Props.Create(() => new DemoSender(seed, duration, reporter, connection)));
-        nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(IPAddress.Parse("10.0.1.2"), 443), options:
-            [new MptcpSocketOptions.Scheduler(scheduler), new MptcpSocketOptions.CongestionControl(ccSetting.ToKind())]), sender);
+        var upload = DemoUpload.Start(system, nodes, seed, duration, connection,
+            [new MptcpSocketOptions.Scheduler(scheduler), new MptcpSocketOptions.CongestionControl(ccSetting.ToKind())]);
 
         var failAt = duration / 3;
         var recoverAt = duration * 2 / 3;
         var timeline = new DemoTimeline(nodes, failAt, recoverAt);
         var live = new DemoLiveView(connection, duration, timeline);
-        live.Run(runClock, () => report.Count >= 2);
-        var results = report.Wait(TimeSpan.FromSeconds(60));
+        live.Run(upload.Clock, () => upload.Report.Count >= 2);
+        var results = upload.Report.Wait(TimeSpan.FromSeconds(60));
         if (results is null) return CliErrors.Failure(Console.Error, "the transfer did not finish within a minute of its end");
         return DemoSummary.Print(results.Value.Sender, results.Value.Receiver, timeline);
     }
-
-    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
 }

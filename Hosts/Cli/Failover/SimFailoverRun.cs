@@ -25,11 +25,11 @@ public static class SimFailoverRun
 
     public static FailoverOutcome Run(Scenario scenario, Action<TimeSpan, long>? progress = null)
     {
-        var config = VirtualTimeDriver.Config.WithFallback(ConfigurationFactory.ParseString(
-            "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-actor-system-terminate = off"));
+        var config = VirtualTimeDriver.Config.WithFallback(SimTwoNodes.QuietSystemConfig)
+            .WithFallback(ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off"));
         var system = ActorSystem.Create("failover", config);
         var driver = new VirtualTimeDriver(system);
-        var paths = scenario.Paths.Select((p, i) => new SimPath(p.Name, Address($"10.0.{i + 1}.1"), Address($"10.0.{i + 1}.2"), 24, p.Link)).ToList();
+        var paths = scenario.Paths.Select((p, i) => new SimPath(p.Name, IpAddressBytes.Parse($"10.0.{i + 1}.1"), IpAddressBytes.Parse($"10.0.{i + 1}.2"), 24, p.Link)).ToList();
         var nodes = new SimTwoNodes(system, paths, Settings(scenario, paths, client: true), Settings(scenario, paths, client: false), scenario.Seed);
         driver.Attach(nodes.Network, nodes.Sim);
         var trace = nodes.Network.EnableTrace(Bucket.Ticks * 100);
@@ -73,12 +73,12 @@ public static class SimFailoverRun
             ? "mptcp.path-manager.endpoints = [" + string.Join(", ", scenario.Paths.Skip(1).Select((p, i) =>
                 $"{{ address = {paths[i + 1].LocalAddress}, flags = [subflow{(p.Backup ? ", backup" : "")}] }}")) + "]"
             : "";
-        return MptcpSettings.Create(MptcpConfig.WithFallback(ConfigurationFactory.ParseString($$"""
+        return MptcpSettings.FromHocon($$"""
             {{endpoints}}
             mptcp.path-manager.limits.subflows = {{Math.Max(2, scenario.Paths.Count - 1)}}
             mptcp.scheduler = {{SettingNames.Schedulers.NameOf(scenario.Scheduler)}}
             mptcp.congestion-control = {{SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}}
-            """)));
+            """);
     }
 
     private static void Schedule(SimTwoNodes nodes, IReadOnlyList<SimPath> paths, ScenarioFault fault, RunEnds ends)
@@ -129,6 +129,4 @@ public static class SimFailoverRun
 
     private static string? PathOf(IReadOnlyList<SimPath> paths, IpAddressBytes address) =>
         paths.FirstOrDefault(p => p.LocalAddress.Equals(address))?.Name;
-
-    private static IpAddressBytes Address(string text) => IpAddressBytes.From(IPAddress.Parse(text));
 }

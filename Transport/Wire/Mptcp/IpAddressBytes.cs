@@ -28,6 +28,9 @@ public readonly record struct IpAddressBytes
 
     public static IpAddressBytes From(IPAddress address) => new(address.GetAddressBytes());
 
+    /// <summary>An address written as text (dotted IPv4 or IPv6); throws <see cref="FormatException"/> as IPAddress.Parse does.</summary>
+    public static IpAddressBytes Parse(string text) => From(IPAddress.Parse(text));
+
     /// <summary>4 for IPv4, 16 for IPv6, 0 when unset.</summary>
     public byte Length { get; }
     public bool IsIpv6 => Length == 16;

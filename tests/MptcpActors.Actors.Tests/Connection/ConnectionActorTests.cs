@@ -16,7 +16,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
 {
     // Generous: these run the simulator in real time, and a loaded machine stretches every RTT and so every RTO.
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
-    private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+    private static readonly LinkParameters Path = SimMptcpNodes.FastPath;
 
     private const string ClientWithSubflowEndpoint = """
         mptcp.path-manager {
@@ -52,6 +52,32 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         var c = clientReport.ExpectMsg<TransferResult>(Wait);
         var s = serverReport.ExpectMsg<TransferResult>(Wait);
         return (c, s);
+    }
+
+    /// <summary>
+    /// A connection over both paths, the client's join up at both ends: the test actor handles the client's end, the
+    /// returned probe the server's. The server writes first: data from it completes the MPTCP handshake at the client
+    /// (RFC 8684 3.1), which only then opens its join.
+    /// </summary>
+    private (IActorRef Client, IActorRef Server, TestProbe ServerSide) JoinedConnection()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var serverSide = CreateTestProbe();
+        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
+        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
+        ExpectMsg<TcpMsg.Bound>(Wait);
+        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
+        ExpectMsg<TcpMsg.Connected>(Wait);
+        var client = LastSender;
+        client.Tell(new TcpMsg.Register(TestActor));
+        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
+        var server = serverSide.LastSender;
+        server.Tell(new TcpMsg.Register(serverSide.Ref));
+        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
+        ExpectMsg<TcpMsg.Received>(Wait);
+        AwaitCondition(() => client.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2
+                             && server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        return (client, server, serverSide);
     }
 
     private static void AssertIntact(byte[] sent, byte[] received) =>
@@ -139,21 +165,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Abort_resets_every_subflow_and_the_peer_learns_of_it()
     {
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var serverSide = CreateTestProbe();
-        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
-        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var connection = LastSender;
-        connection.Tell(new TcpMsg.Register(TestActor));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        serverSide.LastSender.Tell(new TcpMsg.Register(serverSide.Ref));
-        // Data from the server completes the MPTCP handshake at the client (RFC 8684 3.1), which then opens its join.
-        serverSide.LastSender.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
-        ExpectMsg<TcpMsg.Received>(Wait);
-        AwaitCondition(() => connection.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        var (connection, _, serverSide) = JoinedConnection();
 
         connection.Tell(TcpMsg.Abort.Instance);
 
@@ -243,21 +255,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     [Fact]
     public void Mp_prio_turns_a_subflow_into_a_backup_at_the_peer_and_back()
     {
-        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
-        var serverSide = CreateTestProbe();
-        var listener = Sys.ActorOf(Props.Create(() => new Forwarder(serverSide.Ref)));
-        nodes.Server.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)));
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        nodes.Client.Tell(new TcpMsg.Connect(new IPEndPoint(SimMptcpNodes.ServerIp(0), 8080)));
-        ExpectMsg<TcpMsg.Connected>(Wait);
-        var client = LastSender;
-        client.Tell(new TcpMsg.Register(TestActor));
-        serverSide.ExpectMsg<TcpMsg.Connected>(Wait);
-        var server = serverSide.LastSender;
-        server.Tell(new TcpMsg.Register(serverSide.Ref));
-        server.Tell(TcpMsg.Write.Create(Akka.IO.ByteString.FromString("hello")));
-        ExpectMsg<TcpMsg.Received>(Wait);
-        AwaitCondition(() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows.Count == 2, Wait);
+        var (client, server, _) = JoinedConnection();
         bool JoinIsBackupAtServer() => server.Ask<ConnectionInfo>(GetConnectionInfo.Instance).Result.Subflows
             .Single(sf => sf.Key.RemoteAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1))).Backup;
         Assert.False(JoinIsBackupAtServer());

@@ -22,7 +22,7 @@ public class PathManagerTests(Xunit.Abstractions.ITestOutputHelper output) : Tes
 {
     private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
-    private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+    private static readonly LinkParameters Path = SimMptcpNodes.FastPath;
     private static IpAddressBytes Client(int path) => IpAddressBytes.From(SimMptcpNodes.ClientIp(path));
     private static IpAddressBytes Server(int path) => IpAddressBytes.From(SimMptcpNodes.ServerIp(path));
 

@@ -58,8 +58,8 @@ public sealed class BadInputNetwork
             Interface(system, sim, "partner", "p0", Mac("partner", "p0"), Mac("engine", "p0"), partnerAddresses[0], engineAddresses[0], partnerAddresses, options),
             Interface(system, sim, "partner", "p1", Mac("partner", "p1"), Mac("engine", "p1"), partnerAddresses[1], engineAddresses[1], partnerAddresses, options),
         ];
-        Engine = system.ActorOf(MptcpManager.Props(Settings(engineConfig), engineRoutes, engineMetrics), $"engine-mptcp-{Guid.NewGuid():N}");
-        Partner = system.ActorOf(MptcpManager.Props(Settings(partnerConfig), partnerRoutes), $"partner-mptcp-{Guid.NewGuid():N}");
+        Engine = system.ActorOf(MptcpManager.Props(MptcpSettings.FromHocon(engineConfig), engineRoutes, engineMetrics), $"engine-mptcp-{Guid.NewGuid():N}");
+        Partner = system.ActorOf(MptcpManager.Props(MptcpSettings.FromHocon(partnerConfig), partnerRoutes), $"partner-mptcp-{Guid.NewGuid():N}");
         Peer = new RawMptcpPeer(sim, "peer/r0", Mac("peer", "r0"), Mac("engine", "r0"), captured);
         sim.Tell(new AttachInterface("peer/r0", Peer));
     }
@@ -71,9 +71,6 @@ public sealed class BadInputNetwork
     public IActorRef Engine { get; }
     public IActorRef Partner { get; }
     public RawMptcpPeer Peer { get; }
-
-    private static MptcpSettings Settings(string hocon) =>
-        MptcpSettings.Create(MptcpConfig.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString(hocon)));
 
     private static InterfaceRoute Interface(ActorSystem system, IActorRef sim, string host, string link, byte[] mac, byte[] farMac, IpAddressBytes address,
         IpAddressBytes gateway, IReadOnlyList<IpAddressBytes> nodeAddresses, TcpCoreOptions options)

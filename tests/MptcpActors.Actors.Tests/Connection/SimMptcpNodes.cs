@@ -19,8 +19,11 @@ public sealed class SimMptcpNodes
     {
         var simPaths = paths.Select((link, i) =>
             new SimPath($"p{i}", IpAddressBytes.From(ClientIp(i)), IpAddressBytes.From(ServerIp(i)), 24, link)).ToList();
-        _nodes = new SimTwoNodes(system, simPaths, Settings(clientConfig), Settings(serverConfig), seed: 11);
+        _nodes = new SimTwoNodes(system, simPaths, MptcpSettings.FromHocon(clientConfig), MptcpSettings.FromHocon(serverConfig), seed: 11);
     }
+
+    /// <summary>A clean path: 50 Mbit/s, 5 ms each way, 200 packets of queue.</summary>
+    public static LinkParameters FastPath { get; } = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
 
     public static IPAddress ClientIp(int path) => IPAddress.Parse($"10.7.{path}.1");
     public static IPAddress ServerIp(int path) => IPAddress.Parse($"10.7.{path}.2");
@@ -30,6 +33,4 @@ public sealed class SimMptcpNodes
     public IActorRef Sim => _nodes.Sim;
     public IActorRef Client => _nodes.Local;
     public IActorRef Server => _nodes.Peer;
-
-    private static MptcpSettings Settings(string hocon) => MptcpSettings.Create(MptcpConfig.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString(hocon)));
 }

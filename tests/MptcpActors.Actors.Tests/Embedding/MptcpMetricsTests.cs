@@ -19,10 +19,7 @@ namespace MptcpActors.Actors.Tests.Embedding;
 public class MptcpMetricsTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
-    private static readonly LinkParameters Path = new(RateBps: 50e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
-
-    private static MptcpSettings Settings(string hocon) =>
-        MptcpSettings.Create(MptcpConfig.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString(hocon)));
+    private static readonly LinkParameters Path = SimMptcpNodes.FastPath;
 
     [Fact]
     public void Handshakes_announcements_joins_and_the_fast_close_are_counted_on_each_side_with_per_connection_gauges()
@@ -33,8 +30,8 @@ public class MptcpMetricsTests(Xunit.Abstractions.ITestOutputHelper output) : Te
         using var server = new MetricReadings(serverMetrics);
         var paths = new[] { 0, 1 }.Select(i => new SimPath($"p{i}", IpAddressBytes.From(SimMptcpNodes.ClientIp(i)),
             IpAddressBytes.From(SimMptcpNodes.ServerIp(i)), 24, Path)).ToList();
-        var nodes = new SimTwoNodes(Sys, paths, Settings("mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }"),
-            Settings("mptcp.path-manager { limits.subflows = 2, endpoints = [ { address = 10.7.1.2, flags = [signal] } ] }"),
+        var nodes = new SimTwoNodes(Sys, paths, MptcpSettings.FromHocon("mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }"),
+            MptcpSettings.FromHocon("mptcp.path-manager { limits.subflows = 2, endpoints = [ { address = 10.7.1.2, flags = [signal] } ] }"),
             localMetrics: clientMetrics, peerMetrics: serverMetrics);
         var accepted = CreateTestProbe();
         nodes.Peer.Tell(new TcpMsg.Bind(accepted.Ref, new IPEndPoint(IPAddress.Any, 7201)));

@@ -50,13 +50,7 @@ public class MptcpInteropTests
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6001, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = Engine(net, $"connect {net.KernelIp} 6001 --stats {stats}", feedStdin: true);
-        var data = RandomNumberGenerator.GetBytes((int)Bytes);
-        var writer = engine.Feed(data);
-        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 120).Split(' ');
-        engine.WaitForExit(120);
-        await writer;
-        Assert.True(engine.ExitCode == 0, engine.Stderr);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), kernelSays[0]);
+        await OneWay.EngineSends(engine, kernel, "kernel MPTCP server", RandomNumberGenerator.GetBytes((int)Bytes));
         var c = KernelCounters(net);
         Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableSYNRX") >= 1, "the kernel saw no MP_CAPABLE SYN");
         Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableACKRX") >= 1, "the kernel saw no MP_CAPABLE third ACK");
@@ -75,12 +69,7 @@ public class MptcpInteropTests
         var stats = Path.GetTempFileName();
         using var engine = Engine(net, $"listen --port 6002 --stats {stats}");
         using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.EngineIp, 6002, Bytes, 5, mptcp: true);
-        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP client", 120).Split(' ');
-        engine.WaitForExit(120);
-        var (sha, total) = await engine.Stdout;
-        Assert.True(engine.ExitCode == 0, engine.Stderr);
-        Assert.Equal(Bytes, total);
-        Assert.Equal(kernelSays[0], sha);
+        await OneWay.KernelSends(engine, kernel, "kernel MPTCP client", Bytes);
         var c = KernelCounters(net);
         Assert.True(c.GetValueOrDefault("MPTcpExtMPCapableSYNACKRX") >= 1, "the kernel saw no MP_CAPABLE SYN/ACK");
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPCapableFallbackSYNACK"));
@@ -100,13 +89,7 @@ public class MptcpInteropTests
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", net.KernelIp, 6005, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = Engine(net, $"connect {net.KernelIp} 6005 --stats {stats}" + (engineAsks ? " --checksum" : ""), feedStdin: true);
-        var data = RandomNumberGenerator.GetBytes(5_000_000);
-        var writer = engine.Feed(data);
-        var kernelSays = InteropHelpers.WaitKernel(kernel, "kernel MPTCP server", 120);
-        engine.WaitForExit(120);
-        await writer;
-        Assert.True(engine.ExitCode == 0, engine.Stderr);
-        Assert.Equal(InteropHelpers.Sha256(data), kernelSays.Split(' ')[0]);
+        await OneWay.EngineSends(engine, kernel, "kernel MPTCP server", RandomNumberGenerator.GetBytes(5_000_000));
         var c = KernelCounters(net);
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtDataCsumErr"));
         Assert.Equal(0, c.GetValueOrDefault("MPTcpExtMPFailTx"));
@@ -125,12 +108,7 @@ public class MptcpInteropTests
         using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.KernelIp, 6003, 2_000_000, 3, mptcp: false);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = Engine(net, $"connect {net.KernelIp} 6003 --stats {stats}");
-        InteropHelpers.WaitKernel(kernel, "kernel TCP server", 120);
-        engine.WaitForExit(120);
-        var (sha, total) = await engine.Stdout;
-        Assert.True(engine.ExitCode == 0, engine.Stderr);
-        Assert.Equal(2_000_000, total);
-        Assert.Equal(KernelPeer.Expected(2_000_000, 3).Sha256, sha);
+        await OneWay.KernelSends(engine, kernel, "kernel TCP server", 2_000_000);
         Assert.True(Stats(stats).GetProperty("fallback").GetBoolean());
         File.Delete(stats);
     }

@@ -65,15 +65,30 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
         Assert.Equal(says[0], (await engine.Stdout).Sha);
     }
 
+    /// <summary>Two paths of 20 Mbit/s (towards the kernel, or <paramref name="bothWays"/>), the kernel's limits two subflows and <paramref name="addAddrAccepted"/>.</summary>
+    private static MultiPathNetwork TwoPaths(int addAddrAccepted, bool bothWays = false)
+    {
+        var net = new MultiPathNetwork();
+        try
+        {
+            net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: addAddrAccepted);
+            net.RateLimit(0, 20, bothWays: bothWays);
+            net.RateLimit(1, 20, bothWays: bothWays);
+            return net;
+        }
+        catch
+        {
+            net.Dispose(); // the namespaces go with a failed set-up too
+            throw;
+        }
+    }
+
     [Fact]
     public async Task A_signal_endpoint_with_a_port_is_joined_on_that_port_and_deleting_it_at_run_time_removes_the_kernels_subflow()
     {
         const long bytes = 16_000_000;
         const int port = 7301, endpointPort = 7302;
-        using var net = new MultiPathNetwork();
-        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 1);
-        net.RateLimit(0, 20);
-        net.RateLimit(1, 20);
+        using var net = TwoPaths(addAddrAccepted: 1);
         var control = ControlPath();
         var p1 = net.Paths[1].EngineIp;
         using var engine = EngineProcess.Start(net.EngineNs,
@@ -117,10 +132,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
     {
         const long bytes = 16_000_000;
         const int port = 7303;
-        using var net = new MultiPathNetwork();
-        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
-        net.RateLimit(0, 20);
-        net.RateLimit(1, 20);
+        using var net = TwoPaths(addAddrAccepted: 0);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-send", net.Paths[0].KernelIp, port, bytes, 303, mptcp: true, bindAny: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = EngineProcess.Start(net.EngineNs,
@@ -152,10 +164,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
     public async Task An_interface_going_down_and_up_removes_and_recreates_its_subflow_and_the_upload_completes()
     {
         const int bytes = 16_000_000, port = 7304;
-        using var net = new MultiPathNetwork();
-        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
-        net.RateLimit(0, 20, bothWays: true);
-        net.RateLimit(1, 20, bothWays: true);
+        using var net = TwoPaths(addAddrAccepted: 0, bothWays: true);
         var (p0, p1) = (net.Paths[0], net.Paths[1]);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true);
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
@@ -278,10 +287,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
     public async Task A_kernel_endpoint_made_backup_at_run_time_stops_the_engines_data_there_until_the_other_path_fails()
     {
         const int bytes = 24_000_000, port = 7306;
-        using var net = new MultiPathNetwork();
-        net.SetLimits(net.KernelNs, subflows: 2, addAddrAccepted: 0);
-        net.RateLimit(0, 20, bothWays: true);
-        net.RateLimit(1, 20, bothWays: true);
+        using var net = TwoPaths(addAddrAccepted: 0, bothWays: true);
         var (p0, p1) = (net.Paths[0], net.Paths[1]);
         net.AddEndpoint(net.KernelNs, p1.KernelIp, "signal", dev: p1.KernelIf, id: 4);
         using var kernel = KernelPeer.Start(net.KernelNs, "server-recv", p0.KernelIp, port, 0, 0, mptcp: true, bindAny: true);

@@ -11,6 +11,22 @@ public class CongestionControlTests
     private const int Mss = AckClock.Mss;
     private const long Ms = AckClock.Ms;
 
+    /// <summary>Two subflows' congestion controls of one connection (coupled, for the kinds that couple), both established.</summary>
+    private static (ICongestionControl, ICongestionControl) EstablishedPair(CongestionControlKind kind)
+    {
+        var coupling = new CongestionCoupling();
+        var a = CongestionControlFactory.Create(kind, coupling);
+        var b = CongestionControlFactory.Create(kind, coupling);
+        if (a is ISubflowCongestionView va && b is ISubflowCongestionView vb)
+        {
+            coupling.Add(va);
+            coupling.Add(vb);
+        }
+        a.OnEstablished(Mss, 0);
+        b.OnEstablished(Mss, 0);
+        return (a, b);
+    }
+
     public static TheoryData<CongestionControlKind> Kinds =>
         [CongestionControlKind.NewReno, CongestionControlKind.Cubic, CongestionControlKind.Lia, CongestionControlKind.Olia];
 
@@ -64,16 +80,7 @@ public class CongestionControlTests
         var events = Gen.Select(Gen.Int[0, 9], Gen.Int[0, 6 * Mss], Gen.Long[100_000, 500 * Ms], Gen.Int[536, 9000]);
         events.Array[1, 200].Sample(script =>
         {
-            var coupling = new CongestionCoupling();
-            var cc = CongestionControlFactory.Create(kind, coupling);
-            var other = CongestionControlFactory.Create(kind, coupling);
-            if (cc is ISubflowCongestionView v1 && other is ISubflowCongestionView v2)
-            {
-                coupling.Add(v1);
-                coupling.Add(v2);
-            }
-            cc.OnEstablished(Mss, 0);
-            other.OnEstablished(Mss, 0);
+            var (cc, other) = EstablishedPair(kind);
             long now = 0;
             var mss = Mss;
             foreach (var (e, bytes, rtt, newMss) in script)
@@ -129,16 +136,7 @@ public class CongestionControlTests
     [MemberData(nameof(Kinds))]
     public void Processing_ACKs_allocates_nothing(CongestionControlKind kind)
     {
-        var coupling = new CongestionCoupling();
-        var a = CongestionControlFactory.Create(kind, coupling);
-        var b = CongestionControlFactory.Create(kind, coupling);
-        if (a is ISubflowCongestionView va && b is ISubflowCongestionView vb)
-        {
-            coupling.Add(va);
-            coupling.Add(vb);
-        }
-        a.OnEstablished(Mss, 0);
-        b.OnEstablished(Mss, 0);
+        var (a, b) = EstablishedPair(kind);
         var clockA = new AckClock(30 * Ms);
         var clockB = new AckClock(70 * Ms, segmentsPerAck: 2);
 
