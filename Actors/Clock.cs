@@ -9,5 +9,6 @@ namespace MptcpActors.Actors;
 /// </summary>
 public static class MonotonicClock
 {
-    public static long NowNs(IScheduler scheduler) => scheduler.MonotonicClock.Ticks * 100;
+    // HighResMonotonicClock: Akka's MonotonicClock counts whole milliseconds, too coarse for round-trip times.
+    public static long NowNs(IScheduler scheduler) => scheduler.HighResMonotonicClock.Ticks * 100;
 }

@@ -23,6 +23,10 @@ public sealed class DataMappings
 {
     private readonly List<DataMapping> _list = [];
 
+    // Whether two kept mappings share a byte (repeats after losses) or were appended out of order: only then may a
+    // lookup not bisect (an earlier mapping may cover a number a later one covers too).
+    private bool _mustScan;
+
     public int Count => _list.Count;
 
     /// <summary>
@@ -39,6 +43,7 @@ public sealed class DataMappings
                 _list[^1] = last with { Length = last.Length + length };
                 return;
             }
+            _mustScan |= (int)(subflowSeq - last.SubflowEnd) < 0;
         }
         _list.Add(new DataMapping(subflowSeq, dsn, length));
     }
@@ -55,6 +60,7 @@ public sealed class DataMappings
         var i = _list.Count;
         while (i > 0 && (int)(_list[i - 1].SubflowSeq - m.SubflowSeq) > 0) i--;
         if (i > 0 && _list[i - 1].SubflowSeq == m.SubflowSeq && _list[i - 1].Length >= m.Length) return true;
+        _mustScan |= (i > 0 && Overlap(_list[i - 1], m)) || (i < _list.Count && Overlap(_list[i], m));
         _list.Insert(i, m);
         return true;
     }
@@ -65,6 +71,7 @@ public sealed class DataMappings
     /// <summary>The mapping covering <paramref name="subflowSeq"/>, if any (the first one received, when several overlap).</summary>
     public bool TryFind(uint subflowSeq, out DataMapping mapping)
     {
+        if (!_mustScan) return TryBisect(subflowSeq, out mapping);
         foreach (var m in _list)
         {
             if (m.Covers(subflowSeq))
@@ -77,12 +84,34 @@ public sealed class DataMappings
         return false;
     }
 
+    // Disjoint mappings in sequence order: the only candidate is the last one starting at or before the number (a
+    // sender's thousands of in-flight mappings made the scan its hottest loop).
+    private bool TryBisect(uint subflowSeq, out DataMapping mapping)
+    {
+        mapping = default;
+        if (_list.Count == 0) return false;
+        var first = _list[0].SubflowSeq;
+        var offset = subflowSeq - first;
+        if ((int)offset < 0) return false;
+        int lo = 0, hi = _list.Count - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (_list[mid].SubflowSeq - first <= offset) lo = mid;
+            else hi = mid - 1;
+        }
+        if (!_list[lo].Covers(subflowSeq)) return false;
+        mapping = _list[lo];
+        return true;
+    }
+
     /// <summary>Forgets mappings that end at or before <paramref name="subflowSeq"/>.</summary>
     public void DropBefore(uint subflowSeq)
     {
         var n = 0;
         while (n < _list.Count && (int)(_list[n].SubflowEnd - subflowSeq) <= 0) n++;
         if (n > 0) _list.RemoveRange(0, n);
+        if (_list.Count <= 1) _mustScan = false;
     }
 
     /// <summary>Data-level ranges of everything still mapped from <paramref name="subflowSeq"/> on (for reinjection).</summary>

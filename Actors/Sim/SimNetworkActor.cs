@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 using MptcpActors.Actors.Interface;
 using MptcpActors.Transport.Devices;
@@ -16,6 +17,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
     private readonly SimNetwork _net;
     private readonly TimeSpan _tick;
     private readonly long _startNs;
+    private readonly Dictionary<string, SimPort> _ports = [];
     private TimeSpan _startClock;
 
     public SimNetworkActor(SimNetwork net, TimeSpan tick)
@@ -32,6 +34,9 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
     /// <summary>Changes the network from outside (a link down, blackholed, slower) at the simulator's current time, on its own thread.</summary>
     public sealed record ChangeNetwork(Action<SimNetwork> Change);
 
+    /// <summary>A frame to send in a buffer of <see cref="ArrayPool{T}.Shared"/>, given back once sent (see <see cref="SimPortDevice"/>).</summary>
+    public sealed record PooledFrameOut(string Port, byte[] Buffer, int Length);
+
     private sealed class Tick
     {
         public static readonly Tick Instance = new();
@@ -45,7 +50,7 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        _startClock = Context.System.Scheduler.MonotonicClock;
+        _startClock = Context.System.Scheduler.HighResMonotonicClock;
         Timers.StartPeriodicTimer("tick", Tick.Instance, _tick);
     }
 
@@ -55,6 +60,16 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         switch (message)
         {
             case Tick or CatchUp:
+                break;
+            case PooledFrameOut f:
+                try
+                {
+                    Port(f.Port).Transmit(f.Buffer.AsSpan(0, f.Length));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(f.Buffer);
+                }
                 break;
             case FrameOut f:
                 Port(f.Port).Transmit(f.Frame);
@@ -71,12 +86,13 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         }
     }
 
-    private void RunToNow() => _net.Scheduler.RunUntil(_startNs + (Context.System.Scheduler.MonotonicClock - _startClock).Ticks * 100);
+    private void RunToNow() => _net.Scheduler.RunUntil(_startNs + (Context.System.Scheduler.HighResMonotonicClock - _startClock).Ticks * 100);
 
     /// <summary>Ports are named "host/link".</summary>
     private SimPort Port(string name)
     {
+        if (_ports.TryGetValue(name, out var port)) return port;
         var slash = name.IndexOf('/');
-        return _net.Host(name[..slash]).Port(name[(slash + 1)..]);
+        return _ports[name] = _net.Host(name[..slash]).Port(name[(slash + 1)..]);
     }
 }

@@ -78,10 +78,12 @@ public sealed class SimTwoNodes
         var addresses = ends.Select(e => e.Own).ToList();
         return ends.Select(e =>
         {
-            var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, $"{host}/{e.Link}"), macs[e.Own], e.Own, e.PrefixLength,
+            var port = $"{host}/{e.Link}";
+            var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, port), macs[e.Own], e.Own, e.PrefixLength,
                 e.Gateway, options, isn, ip => macs.GetValueOrDefault(ip))
             {
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
+                DirectDevice = new SimPortDevice(sim, port),
             };
             var actor = system.ActorOf(InterfaceActor.Props(setup), $"{setup.Name}-{Guid.NewGuid():N}");
             // Named after its link, as the node knows it (the actor's name also carries the host's).

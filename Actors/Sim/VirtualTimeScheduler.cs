@@ -7,7 +7,7 @@ namespace MptcpActors.Actors.Sim;
 
 /// <summary>
 /// An Akka scheduler whose clock moves only when <see cref="AdvanceTo"/> says so: actor timers (RTO, delayed ACK,
-/// pacing) fire in virtual time, and <see cref="MonotonicClock"/> is that virtual time, which the actors' protocol
+/// pacing) fire in virtual time, and <see cref="HighResMonotonicClock"/> (like <see cref="MonotonicClock"/>) is that virtual time, which the actors' protocol
 /// cores read as "now". Work due at the same time runs in the order it was scheduled, so a run is repeatable.
 /// Selected by <c>akka.scheduler.implementation</c> (see <see cref="VirtualTimeDriver"/>).
 /// </summary>

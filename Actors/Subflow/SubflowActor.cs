@@ -262,7 +262,9 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             return;
         }
         var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
-        if (at == _timerAt) return;
+        // A deadline pushed later (the RTO, on every ACK) keeps the armed timer: firing early, it finds nothing due and
+        // arms again. Restarting it on every ACK was most of a simulated run's scheduler work.
+        if (at == _timerAt || (at != long.MaxValue && at > _timerAt)) return;
         _timerAt = at;
         if (at == long.MaxValue) Timers.Cancel(TimerKey);
         // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.

@@ -9,8 +9,11 @@ namespace MptcpActors.Cli.Failover;
 /// <summary>What one end sends: a byte count, or for a duration; at a constant rate when <see cref="RateBps"/> is set.</summary>
 public sealed record SendPlan(long? Bytes, TimeSpan? Duration, double? RateBps, int Seed)
 {
-    public static SendPlan? For(ScenarioTraffic traffic, bool sends, int seed) =>
-        sends ? new SendPlan(traffic.Bytes, traffic.Duration, traffic.RateBps, seed) : null;
+    /// <summary>The client's plan (<paramref name="server"/> false) or the server's, null when that end does not send.</summary>
+    public static SendPlan? For(ScenarioTraffic traffic, bool server, int seed) =>
+        (server ? traffic.Downloads : traffic.Uploads)
+            ? new SendPlan(server ? traffic.DownloadBytes ?? traffic.Bytes : traffic.Bytes, traffic.Duration, traffic.RateBps, seed)
+            : null;
 }
 
 /// <summary>A stall of the received byte stream: nothing delivered from <see cref="From"/> to <see cref="To"/>.</summary>
@@ -39,6 +42,14 @@ public sealed class RunEnds
     public void Add(EndResult result)
     {
         lock (_gate) _results.Add(result);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _results.Count;
+        }
     }
 
     public IReadOnlyList<EndResult> Results
@@ -78,7 +89,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
     private readonly IncrementalHash _sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly IncrementalHash _receivedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _chunk = new byte[ChunkBytes];
-    private readonly Random _random;
+    private readonly SeededBytes _random;
     private readonly List<DeliveryGap> _gaps = [];
     private IActorRef _connection = ActorRefs.Nobody;
     private TimeSpan _start;
@@ -95,7 +106,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
         _isClient = isClient;
         _plan = plan;
         _ends = ends;
-        _random = new Random(plan?.Seed ?? 0);
+        _random = new SeededBytes(plan?.Seed ?? 0);
         Receive<TcpMsg.Connected>(_ => OnConnected());
         Receive<Ack>(_ =>
         {
@@ -125,7 +136,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
+    private TimeSpan Now => Context.System.Scheduler.HighResMonotonicClock;
 
     private void OnConnected()
     {
@@ -151,7 +162,7 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
         var n = (int)Math.Min(Math.Min(ChunkBytes, remaining), _allowance);
         if (n <= 0) return;
         _allowance -= n;
-        _random.NextBytes(_chunk.AsSpan(0, n));
+        _random.Fill(_chunk.AsSpan(0, n));
         _sentHash.AppendData(_chunk, 0, n);
         _sent += n;
         _writing = true;

@@ -313,12 +313,25 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
         }
     }
 
-    /// <summary>Blackholes the initial path (p0) 400 ms into the transfer, on the simulator's own thread.</summary>
+    /// <summary>
+    /// Blackholes the initial path (p0) once 1 MiB has crossed it: measured in the simulation, not in wall time, so a
+    /// busy machine cannot move the fault before the handshake (the connection then never starts and nothing takes over).
+    /// </summary>
     private static Action BlackholeInitialPathSoon(SimMptcpNodes nodes) => () =>
+        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").AddObserver(new BlackholeAfterBytes(1 << 20))));
+
+    private sealed class BlackholeAfterBytes(long bytes) : ISimLinkObserver
     {
-        Thread.Sleep(400);
-        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").Blackhole()));
-    };
+        private bool _done;
+
+        public void FrameDelivered(SimLinkDirection direction, ReadOnlySpan<byte> frame, long nowNs)
+        {
+            var link = direction.Link;
+            if (_done || link.AToB.Stats.BytesDelivered + link.BToA.Stats.BytesDelivered < bytes) return;
+            _done = true;
+            link.At(nowNs, l => l.Blackhole()); // after this delivery, not inside it
+        }
+    }
 
     /// <summary>Forwards every message to a probe (a listener whose connections the test drives itself).</summary>
     private sealed class Forwarder : ReceiveActor

@@ -8,6 +8,7 @@ namespace MptcpActors.Cli.Tests.Interop;
 /// the kernel ↔ kernel run beside it, on two emulated paths with a blackhole; and a run interrupted with Ctrl-C leaves
 /// no namespace behind.
 /// </summary>
+[Collection("netns")]
 public class FailoverNetnsTests
 {
     private const string Scenario = """

@@ -30,8 +30,8 @@ public sealed class EngineEnd : IRunEnd
     private readonly List<(long From, long To)> _gaps = [];
     private long _sent, _received, _lastByte;
 
-    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, string workDir, bool signal,
-        Func<long> started)
+    public EngineEnd(string ns, bool isClient, IReadOnlyList<NetnsPath> paths, Scenario scenario, int port, SendPlan? send, SendPlan? peerSends, string workDir,
+        bool signal, Func<long> started)
     {
         _isClient = isClient;
         _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
@@ -63,8 +63,8 @@ public sealed class EngineEnd : IRunEnd
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the engine");
         _stderr = _process.StandardError.ReadToEndAsync();
-        _sending = Task.Run(() => Send(send, started));
         _receiving = Task.Run(Receive);
+        _sending = Task.Run(() => Send(send, peerSends, started));
     }
 
     public bool Exited => _process.HasExited;
@@ -81,13 +81,20 @@ public sealed class EngineEnd : IRunEnd
     /// first frame through the router): the engine process takes a while to start, and what it reads before it has
     /// connected waits in its buffers.
     /// </summary>
-    private void Send(SendPlan? plan, Func<long> started)
+    private void Send(SendPlan? plan, SendPlan? peerPlan, Func<long> started)
     {
         var stdin = _process.StandardInput.BaseStream;
         try
         {
-            if (plan is null) return;
-            var random = new Random(plan.Seed);
+            // A receiving-only end half-closes once the peer is done (TrafficEnd: once the peer has closed, which this
+            // end's stdout does not tell): closing at once put a DATA_FIN on the wire before the client's path manager
+            // had opened its other subflows, and it opened none then.
+            if (plan is null)
+            {
+                WaitForPeer(peerPlan, started);
+                return;
+            }
+            var random = new SeededBytes(plan.Seed);
             var chunk = new byte[plan.RateBps is null ? 65536 : 8192];
             while (started() == 0 && !_process.HasExited) Thread.Sleep(1);
             var start = started();
@@ -102,7 +109,7 @@ public sealed class EngineEnd : IRunEnd
                     var due = TimeSpan.FromSeconds(_sent * 8 / rate) - elapsed;
                     if (due > TimeSpan.Zero) Thread.Sleep(due);
                 }
-                random.NextBytes(chunk.AsSpan(0, k));
+                random.Fill(chunk.AsSpan(0, k));
                 _sentHash.AppendData(chunk, 0, k);
                 stdin.Write(chunk, 0, k);
                 stdin.Flush();
@@ -120,6 +127,17 @@ public sealed class EngineEnd : IRunEnd
         }
     }
 
+    /// <summary>Until the peer's bytes have all arrived, or its duration has passed since the start, or the engine has exited.</summary>
+    private void WaitForPeer(SendPlan? peerPlan, Func<long> started)
+    {
+        bool Done()
+        {
+            if (peerPlan?.Bytes is { } bytes) return Interlocked.Read(ref _received) >= bytes;
+            return peerPlan?.Duration is { } d && started() is var start and not 0 && Stopwatch.GetElapsedTime(start) >= d;
+        }
+        while (!Done() && !_process.HasExited) Thread.Sleep(10);
+    }
+
     private void Receive()
     {
         var stdout = _process.StandardOutput.BaseStream;
@@ -130,7 +148,7 @@ public sealed class EngineEnd : IRunEnd
             var now = Stopwatch.GetTimestamp();
             if (_received > 0 && Stopwatch.GetElapsedTime(_lastByte, now) >= TimeSpan.FromMilliseconds(1)) _gaps.Add((_lastByte, now));
             _lastByte = now;
-            _received += n;
+            Interlocked.Add(ref _received, n);
             _receivedHash.AppendData(buffer, 0, n);
         }
     }

@@ -63,11 +63,11 @@ public static class NetnsFailoverRun
         using var emulator = new PathEmulator(topology.RouterNs, paths.Select(p => (p, scenario.Paths[p.Index].Link)).ToList(), scenario.Seed, SimFailoverRun.Bucket);
         var traffic = scenario.Traffic;
         var seed = (int)(scenario.Seed % int.MaxValue);
-        var serverPlan = SendPlan.For(traffic, traffic.Downloads, seed + 1);
-        var clientPlan = SendPlan.For(traffic, traffic.Uploads, seed);
-        using var server = Start(topology, ends, false, scenario, serverPlan, workDir, () => emulator.StartTimestamp);
+        var serverPlan = SendPlan.For(traffic, server: true, seed + 1);
+        var clientPlan = SendPlan.For(traffic, server: false, seed);
+        using var server = Start(topology, ends, false, scenario, serverPlan, clientPlan, workDir, () => emulator.StartTimestamp);
         if (ends.EngineServer) Thread.Sleep(TimeSpan.FromSeconds(3)); // the engine's listener starts with its process
-        using var client = Start(topology, ends, true, scenario, clientPlan, workDir, () => emulator.StartTimestamp);
+        using var client = Start(topology, ends, true, scenario, clientPlan, serverPlan, workDir, () => emulator.StartTimestamp);
 
         var wall = Stopwatch.StartNew();
         var runLimit = SimFailoverRun.Limit(scenario);
@@ -93,11 +93,12 @@ public static class NetnsFailoverRun
         return FailoverAnalysis.Build(scenario, results, series, PathOf, clientError ?? serverError);
     }
 
-    private static IRunEnd Start(NetnsTopology topology, Ends ends, bool isClient, Scenario scenario, SendPlan? plan, string workDir, Func<long> started)
+    private static IRunEnd Start(NetnsTopology topology, Ends ends, bool isClient, Scenario scenario, SendPlan? plan, SendPlan? peerPlan, string workDir,
+        Func<long> started)
     {
         var ns = isClient ? topology.ClientNs : topology.ServerNs;
         return (isClient ? ends.EngineClient : ends.EngineServer)
-            ? new EngineEnd(ns, isClient, topology.Paths, scenario, Port, plan, workDir, signal: !isClient && ends.ServerSignals, started)
+            ? new EngineEnd(ns, isClient, topology.Paths, scenario, Port, plan, peerPlan, workDir, signal: !isClient && ends.ServerSignals, started)
             : new KernelEnd(ns, isClient, topology.Paths[0].ServerIp, Port, plan);
     }
 

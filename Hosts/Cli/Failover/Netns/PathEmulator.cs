@@ -17,7 +17,7 @@ namespace MptcpActors.Cli.Failover.Netns;
 public sealed class PathEmulator : IDisposable
 {
     private readonly SimNetwork _network;
-    private readonly ConcurrentQueue<(SimPort Port, byte[] Frame, int Length)> _arrived = new();
+    private readonly ConcurrentQueue<(SimPort Port, byte[] Frame, int Length, long At)> _arrived = new();
     private readonly ConcurrentQueue<Action<SimNetwork>> _changes = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly List<AfPacketDevice> _devices = [];
@@ -73,7 +73,7 @@ public sealed class PathEmulator : IDisposable
         {
             var copy = ArrayPool<byte>.Shared.Rent(frame.Length);
             frame.CopyTo(copy);
-            owner._arrived.Enqueue((port, copy, frame.Length));
+            owner._arrived.Enqueue((port, copy, frame.Length, Stopwatch.GetTimestamp()));
         }
     }
 
@@ -116,14 +116,17 @@ public sealed class PathEmulator : IDisposable
                 _wake.WaitOne(TimeSpan.FromMilliseconds(10));
                 continue;
             }
-            var now = NowNs();
-            _network.RunUntil(Math.Max(now, _network.NowNs));
-            while (_changes.TryDequeue(out var change)) change(_network);
+            // Each frame enters its link at the moment it arrived, not when this thread woke to it (a millisecond or
+            // more later on a busy machine, which every packet's delay would have carried).
             while (_arrived.TryDequeue(out var a))
             {
+                _network.RunUntil(Math.Max(NowNs(a.At), _network.NowNs));
                 a.Port.Transmit(a.Frame.AsSpan(0, a.Length));
                 ArrayPool<byte>.Shared.Return(a.Frame);
             }
+            var now = NowNs();
+            _network.RunUntil(Math.Max(now, _network.NowNs));
+            while (_changes.TryDequeue(out var change)) change(_network);
             if (!_network.Scheduler.TryPeekNextTime(out var next)) next = now + 10_000_000;
             var wait = next - NowNs();
             // The OS wakes a sleeper a millisecond or so late: sleep only when the next frame is further off than that, then spin.
@@ -132,7 +135,9 @@ public sealed class PathEmulator : IDisposable
         }
     }
 
-    private long NowNs() => (long)((Stopwatch.GetTimestamp() - StartTimestamp) * (1e9 / Stopwatch.Frequency));
+    private long NowNs() => NowNs(Stopwatch.GetTimestamp());
+
+    private long NowNs(long timestamp) => (long)((timestamp - StartTimestamp) * (1e9 / Stopwatch.Frequency));
 
     public void Dispose()
     {
