@@ -419,7 +419,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_core is null || e.Last is not { } r) return;
         _core.UpdateSubflow(new SubflowView(e.Id, r.SrttNs, r.CongestionWindow, r.BytesInFlight, r.SendSpace, r.Mss, r.PeerBackup || e.LocalBackup,
-            false, e.Up, r.RtoNs, r.Unacknowledged, r.LastAckNs), retransmissionTimedOut: r.RtoBackoffs > 0);
+            false, e.Up, r.RtoNs, r.Unacknowledged, r.LastAckNs, r.Handed), retransmissionTimedOut: r.RtoBackoffs > 0);
     }
 
     private void OnSubflowDown(SubflowDown down, IActorRef subflow)

@@ -58,6 +58,8 @@ public sealed record SubflowReport(long SrttNs, long CongestionWindow, long Byte
     /// report after every segment): the connection judges staleness by whether this moves.
     /// </summary>
     public long LastAckNs { get; init; }
+    /// <summary>Bytes of every <see cref="SubflowSend"/> it has handled, taken or refused: the connection counts what is still on its way.</summary>
+    public long Handed { get; init; }
 }
 
 /// <summary>The subflow closed; <see cref="Finished"/> says what it carried.</summary>

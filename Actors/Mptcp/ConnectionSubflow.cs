@@ -7,10 +7,9 @@ internal sealed class ConnectionSubflow(int id)
 {
     public int Id { get; } = id;
     public SubflowView View = new(id, 0, 0, 0, 0, 1400, false, false, false);
-    /// <summary>Bytes handed to it since its last report: its reported send space is that much smaller.</summary>
-    public long SentSinceReport;
     /// <summary>Data-level ranges given to it, oldest first, until DATA_ACKed (reinjected elsewhere if it fails).</summary>
     public readonly Queue<(ulong Dsn, int Length)> Outstanding = new();
+    /// <summary>Every byte handed to it, resent ones included (its report's <see cref="SubflowView.Handed"/> counts them as they arrive).</summary>
     public long BytesScheduled;
     /// <summary>Its last report said a retransmission timeout fired without progress since.</summary>
     public bool TimedOut;
@@ -26,8 +25,13 @@ internal sealed class ConnectionSubflow(int id)
 
     /// <summary>Established and not stale (Linux: mptcp_subflow_active).</summary>
     public bool Usable => View.Established && !Stale;
-    /// <summary>It holds nothing its peer has not acknowledged (Linux: tcp_rtx_and_write_queues_empty).</summary>
-    public bool Idle => View.Unacknowledged == 0 && SentSinceReport == 0;
+    /// <summary>
+    /// Bytes handed to it that its last report did not know of yet. Reports cross messages on their way (a remote
+    /// subflow's by a whole batch), so a report is not taken to cover what was handed before it was made.
+    /// </summary>
+    public long InTransit => Math.Max(0, BytesScheduled - View.Handed);
+    /// <summary>It holds nothing its peer has not acknowledged, nor has any on its way to it (Linux: tcp_rtx_and_write_queues_empty).</summary>
+    public bool Idle => View.Unacknowledged == 0 && InTransit == 0;
     /// <summary>It holds data and went two data-level retransmission intervals without an ACK: potentially failed.</summary>
     public bool Silent => StaleCount > 1 && !Idle;
     /// <summary>
@@ -36,7 +40,7 @@ internal sealed class ConnectionSubflow(int id)
     /// </summary>
     public bool Answering => Usable && !Silent && !TimedOut;
 
-    public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - SentSinceReport), Stale = Stale };
+    public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - InTransit), Stale = Stale };
 
     public void DropAcked(ulong dataUna)
     {

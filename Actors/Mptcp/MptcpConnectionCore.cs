@@ -103,7 +103,6 @@ public sealed class MptcpConnectionCore
     {
         if (Find(view.Id) is not { } s) return;
         s.View = view;
-        s.SentSinceReport = 0;
         if (s.StaleCount > 0 && view.LastAckNs != s.StaleAckNs)
         {
             // Its peer answered: progress, and a stale subflow is active again (Linux: mptcp_subflow_active, chk_stale).
@@ -229,7 +228,6 @@ public sealed class MptcpConnectionCore
         {
             var s = _subflows[_chosen[i]];
             subflowIds[i] = s.Id;
-            s.SentSinceReport += length;
             s.BytesScheduled += length;
             s.Outstanding.Enqueue((dsn, length));
             if (reinjection) s.BytesReinjected += length;
@@ -259,7 +257,6 @@ public sealed class MptcpConnectionCore
         dsn = (long)(_dataUna - r.Dsn) > 0 ? _dataUna : r.Dsn;
         length = (int)Math.Min((long)(end - dsn), Math.Max(1, s.Current.SendSpace));
         subflowIds[0] = s.Id;
-        s.SentSinceReport += length;
         s.BytesScheduled += length;
         s.BytesReinjected += length;
         s.Outstanding.Enqueue((dsn, length));
@@ -291,7 +288,6 @@ public sealed class MptcpConnectionCore
             var len = (int)Math.Min(Math.Min((long)(end - from), window), Math.Min(v.SendSpace, _o.MaxChunk));
             if (len <= 0) continue;
             s.RedundantNext = from + (ulong)len;
-            s.SentSinceReport += len;
             s.BytesScheduled += len;
             s.Outstanding.Enqueue((from, len));
             if ((long)(s.RedundantNext - _sndNxt) > 0) _sndNxt = s.RedundantNext;

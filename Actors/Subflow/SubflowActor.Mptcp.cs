@@ -101,6 +101,7 @@ public sealed partial class SubflowActor
     /// <summary>Queues connection data behind what this subflow holds, recording where its mapping starts.</summary>
     private void Queue(ulong dsn, byte[] data, long now)
     {
+        _handed += data.Length;
         var end = _core.SndUna - _core.InitialSendSequence + (uint)_core.SendBufferUsed;
         var accepted = _core.State.CanSend() ? Math.Min(data.Length, _core.SendBufferFree) : 0;
         if (accepted > 0)
@@ -179,6 +180,7 @@ public sealed partial class SubflowActor
         public static readonly FlushToOwner Instance = new();
     }
 
+    private long _handed;
     private bool _ownerIsRemote;
     private bool _flushQueued;
     private bool _flushNow;
@@ -267,6 +269,7 @@ public sealed partial class SubflowActor
             RtoNs = _core.Rtt.RtoNs,
             Unacknowledged = queued,
             LastAckNs = queued > 0 ? _core.LastAckReceivedNs : 0,
+            Handed = _handed,
         };
         if (signals is null && report == _lastReport) return;
         // Compared without its signals (sent once); a report that carries none is kept as it is, not copied.

@@ -11,9 +11,14 @@ namespace MptcpActors.Actors.Mptcp.Scheduling;
 /// <param name="RtoNs">Its retransmission timeout now, backoff included: the data level looks for progress about that often.</param>
 /// <param name="Unacknowledged">Bytes it holds that its peer has not acknowledged, sent or not (Linux: its rtx and write queues).</param>
 /// <param name="LastAckNs">When its last ACK arrived, while it holds unacknowledged data (Linux: rcv_tstamp); 0 when it holds none.</param>
+/// <param name="Handed">
+/// Bytes of connection data it had been handed when it made this report (taken or refused), counted from its start: what
+/// the connection handed it beyond that was still on its way (in its mailbox, or across the cluster link), so the report
+/// does not show it.
+/// </param>
 public readonly record struct SubflowView(
     int Id, long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, bool Backup, bool Stale, bool Established,
-    long RtoNs = 0, long Unacknowledged = 0, long LastAckNs = 0)
+    long RtoNs = 0, long Unacknowledged = 0, long LastAckNs = 0, long Handed = 0)
 {
     public bool Usable => Established && !Stale;
 

@@ -14,7 +14,7 @@ public class MptcpConnectionCoreTests
     {
         var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
         core.AddSubflow(1);
-        core.UpdateSubflow(Idle(1));
+        Report(core, Idle(1));
         core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
         Assert.Equal(data.Length, core.Write(data));
         return core;
@@ -27,6 +27,10 @@ public class MptcpConnectionCoreTests
     /// <summary>An established subflow holding <paramref name="unacked"/> bytes, its last ACK at <paramref name="lastAckNs"/>.</summary>
     private static SubflowView Busy(int id, long unacked, long lastAckNs) =>
         new(id, 20 * Ms, 100_000, unacked, 0, 1460, false, false, true, SubflowRto, unacked, lastAckNs);
+
+    /// <summary>A report made after the subflow got everything handed to it.</summary>
+    private static void Report(MptcpConnectionCore core, SubflowView view) =>
+        core.UpdateSubflow(view with { Handed = core.SubflowBytes(view.Id).Scheduled });
 
     private static (ulong Dsn, int Length) Next(MptcpConnectionCore core, long now) => Next(core, now, out _);
 
@@ -44,7 +48,7 @@ public class MptcpConnectionCoreTests
         var core = OneSubflow(new byte[3000]);
         Assert.Equal((LocalIdsn + 1, 3000), Next(core, 0));
         // TCP delivered it (the subflow holds nothing) but no DATA_ACK came: the timer resends on the idle subflow.
-        core.UpdateSubflow(Idle(1));
+        Report(core, Idle(1));
         core.OnTimer(core.NextDeadlineNs);
         Assert.Equal((LocalIdsn + 1, 3000), Next(core, core.NextDeadlineNs));
         Assert.Equal(3000, core.BytesReinjected);
@@ -55,7 +59,7 @@ public class MptcpConnectionCoreTests
     {
         var core = OneSubflow(new byte[3000]);
         Assert.Equal((LocalIdsn + 1, 3000), Next(core, 0));
-        core.UpdateSubflow(Busy(1, 3000, 0));
+        Report(core, Busy(1, 3000, 0));
         Assert.Equal(SubflowRto, core.NextDeadlineNs);
         for (var i = 0; i < 3; i++)
         {
@@ -71,14 +75,14 @@ public class MptcpConnectionCoreTests
         var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
         core.AddSubflow(1);
         core.AddSubflow(2);
-        core.UpdateSubflow(Idle(1));
-        core.UpdateSubflow(Idle(2, backup: true));
+        Report(core, Idle(1));
+        Report(core, Idle(2, backup: true));
         core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
         core.Write(new byte[40_000]);
         Assert.Equal((LocalIdsn + 1, 40_000), Next(core, 0, out var on));
         Assert.Equal(1, on);
         lastAck = 5 * Ms;
-        core.UpdateSubflow(Busy(1, 40_000, lastAck));
+        Report(core, Busy(1, 40_000, lastAck));
         return core;
     }
 
@@ -105,14 +109,14 @@ public class MptcpConnectionCoreTests
         Assert.Equal(2, on);
         Assert.False(core.IsStale(1));
         // One ACK on it: it answers again, and new data goes back to it.
-        core.UpdateSubflow(Busy(1, 40_000, lastAck + 1));
+        Report(core, Busy(1, 40_000, lastAck + 1));
         NewDataGoesToTheRegularSubflow(core, second);
     }
 
     /// <summary>Once subflow 1 acknowledged everything, the next write goes to it (it follows 41 000 bytes written).</summary>
     private static void NewDataGoesToTheRegularSubflow(MptcpConnectionCore core, long now)
     {
-        core.UpdateSubflow(Idle(1));
+        Report(core, Idle(1));
         core.Write(new byte[500]);
         Assert.Equal((LocalIdsn + 41_001, 500), Next(core, now, out var on));
         Assert.Equal(1, on);
@@ -129,7 +133,7 @@ public class MptcpConnectionCoreTests
             core.OnTimer(now);
             Assert.False(core.IsStale(1), $"stale after {i} intervals");
             Next(core, now, out _);
-            core.UpdateSubflow(Idle(2, backup: true)); // the backup's retransmission was acknowledged at TCP level
+            Report(core, Idle(2, backup: true)); // the backup's retransmission was acknowledged at TCP level
         }
         now = core.NextDeadlineNs;
         core.OnTimer(now);
@@ -146,7 +150,7 @@ public class MptcpConnectionCoreTests
 
         // An ACK on it (its peer answered): active again, new data back on it.
         core.OnDataAck(LocalIdsn + 40_001, LocalIdsn + 1 + 1_000_000, now);
-        core.UpdateSubflow(Busy(1, 1000, lastAck + 1));
+        Report(core, Busy(1, 1000, lastAck + 1));
         Assert.False(core.IsStale(1));
         Assert.Equal(1, core.SubflowsRecovered);
         NewDataGoesToTheRegularSubflow(core, now);
@@ -161,7 +165,7 @@ public class MptcpConnectionCoreTests
             var now = core.NextDeadlineNs;
             core.OnTimer(now);
             Assert.Equal((0UL, 0), Next(core, now));
-            core.UpdateSubflow(Busy(1, 40_000, lastAck += Ms)); // duplicate ACKs: slow, but alive
+            Report(core, Busy(1, 40_000, lastAck += Ms)); // duplicate ACKs: slow, but alive
         }
         Assert.False(core.IsStale(1));
         Assert.Equal(0, core.BytesReinjected);
@@ -172,7 +176,7 @@ public class MptcpConnectionCoreTests
     {
         var core = OneSubflow(new byte[3000]);
         Next(core, 0);
-        core.UpdateSubflow(Busy(1, 3000, 0));
+        Report(core, Busy(1, 3000, 0));
         for (var i = 0; i < 8; i++) core.OnTimer(core.NextDeadlineNs);
         Assert.False(core.IsStale(1));
     }
@@ -188,11 +192,70 @@ public class MptcpConnectionCoreTests
         core.OnTimer(1_000_000_000);
         core.RemoveSubflow(1);
         core.AddSubflow(1);
-        core.UpdateSubflow(Idle(1));
+        Report(core, Idle(1));
         Assert.Equal((0UL, 0), Next(core, 2_000_000_000));
         Assert.Equal(0, core.BytesReinjected);
         // The acknowledgement TCP's ACK stands for frees the buffer as before.
         Assert.Equal(3000, core.OnDataAck(LocalIdsn + 3001, LocalIdsn + 1_000_000, 3_000_000_000));
+    }
+
+    [Fact]
+    public void A_report_made_before_the_data_reached_the_subflow_does_not_make_it_idle()
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        var fast = Idle(2) with { SrttNs = 10 * Ms, SendSpace = 30_000 };
+        Report(core, Idle(1));
+        Report(core, fast);
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[60_000]);
+        var hole = Next(core, 0, out var on);
+        Assert.Equal((LocalIdsn + 1, 2), (hole.Dsn, on));
+        var rest = Next(core, 0, out on);
+        Assert.Equal((hole.Dsn + (ulong)hole.Length, 1), (rest.Dsn, on));
+        // Subflow 2's node dies with the hole: its last report, made before the chunk reached it (they crossed, as a
+        // remote subflow's batch and the connection's data do), says it holds nothing. Subflow 1's ACKs keep coming.
+        core.UpdateSubflow(fast);
+        var now = 0L;
+        var resentOn = new List<int>();
+        for (var i = 0; i < 6 && !resentOn.Contains(1); i++)
+        {
+            Report(core, Busy(1, rest.Length, now + 1) with { SendSpace = 100_000 });
+            now = core.NextDeadlineNs;
+            core.OnTimer(now);
+            for (var c = Next(core, now, out on); c.Length > 0; c = Next(core, now, out on))
+                if (c.Dsn == hole.Dsn) resentOn.Add(on);
+        }
+        // The hole goes to the subflow that answers, never again to the silent one.
+        Assert.Equal([1], resentOn);
+    }
+
+    [Fact]
+    public void The_hole_at_data_ack_is_resent_when_the_peers_window_is_full_of_data_beyond_it()
+    {
+        // The window's right edge is DATA_ACK + window (RFC 8684 3.3.4): data beyond the hole filled it, yet the hole
+        // itself sits at its left edge and may always go.
+        const int window = 100_000;
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1) with { SendSpace = 0 });
+        Report(core, Idle(2) with { SendSpace = 30_000 });
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + window, 0);
+        core.Write(new byte[200_000]);
+        var hole = Next(core, 0, out var on);
+        Assert.Equal((LocalIdsn + 1, 2), (hole.Dsn, on));
+        Report(core, Idle(1));
+        var sent = (ulong)hole.Length;
+        for (var c = Next(core, 0); c.Length > 0; c = Next(core, 0)) sent += (ulong)c.Length;
+        Assert.Equal((ulong)window, sent);
+        // Subflow 1's peer took all it carried; the DATA_ACK stays at the hole, the window full; subflow 2 is gone.
+        Report(core, Idle(1));
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + window, 1 * Ms);
+        core.RemoveSubflow(2);
+        Assert.Equal((hole.Dsn, hole.Length), Next(core, 1 * Ms, out on));
+        Assert.Equal(1, on);
     }
 
     [Fact]
@@ -208,7 +271,7 @@ public class MptcpConnectionCoreTests
         var first = 0L;
         while (first < Size)
         {
-            core.UpdateSubflow(new SubflowView(1, 20 * Ms, 1 << 30, 0, 1 << 30, 1460, false, false, true, SubflowRto));
+            Report(core, new SubflowView(1, 20 * Ms, 1 << 30, 0, 1 << 30, 1460, false, false, true, SubflowRto));
             first += Next(core, 0).Length;
         }
         core.AddSubflow(2);
@@ -218,7 +281,7 @@ public class MptcpConnectionCoreTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         while (true)
         {
-            core.UpdateSubflow(new SubflowView(2, 20 * Ms, 1 << 30, 0, 1460, 1460, false, false, true, SubflowRto));
+            Report(core, new SubflowView(2, 20 * Ms, 1 << 30, 0, 1460, 1460, false, false, true, SubflowRto));
             var (dsn, length) = Next(core, 0);
             if (length == 0) break;
             inOrder &= dsn == expected;
