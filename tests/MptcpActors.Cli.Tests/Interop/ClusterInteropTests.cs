@@ -60,7 +60,7 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
     /// own address). The kernel client connects to A, learns B's address by ADD_ADDR from A (cluster-wide signal
     /// endpoints), joins B over its second path, and 60 MB go each way (A echoes) over both paths — the subflow on B
     /// carrying data for A's connection in both directions. B is SIGKILLed mid-transfer: the transfer completes,
-    /// SHA-256 equal each way, A reinjected what B's subflow had outstanding; the longest delivery gap is reported.
+    /// SHA-256 equal each way, B's subflow ended at A; the longest delivery gap and A's reinjected bytes are reported.
     /// </summary>
     [Fact]
     public void A_kernel_client_joins_the_second_node_by_its_announced_address_and_survives_that_node_being_killed()
@@ -150,9 +150,12 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
             using var summary = JsonDocument.Parse(File.ReadAllText(stats));
             output.WriteLine(summary.RootElement.ToString());
             var subflows = summary.RootElement.GetProperty("subflows").EnumerateArray().ToList();
-            Assert.Contains(subflows, s => s.GetProperty("local_address").GetString() == net.EngineIpB);
-            Assert.True(summary.RootElement.GetProperty("connection").GetProperty("reinjected_bytes").GetInt64() > 0,
-                "node A reinjected nothing after node B's loss");
+            // B's subflow ended aborted (its node gone). What A reinjected depends on what B's subflow still held
+            // unacknowledged at the kill, which may be nothing: reported, not asserted (the in-process cluster tests
+            // assert the reinjection deterministically).
+            Assert.Contains(subflows, s => s.GetProperty("local_address").GetString() == net.EngineIpB
+                                           && s.GetProperty("ended").GetString() == "aborted");
+            output.WriteLine($"node A reinjected {summary.RootElement.GetProperty("connection").GetProperty("reinjected_bytes").GetInt64()} B after node B's loss");
         }
         finally
         {
