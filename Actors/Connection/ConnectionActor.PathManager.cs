@@ -137,12 +137,14 @@ public sealed partial class ConnectionActor
         var old = _view;
         _view = next;
         if (_core is null || !_fullyEstablished || _fallback) return;
-        foreach (var down in next.DownAddresses.Where(a => !old.DownAddresses.Contains(a)))
-            foreach (var e in _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(down)))
-            {
-                e.Withdrawn = true;
-                e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
-            }
+        // A subflow dies with the interface it crosses, not with its local address: a join to our initial address that
+        // came in over another path keeps working (as on Linux, whose weak host model takes it on any interface), and
+        // with it the connection.
+        foreach (var e in _subflows.Values.Where(e => next.DownInterfaces.Contains(e.Route.Name) && !old.DownInterfaces.Contains(e.Route.Name)))
+        {
+            e.Withdrawn = true;
+            e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
+        }
         if (!InEnginePm) return;
         static bool Same(EndpointSettings a, EndpointSettings b) => a.Id == b.Id && a.Address.Equals(b.Address) && a.Port == b.Port;
         foreach (var gone in old.Endpoints.Where(o => !next.Endpoints.Any(n => Same(o, n))))
