@@ -387,7 +387,8 @@ public sealed partial class ConnectionActor
             : _fallback ? "fell back to TCP"
             : _failing ? "an MP_FAIL is under way"
             : _subflowsClosing ? "closing"
-            : !Usable(to.LocalAddress) ? "its address is down"
+            // Its interface, not its address: Linux keeps a downed interface's address local, reachable over the others.
+            : _start.Interfaces.FirstOrDefault(r => r.Actor.Equals(syn.Interface)) is { } via && _view.DownInterfaces.Contains(via.Name) ? $"interface {via.Name} is down"
             : portMismatch ? $"port {to.LocalPort} was not announced"
             : initial is { } j && !Settings.AllowJoinInitialAddrPort && to.LocalAddress.Equals(j.LocalAddress) && to.LocalPort == j.LocalPort
                 ? "joins to the initial address and port are not allowed"
