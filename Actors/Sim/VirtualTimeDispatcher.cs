@@ -25,6 +25,9 @@ public sealed class VirtualTimeDispatcher(MessageDispatcherConfigurator configur
         return ran;
     }
 
+    /// <summary>No mailbox is waiting to run.</summary>
+    public bool IsIdle => _ready.IsEmpty;
+
     protected override void ExecuteTask(IRunnable run) => _ready.Enqueue(run);
 
     protected override void Shutdown()

@@ -17,6 +17,11 @@ public sealed class SentSegmentLog
     // Loss marking and the lost-segment search resume where they stopped.
     private uint _lossMarkedUpTo;
     private uint _lostSearchFrom;
+    // Every segment retransmitted in this recovery ends at or below this.
+    private uint _retransmittedUpTo;
+    // RFC 8985 RACK.xmit_ts: when the latest sent of the segments known delivered left. Only segments sent once count,
+    // as a retransmitted one's SACK may be for either transmission.
+    private long _deliveredSentNs = long.MinValue;
 
     public int Count { get; private set; }
     /// <summary>RFC 6675 pipe: bytes in flight not SACKed and not lost, plus every retransmission still outstanding.</summary>
@@ -32,7 +37,7 @@ public sealed class SentSegmentLog
             _ring = bigger;
             _head = 0;
         }
-        if (Count == 0) _lossMarkedUpTo = _lostSearchFrom = s.Seq; // cursors live in the current window's sequence space
+        if (Count == 0) _lossMarkedUpTo = _lostSearchFrom = _retransmittedUpTo = s.Seq; // cursors live in the current window's sequence space
         _ring[(_head + Count) % _ring.Length] = s;
         Count++;
         Pipe += s.PipeShare;
@@ -72,6 +77,7 @@ public sealed class SentSegmentLog
     {
         while (Count > 0 && SeqMath.Le(this[0].End, ack))
         {
+            NoteDelivered(this[0]);
             Pipe -= this[0].PipeShare;
             _head = (_head + 1) % _ring.Length;
             Count--;
@@ -90,6 +96,7 @@ public sealed class SentSegmentLog
         while (_topSackedCount > 0 && SeqMath.Lt(_topSacked[_topSackedCount - 1], ack)) _topSackedCount--;
         if (SeqMath.Lt(_lossMarkedUpTo, ack)) _lossMarkedUpTo = ack;
         if (SeqMath.Lt(_lostSearchFrom, ack)) _lostSearchFrom = ack;
+        if (SeqMath.Lt(_retransmittedUpTo, ack)) _retransmittedUpTo = ack;
     }
 
     /// <summary>Marks segments inside [left, right) as SACKed; returns the bytes newly SACKed.</summary>
@@ -106,6 +113,7 @@ public sealed class SentSegmentLog
             s.Sacked = true;
             s.Lost = false;
             newly += s.Length;
+            NoteDelivered(s);
             NoteSacked(s.Seq);
         }
         return newly;
@@ -126,6 +134,36 @@ public sealed class SentSegmentLog
         }
         if (SeqMath.Gt(threshold, _lossMarkedUpTo)) _lossMarkedUpTo = threshold;
         return any;
+    }
+
+    /// <summary>
+    /// RFC 8985 (RACK) for retransmissions: one sent more than <paramref name="reorderWindowNs"/> before a segment now
+    /// known delivered is lost again, since on one path the later segment cannot have overtaken it by that much.
+    /// RFC 6675 alone never marks a retransmission lost, so a lost one waited for the RTO, the whole window resent
+    /// from slow start; with a shallow bottleneck queue (Linux's simult_flows selftest) that was most of the RTOs.
+    /// Returns whether any is newly lost; it goes out again within the same recovery (no second window reduction).
+    /// </summary>
+    public bool MarkLostRetransmissions(long reorderWindowNs)
+    {
+        if (_deliveredSentNs == long.MinValue || Count == 0) return false;
+        var any = false;
+        for (var i = 0; i < Count && SeqMath.Lt(this[i].Seq, _retransmittedUpTo); i++)
+        {
+            ref var s = ref this[i];
+            if (!s.RetransmittedInRecovery || s.Sacked || s.SentNs + reorderWindowNs >= _deliveredSentNs) continue;
+            Pipe -= s.PipeShare;
+            s.RetransmittedInRecovery = false;
+            s.Lost = true;
+            Pipe += s.PipeShare;
+            if (SeqMath.Lt(s.Seq, _lostSearchFrom)) _lostSearchFrom = s.Seq;
+            any = true;
+        }
+        return any;
+    }
+
+    private void NoteDelivered(in SentSegment s)
+    {
+        if (!s.Retransmitted && s.SentNs > _deliveredSentNs) _deliveredSentNs = s.SentNs;
     }
 
     /// <summary>Marks the first outstanding segment lost (three duplicate ACKs, or a partial ACK in RFC 6582 recovery).</summary>
@@ -171,6 +209,7 @@ public sealed class SentSegmentLog
         s.Lost = false;
         s.SentNs = nowNs;
         Pipe += s.PipeShare;
+        if (SeqMath.Gt(s.End, _retransmittedUpTo)) _retransmittedUpTo = s.End;
     }
 
     /// <summary>Recovery is over: retransmissions count once in the pipe again, and SACK state starts afresh.</summary>

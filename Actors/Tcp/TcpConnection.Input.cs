@@ -328,7 +328,12 @@ public sealed partial class TcpConnection
         if (_flight.Count == 0) return;
         var flightSize = SeqMath.Distance(_sndUna, _sndMax);
         var lost = _sack && _flight.MarkLost();
-        if (_inRecovery) return;
+        if (_inRecovery)
+        {
+            // RFC 8985's reordering window: a quarter of the least RTT.
+            if (_sack) _flight.MarkLostRetransmissions(Math.Max(0, _rtt.MinRttNs / 4));
+            return;
+        }
         if (!lost && _dupAcks < SentSegmentLog.DupThresh) return;
         // Do not start a second recovery for losses of the window an RTO already handled (RFC 6582 "recover").
         if (_afterRto && SeqMath.Lt(_sndUna, _recoveryPoint)) return;

@@ -16,8 +16,11 @@ public sealed record ScenarioPath(string Name, double RateBps, TimeSpan Delay, T
     /// <summary>netem's default queue (1000 packets) when the scenario gives none, as the Linux selftests' paths have it.</summary>
     public const int DefaultQueuePackets = 1000;
 
+    /// <summary>The queue's limit in packets, netem's <c>limit</c> (the selftests set it per path); with neither limit, netem's default.</summary>
+    public int? QueuePackets { get; init; }
+
     public LinkParameters Link => new(RateBps: RateBps, Delay: Delay, Jitter: Jitter, LossProbability: Loss,
-        QueueLimitPackets: QueueBytes is null ? DefaultQueuePackets : null, QueueLimitBytes: QueueBytes);
+        QueueLimitPackets: QueuePackets ?? (QueueBytes is null ? DefaultQueuePackets : null), QueueLimitBytes: QueueBytes);
 }
 
 public enum TrafficDirection
@@ -35,6 +38,15 @@ public sealed record ScenarioTraffic(TrafficDirection Direction, long? Bytes, Ti
 {
     public bool Uploads => Direction is TrafficDirection.Upload or TrafficDirection.Both;
     public bool Downloads => Direction is TrafficDirection.Download or TrafficDirection.Both;
+
+    /// <summary>
+    /// What the server sends when both ends do, if not <see cref="Bytes"/> (Linux's simult_flows.sh sends 16 MiB one
+    /// way while 80 KiB go the other).
+    /// </summary>
+    public long? DownloadBytes { get; init; }
+
+    /// <summary>The larger of the two directions' byte counts (null when the traffic runs for a duration).</summary>
+    public long? MostBytes => Bytes is { } b ? Math.Max(b, Downloads ? DownloadBytes ?? b : b) : null;
 }
 
 public enum FaultAction

@@ -71,9 +71,10 @@ public static class ScenarioParser
         var jitter = p.OptionalText("jitter") is null ? TimeSpan.Zero : p.Duration("jitter", TimeSpan.Zero, TimeSpan.FromSeconds(10));
         var loss = Percent(p, "loss") ?? 0;
         long? queue = p.OptionalText("queue") is null ? null : p.ByteSize("queue", 1500, 1 << 30);
+        var limit = p.OptionalInt("limit", 1, 1_000_000);
         var backup = p.OptionalText("backup") is not null && p.Bool("backup");
         p.RejectUnknownKeys();
-        return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup);
+        return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup) { QueuePackets = limit };
     }
 
     private static ScenarioTraffic ReadTraffic(ConfigReader t)
@@ -82,11 +83,14 @@ public static class ScenarioParser
         long? bytes = t.OptionalText("bytes") is null ? null : t.ByteSize("bytes", 1, int.MaxValue);
         TimeSpan? duration = t.OptionalText("duration") is null ? null : t.Duration("duration", TimeSpan.FromMilliseconds(100), MaxTime);
         var rate = Rate(t, "rate", required: false);
+        long? downloadBytes = t.OptionalText("download-bytes") is null ? null : t.ByteSize("download-bytes", 1, int.MaxValue);
+        if (downloadBytes is not null && (direction != TrafficDirection.Both || bytes is null))
+            t.Fail("download-bytes", "is for direction = both with bytes (what the server sends instead of bytes)");
         if (bytes is not null && duration is not null) t.Fail("duration", "give bytes or duration, not both");
         else if (bytes is null && duration is null && !t.Failed("bytes") && !t.Failed("duration"))
             t.Fail("bytes", "has no value; give bytes (bulk) or duration (with an optional constant rate)");
         t.RejectUnknownKeys();
-        return new ScenarioTraffic(direction, bytes, duration, rate);
+        return new ScenarioTraffic(direction, bytes, duration, rate) { DownloadBytes = downloadBytes };
     }
 
     private static ScenarioFault ReadFault(ConfigReader f, IReadOnlyList<ScenarioPath> paths, ScenarioTraffic traffic)

@@ -39,10 +39,10 @@ public static class SimFailoverRun
 
         var traffic = scenario.Traffic;
         var seed = (int)(scenario.Seed % int.MaxValue);
-        nodes.Peer.Tell(new TcpMsg.Bind(system.ActorOf(Props.Create(() => new TrafficListener(SendPlan.For(traffic, traffic.Downloads, seed + 1), ends))),
+        nodes.Peer.Tell(new TcpMsg.Bind(system.ActorOf(Props.Create(() => new TrafficListener(SendPlan.For(traffic, server: true, seed + 1), ends))),
             new IPEndPoint(IPAddress.Any, Port)));
         driver.RunUntilIdle();
-        var client = system.ActorOf(Props.Create(() => new TrafficEnd(true, SendPlan.For(traffic, traffic.Uploads, seed), ends)));
+        var client = system.ActorOf(Props.Create(() => new TrafficEnd(true, SendPlan.For(traffic, server: false, seed), ends)));
         nodes.Local.Tell(new TcpMsg.Connect(new IPEndPoint(paths[0].PeerAddress.ToIPAddress(), Port), options:
         [
             new MptcpSocketOptions.Scheduler(scenario.Scheduler.ToKind()),
@@ -62,7 +62,7 @@ public static class SimFailoverRun
     {
         var traffic = scenario.Traffic;
         var sending = traffic.Duration
-                      ?? TimeSpan.FromSeconds(traffic.Bytes!.Value * 8.0 / Math.Min(traffic.RateBps ?? double.MaxValue, scenario.Paths.Sum(p => p.RateBps) / 10));
+                      ?? TimeSpan.FromSeconds(traffic.MostBytes!.Value * 8.0 / Math.Min(traffic.RateBps ?? double.MaxValue, scenario.Paths.Sum(p => p.RateBps) / 10));
         var lastFault = scenario.Faults.Select(f => f.At).DefaultIfEmpty().Max();
         return (sending > lastFault ? sending : lastFault) + TimeSpan.FromMinutes(1);
     }

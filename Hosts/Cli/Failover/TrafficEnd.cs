@@ -9,8 +9,11 @@ namespace MptcpActors.Cli.Failover;
 /// <summary>What one end sends: a byte count, or for a duration; at a constant rate when <see cref="RateBps"/> is set.</summary>
 public sealed record SendPlan(long? Bytes, TimeSpan? Duration, double? RateBps, int Seed)
 {
-    public static SendPlan? For(ScenarioTraffic traffic, bool sends, int seed) =>
-        sends ? new SendPlan(traffic.Bytes, traffic.Duration, traffic.RateBps, seed) : null;
+    /// <summary>The client's plan (<paramref name="server"/> false) or the server's, null when that end does not send.</summary>
+    public static SendPlan? For(ScenarioTraffic traffic, bool server, int seed) =>
+        (server ? traffic.Downloads : traffic.Uploads)
+            ? new SendPlan(server ? traffic.DownloadBytes ?? traffic.Bytes : traffic.Bytes, traffic.Duration, traffic.RateBps, seed)
+            : null;
 }
 
 /// <summary>A stall of the received byte stream: nothing delivered from <see cref="From"/> to <see cref="To"/>.</summary>

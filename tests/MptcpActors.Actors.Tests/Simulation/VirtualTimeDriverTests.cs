@@ -34,19 +34,34 @@ public class VirtualTimeDriverTests
         sleeper.Tell(("hour", TimeSpan.FromHours(1)));
         sleeper.Tell(("second", TimeSpan.FromSeconds(1)));
         sleeper.Tell(("also-second", TimeSpan.FromSeconds(1)));
-        // Messages from outside the system reach its one thread on their own schedule: let them all arm their timers
-        // before virtual time moves (a driver that found nothing due yet would jump straight to the limit).
-        var wall = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Volatile.Read(ref armed.Value) < 3 && DateTime.UtcNow < wall)
-        {
-            driver.RunUntilIdle();
-            Thread.Sleep(1);
-        }
         Assert.True(driver.RunUntil(() => log.Count == 3, TimeSpan.FromHours(2)));
         Assert.Equal([("second", TimeSpan.FromSeconds(1)), ("also-second", TimeSpan.FromSeconds(1)), ("hour", TimeSpan.FromHours(1))], log);
         Assert.Equal(TimeSpan.FromHours(1), driver.Now);
         driver.Shutdown(TimeSpan.FromMinutes(1));
         Assert.True(system.WhenTerminated.IsCompleted, "the system did not terminate in virtual time");
+    }
+
+    /// <summary>
+    /// An actor made with system.ActorOf starts when the user guardian, which runs on a real thread, gets to it; until
+    /// then what is told to it waits. A driver that moved time meanwhile found nothing due and jumped to the limit: the
+    /// run "stalled" (the transfer never started) on whichever attempt lost that race.
+    /// </summary>
+    [Fact]
+    public void Time_does_not_move_before_actors_made_from_outside_have_started()
+    {
+        var system = ActorSystem.Create("virtual-start", VirtualTimeDriver.Config);
+        var driver = new VirtualTimeDriver(system);
+        var log = new List<(string, TimeSpan)>();
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var armed = new StrongBox<int>(0);
+            var sleeper = system.ActorOf(Props.Create(() => new Sleeper(log, armed)));
+            sleeper.Tell(($"wake-{attempt}", TimeSpan.FromSeconds(1)));
+            var due = driver.Now + TimeSpan.FromSeconds(1);
+            Assert.True(driver.RunUntil(() => log.Count == attempt + 1, due + TimeSpan.FromMinutes(1)), $"attempt {attempt}: the timer never fired (virtual time went to {driver.Now}; armed: {armed.Value == 1})");
+            Assert.Equal(($"wake-{attempt}", due), log[attempt]);
+        }
+        driver.Shutdown(TimeSpan.FromMinutes(1));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace MptcpActors.Actors.Tests.Tcp;
 /// <summary>
 /// SentSegmentLog keeps RFC 6675's pipe and its loss-search cursors incrementally; these properties recompute them
 /// from scratch after every step of a random sequence of Add / AckUpTo / MarkSacked / MarkLost / MarkFirstLost /
-/// FirstLostNotRetransmitted + MarkRetransmitted / EndRecovery / MarkAllLost, starting anywhere in sequence space
+/// FirstLostNotRetransmitted + MarkRetransmitted / EndRecovery / MarkAllLost / MarkLostRetransmissions, starting anywhere in sequence space
 /// (wrap-around included) and sometimes running more than 2^31 bytes through one log.
 /// </summary>
 public class SentSegmentLogPropertyTests
@@ -25,11 +25,12 @@ public class SentSegmentLogPropertyTests
             8 => $"Retransmit({A})",
             9 => "EndRecovery",
             10 => "MarkAllLost",
-            _ => $"TailProbe({A})",
+            11 => $"TailProbe({A})",
+            _ => $"MarkLostRetransmissions({A % 5000})",
         };
     }
 
-    private static readonly Gen<Op> OpGen = Gen.Select(Gen.Int[0, 11], Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]).Select((k, a, b) => new Op(k, a, b));
+    private static readonly Gen<Op> OpGen = Gen.Select(Gen.Int[0, 12], Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]).Select((k, a, b) => new Op(k, a, b));
 
     // Only sending and cumulative ACKs: a long stretch of these, between two mixed ones, moves the window far
     // (past 2^31 bytes in "huge" runs) while no SACK or loss refreshes the loss-marking state.
@@ -73,6 +74,42 @@ public class SentSegmentLogPropertyTests
         Assert.Equal(0, log.FirstLostNotRetransmitted());
         Assert.Equal(hole, log[0].Seq);
         Assert.Equal(RecomputedPipe(log), log.Pipe);
+    }
+
+    [Fact]
+    public void A_retransmission_sent_well_before_a_segment_now_delivered_is_lost_again()
+    {
+        var log = new SentSegmentLog();
+        for (var i = 0; i < 4; i++) log.Add(new SentSegment { Seq = (uint)(i * 100), Length = 100, SentNs = i });
+        log.MarkSacked(100, 400);
+        Assert.True(log.MarkLost());
+        Assert.Equal(0, log.FirstLostNotRetransmitted());
+        log.MarkRetransmitted(0, 10);
+        Assert.Equal(-1, log.FirstLostNotRetransmitted());
+        // New data after the retransmission, delivered 15 ns after it was sent: not yet beyond a 20 ns reordering window.
+        log.Add(new SentSegment { Seq = 400, Length = 100, SentNs = 25 });
+        log.MarkSacked(400, 500);
+        Assert.False(log.MarkLostRetransmissions(20));
+        Assert.Equal(-1, log.FirstLostNotRetransmitted());
+        // Beyond a 10 ns one: the retransmission was lost, and NextSeg offers it again.
+        Assert.True(log.MarkLostRetransmissions(10));
+        Assert.Equal(0, log.FirstLostNotRetransmitted());
+        Assert.Equal(RecomputedPipe(log), log.Pipe);
+    }
+
+    [Fact]
+    public void A_delivered_retransmission_says_nothing_of_another_retransmission()
+    {
+        var log = new SentSegmentLog();
+        for (var i = 0; i < 5; i++) log.Add(new SentSegment { Seq = (uint)(i * 100), Length = 100, SentNs = i });
+        log.MarkSacked(200, 500);
+        Assert.True(log.MarkLost());
+        log.MarkRetransmitted(log.FirstLostNotRetransmitted(), 10);
+        log.MarkRetransmitted(log.FirstLostNotRetransmitted(), 50);
+        // The second retransmission's SACK may be for its first transmission: no RACK time to judge the first by.
+        log.MarkSacked(100, 200);
+        Assert.False(log.MarkLostRetransmissions(0));
+        Assert.Equal(-1, log.FirstLostNotRetransmitted());
     }
 
     private static long RecomputedPipe(SentSegmentLog log)
@@ -196,6 +233,19 @@ public class SentSegmentLogPropertyTests
                 case 10:
                     log.MarkAllLost();
                     break;
+                case 12:
+                {
+                    var was = new SentSegment[log.Count];
+                    for (var k = 0; k < log.Count; k++) was[k] = log[k];
+                    log.MarkLostRetransmissions(op.A % 5000);
+                    // Sound: only retransmissions of this recovery not SACKed become lost again, and nothing else changes.
+                    for (var k = 0; k < log.Count; k++)
+                        if (log[k].Lost && !was[k].Lost)
+                            Assert.True(was[k].RetransmittedInRecovery && !was[k].Sacked, $"segment {k} newly lost without a retransmission in flight");
+                        else
+                            Assert.Equal(was[k], log[k]);
+                    break;
+                }
                 default:
                 {
                     if (log.Count == 0) break;

@@ -63,8 +63,8 @@ public static class NetnsFailoverRun
         using var emulator = new PathEmulator(topology.RouterNs, paths.Select(p => (p, scenario.Paths[p.Index].Link)).ToList(), scenario.Seed, SimFailoverRun.Bucket);
         var traffic = scenario.Traffic;
         var seed = (int)(scenario.Seed % int.MaxValue);
-        var serverPlan = SendPlan.For(traffic, traffic.Downloads, seed + 1);
-        var clientPlan = SendPlan.For(traffic, traffic.Uploads, seed);
+        var serverPlan = SendPlan.For(traffic, server: true, seed + 1);
+        var clientPlan = SendPlan.For(traffic, server: false, seed);
         using var server = Start(topology, ends, false, scenario, serverPlan, clientPlan, workDir, () => emulator.StartTimestamp);
         if (ends.EngineServer) Thread.Sleep(TimeSpan.FromSeconds(3)); // the engine's listener starts with its process
         using var client = Start(topology, ends, true, scenario, clientPlan, serverPlan, workDir, () => emulator.StartTimestamp);
