@@ -137,12 +137,14 @@ public sealed partial class ConnectionActor
         var old = _view;
         _view = next;
         if (_core is null || !_fullyEstablished || _fallback) return;
-        foreach (var down in next.DownAddresses.Where(a => !old.DownAddresses.Contains(a)))
-            foreach (var e in _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(down)))
-            {
-                e.Withdrawn = true;
-                e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
-            }
+        // A subflow dies with the interface it crosses, not with its local address: a join to our initial address that
+        // came in over another path keeps working (as on Linux, whose weak host model takes it on any interface), and
+        // with it the connection.
+        foreach (var e in _subflows.Values.Where(e => next.DownInterfaces.Contains(e.Route.Name) && !old.DownInterfaces.Contains(e.Route.Name)))
+        {
+            e.Withdrawn = true;
+            e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
+        }
         if (!InEnginePm) return;
         static bool Same(EndpointSettings a, EndpointSettings b) => a.Id == b.Id && a.Address.Equals(b.Address) && a.Port == b.Port;
         foreach (var gone in old.Endpoints.Where(o => !next.Endpoints.Any(n => Same(o, n))))
@@ -385,7 +387,8 @@ public sealed partial class ConnectionActor
             : _fallback ? "fell back to TCP"
             : _failing ? "an MP_FAIL is under way"
             : _subflowsClosing ? "closing"
-            : !Usable(to.LocalAddress) ? "its address is down"
+            // Its interface, not its address: Linux keeps a downed interface's address local, reachable over the others.
+            : _start.Interfaces.FirstOrDefault(r => r.Actor.Equals(syn.Interface)) is { } via && _view.DownInterfaces.Contains(via.Name) ? $"interface {via.Name} is down"
             : portMismatch ? $"port {to.LocalPort} was not announced"
             : initial is { } j && !Settings.AllowJoinInitialAddrPort && to.LocalAddress.Equals(j.LocalAddress) && to.LocalPort == j.LocalPort
                 ? "joins to the initial address and port are not allowed"

@@ -135,7 +135,7 @@ public sealed class PathManagerActor : UntypedActor
             .ToList();
         // Another node's address is announced like ours unless it would be mistaken for one of ours.
         usable.AddRange(_service.Where(s => !_table.Endpoints.Any(ep => ep.Id == s.Id || ep.Address.Equals(s.Address))));
-        _view = new PathManagerView(_view.Version + 1, usable, _table.Limits, down);
+        _view = new PathManagerView(_view.Version + 1, usable, _table.Limits, down, _down.ToHashSet());
         Context.Parent.Tell(_view);
         foreach (var c in _connections.Values) c.Tell(_view);
         Sender.Tell(Changed());

@@ -108,13 +108,15 @@ public static class SimFailoverRun
     }
 
     /// <summary>
-    /// The client's host sees the path's carrier go or come back, as the engine's end does on namespaces (the router's
-    /// veth ends go down and its link watcher tells its path manager): its address is withdrawn from the connection, and
-    /// back up joined from again. The server's host is told nothing, as the kernel's end there reacts to no carrier
-    /// (and an engine server told that its initial path went down resets the connection: a known bug). A blackhole
-    /// keeps the carrier.
+    /// Both hosts see the path's carrier go or come back, as an engine end does on namespaces (the router's veth ends go
+    /// down and its link watcher tells its path manager): the subflows crossing that interface close at once, the client
+    /// joins from it again once it is back. A blackhole keeps the carrier.
     /// </summary>
-    private static void Carrier(SimTwoNodes nodes, string path, bool up) => nodes.Local.Tell(new InterfaceStateChanged(path, up));
+    private static void Carrier(SimTwoNodes nodes, string path, bool up)
+    {
+        nodes.Local.Tell(new InterfaceStateChanged(path, up));
+        nodes.Peer.Tell(new InterfaceStateChanged(path, up));
+    }
 
     /// <summary>A link's parameters after a set fault (what it does not give stays).</summary>
     internal static LinkParameters Changed(LinkParameters p, ScenarioFault f) => p with

@@ -4,6 +4,7 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Mptcp.Scheduling;
+using MptcpActors.Actors.PathManagement;
 using MptcpActors.Actors.Tcp;
 using MptcpActors.Actors.Tcp.Congestion;
 using MptcpActors.Transport.Sim;
@@ -149,6 +150,29 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
 
         AssertIntact(up, s.Received);
         Assert.Contains(c.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)) && sf.BytesSent > 4 << 20);
+    }
+
+    [Fact]
+    public void The_transfer_completes_on_the_other_path_when_the_servers_initial_interface_goes_down()
+    {
+        var nodes = new SimMptcpNodes(Sys, ClientWithSubflowEndpoint, ServerAcceptingJoins, Path, Path);
+        var up = TransferHandler.RandomBytes(4 << 20, 9);
+        var down = TransferHandler.RandomBytes(8 << 20, 10);
+        // Only the server's host sees the carrier go (Linux: its address is removed, the subflows on it close); the
+        // client learns of it from the wire alone.
+        var (c, s) = Transfer(nodes, up, down, midway: () => nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").AddObserver(
+            new AfterBytes(1 << 20, link =>
+            {
+                link.Down();
+                nodes.Server.Tell(new InterfaceStateChanged("p0", Up: false));
+            })))));
+
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        Assert.IsNotType<TcpMsg.ErrorClosed>(c.Closed);
+        Assert.IsNotType<TcpMsg.ErrorClosed>(s.Closed);
+        // The client's join goes to the server's initial address over path 1: it crosses an interface that stayed up.
+        Assert.Contains(s.Finished!.Subflows, sf => sf.Key.RemoteAddress.ToIPAddress().Equals(SimMptcpNodes.ClientIp(1)) && sf.BytesSent > 4 << 20);
     }
 
     [Fact]
@@ -352,9 +376,10 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
     /// busy machine cannot move the fault before the handshake (the connection then never starts and nothing takes over).
     /// </summary>
     private static Action BlackholeInitialPathSoon(SimMptcpNodes nodes) => () =>
-        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").AddObserver(new BlackholeAfterBytes(1 << 20))));
+        nodes.Sim.Tell(new Sim.SimNetworkActor.ChangeNetwork(n => n.GetLink("p0").AddObserver(new AfterBytes(1 << 20, l => l.Blackhole()))));
 
-    private sealed class BlackholeAfterBytes(long bytes) : ISimLinkObserver
+    /// <summary>A fault on a link once this many bytes have crossed it (both ways).</summary>
+    private sealed class AfterBytes(long bytes, Action<SimLink> fault) : ISimLinkObserver
     {
         private bool _done;
 
@@ -363,7 +388,7 @@ public class ConnectionActorTests(Xunit.Abstractions.ITestOutputHelper output) :
             var link = direction.Link;
             if (_done || link.AToB.Stats.BytesDelivered + link.BToA.Stats.BytesDelivered < bytes) return;
             _done = true;
-            link.At(nowNs, l => l.Blackhole()); // after this delivery, not inside it
+            link.At(nowNs, fault); // after this delivery, not inside it
         }
     }
 
