@@ -56,7 +56,7 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_join_on_a_non_owner_node_reaches_its_connection_and_data_flows_both_ways_across_nodes()
     {
-        using var cluster = new SimCluster(this, Link);
+        using var cluster = new SimCluster(Sys, Link);
         var up = TransferHandler.RandomBytes(12 << 20, 1);
         var down = TransferHandler.RandomBytes(12 << 20, 2);
 
@@ -96,7 +96,7 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private void LoseNodeB(string nodeConfig, bool crash)
     {
-        using var cluster = new SimCluster(this, Link, nodeConfig);
+        using var cluster = new SimCluster(Sys, Link, nodeConfig);
         var up = TransferHandler.RandomBytes(6 << 20, 3);
         var down = TransferHandler.RandomBytes(6 << 20, 4);
 
@@ -117,7 +117,7 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void When_the_owner_node_is_lost_its_connection_ends_with_mp_fastclose_from_the_surviving_node()
     {
-        using var cluster = new SimCluster(this, Link, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
+        using var cluster = new SimCluster(Sys, Link, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
         var up = TransferHandler.RandomBytes(64 << 20, 5);
 
         var (clientReport, _) = Start(cluster, up, []);

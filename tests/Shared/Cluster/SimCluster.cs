@@ -11,12 +11,15 @@ using MptcpActors.Transport.Wire.Mptcp;
 namespace MptcpActors.Cluster.Tests;
 
 /// <summary>
-/// A two-node MPTCP service and a client on one simulated network: the client ("client", engine node in the test's
+/// A two-node MPTCP service and a client on one simulated network: the client ("client", engine node in the caller's
 /// own system) has path p0 (10.9.0.1) to node A (10.9.0.2) and path p1 (10.9.1.1) to node B (10.9.1.2). A and B are
 /// separate ActorSystems forming an Akka.Cluster over loopback remoting (ports 0), each with its interface, its
 /// MptcpManager over the sharded token registry, and the same listening port. B's address is a signal endpoint of B
 /// alone; A announces it all the same (cluster-wide signal endpoints), so the client's join lands on B while the
 /// connection lives on A.
+/// With <c>oneNode</c> path p1 ends at node A as well (A holds both addresses and signals B's) and B is a member
+/// carrying no path: the same connection with both subflows on its owner, the baseline of the cluster benchmark.
+/// No test framework in here: the cluster tests and Hosts/Benchmarks both build on it.
 /// </summary>
 public sealed class SimCluster : IDisposable
 {
@@ -25,9 +28,9 @@ public sealed class SimCluster : IDisposable
     public static readonly IPAddress ClientB = IPAddress.Parse("10.9.1.1");
     public static readonly IPAddress AddressB = IPAddress.Parse("10.9.1.2");
 
-    private const string ServiceA = "mptcp.path-manager.limits { subflows = 2 }";
+    private const string Service = "mptcp.path-manager.limits { subflows = 2 }";
 
-    private const string ServiceB = """
+    private const string ServiceSignallingB = """
         mptcp.path-manager {
           limits { subflows = 2 }
           endpoints = [ { address = 10.9.1.2, flags = [signal] } ]
@@ -36,52 +39,63 @@ public sealed class SimCluster : IDisposable
 
     private const string Client = "mptcp.path-manager.limits { subflows = 2, add-addr-accepted = 2 }";
 
-    public SimCluster(Akka.TestKit.TestKitBase kit, LinkParameters link, string nodeConfig = "")
+    public SimCluster(ActorSystem clientSystem, LinkParameters link, string nodeConfig = "", bool oneNode = false)
     {
-        var clientSystem = kit.Sys;
+        var hostB = oneNode ? "a" : "b";
         Network = new SimNetwork(7);
         Network.Link("p0", "client", "a", link);
-        Network.Link("p1", "client", "b", link);
+        Network.Link("p1", "client", hostB, link);
         var macs = new Dictionary<IpAddressBytes, byte[]>
         {
             [Ip(ClientA)] = Network.Host("client").Port("p0").MacAddress.ToArray(),
             [Ip(AddressA)] = Network.Host("a").Port("p0").MacAddress.ToArray(),
             [Ip(ClientB)] = Network.Host("client").Port("p1").MacAddress.ToArray(),
-            [Ip(AddressB)] = Network.Host("b").Port("p1").MacAddress.ToArray(),
+            [Ip(AddressB)] = Network.Host(hostB).Port("p1").MacAddress.ToArray(),
         };
         Sim = clientSystem.ActorOf(SimNetworkActor.Props(Network), "sim");
         var clientRoutes = SimTwoNodes.SimHostInterfaces(clientSystem, Sim, "client",
             [new SimHostEnd("p0", Ip(ClientA), 24, Ip(AddressA)), new SimHostEnd("p1", Ip(ClientB), 24, Ip(AddressB))], Settings(Client), macs);
         ClientManager = clientSystem.ActorOf(MptcpManager.Props(Settings(Client), clientRoutes), "client-mptcp");
 
-        var config = ConfigurationFactory.ParseString(nodeConfig + "\nakka.loglevel = INFO")
+        // The caller's node configuration last, so it may override the log level as well.
+        var config = ConfigurationFactory.ParseString("akka.loglevel = INFO\n" + nodeConfig)
             .WithFallback(MptcpCluster.Config(new ClusterOptions("127.0.0.1", 0, [])));
         A = ActorSystem.Create(ClusterOptions.SystemName, config);
         B = ActorSystem.Create(ClusterOptions.SystemName, config);
         foreach (var node in new[] { A, B })
         {
-            var logger = node.ActorOf(Props.Create(() => new LogToTest(kit.Sys, node.Name)));
+            var logger = node.ActorOf(Props.Create(() => new LogToCaller(clientSystem)));
             node.EventStream.Subscribe(logger, typeof(Akka.Event.LogEvent));
         }
         AkkaCluster(A).Join(AkkaCluster(A).SelfAddress);
         AkkaCluster(B).Join(AkkaCluster(A).SelfAddress);
-        kit.AwaitCondition(() => AkkaCluster(A).State.Members.Count(m => m.Status == MemberStatus.Up) == 2
-                   && AkkaCluster(B).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (AkkaCluster(A).State.Members.Count(m => m.Status == MemberStatus.Up) != 2
+               || AkkaCluster(B).State.Members.Count(m => m.Status == MemberStatus.Up) != 2)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("nodes A and B were not both Up within 60 s");
+            Thread.Sleep(100);
+        }
         RegistryA = MptcpCluster.StartAsync(A).GetAwaiter().GetResult();
         RegistryB = MptcpCluster.StartAsync(B).GetAwaiter().GetResult();
-        ManagerA = A.ActorOf(MptcpManager.Props(Settings(ServiceA), SimTwoNodes.SimHostInterfaces(A, Sim, "a",
-            [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))], Settings(ServiceA), macs), registry: RegistryA), "mptcp");
-        ManagerB = B.ActorOf(MptcpManager.Props(Settings(ServiceB), SimTwoNodes.SimHostInterfaces(B, Sim, "b",
-            [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))], Settings(ServiceB), macs), registry: RegistryB), "mptcp");
+        var serviceA = oneNode ? ServiceSignallingB : Service;
+        SimHostEnd[] endsA = oneNode
+            ? [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA)), new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))]
+            : [new SimHostEnd("p0", Ip(AddressA), 24, Ip(ClientA))];
+        SimHostEnd[] endsB = oneNode ? [] : [new SimHostEnd("p1", Ip(AddressB), 24, Ip(ClientB))];
+        ManagerA = A.ActorOf(MptcpManager.Props(Settings(serviceA), SimTwoNodes.SimHostInterfaces(A, Sim, "a", endsA, Settings(serviceA), macs),
+            registry: RegistryA), "mptcp");
+        ManagerB = B.ActorOf(MptcpManager.Props(Settings(ServiceSignallingB), SimTwoNodes.SimHostInterfaces(B, Sim, "b", endsB,
+            Settings(ServiceSignallingB), macs), registry: RegistryB), "mptcp");
         MptcpCluster.ShareSignalEndpoints(A, ManagerA);
         MptcpCluster.ShareSignalEndpoints(B, ManagerB);
     }
 
-    /// <summary>A node's log events into the test's log (the test output shows them beside the client's).</summary>
-    private sealed class LogToTest : ReceiveActor
+    /// <summary>A node's log events into the caller's log (a test's output shows them beside the client's).</summary>
+    private sealed class LogToCaller : ReceiveActor
     {
-        public LogToTest(ActorSystem test, string node) =>
-            Receive<Akka.Event.LogEvent>(e => test.EventStream.Publish(e));
+        public LogToCaller(ActorSystem caller) =>
+            Receive<Akka.Event.LogEvent>(e => caller.EventStream.Publish(e));
     }
 
     public SimNetwork Network { get; }

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Akka.Actor;
+using MptcpActors.Actors.Sim;
+using MptcpActors.Actors.Tests.Connection;
+using MptcpActors.Cluster.Tests;
+using MptcpActors.Transport.Sim;
+using TcpMsg = Akka.IO.Tcp;
+
+namespace MptcpActors.Benchmarks;
+
+/// <summary>
+/// <c>--cluster [--mb N] [--runs R] [--rate-mbit M]</c>: one MPTCP connection whose two subflows sit on two cluster
+/// nodes (owner A, join on B) against the same connection with both subflows on A, on the simulator with the
+/// cluster tests' <see cref="SimCluster"/> (two in-process ActorSystems on loopback remoting; B is a member in both
+/// modes, so only where the second subflow lives differs). Each run sends N MB each way over two paths of M Mbit/s
+/// and 5 ms; the modes alternate, R runs each, medians compared. Goodput: both directions' bytes over the time from
+/// Connect to both ends' reports. MP_JOIN time: on path p1's wire (virtual time), SYN sent to the server's ACK of
+/// the third ACK; the server's share is SYN arrival to SYN/ACK sent plus third ACK arrival to its ACK sent (the
+/// non-owner looks the token up across the cluster and asks the owner for the key).
+/// </summary>
+public static class ClusterBenchmark
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
+
+    public static int Run(string[] args)
+    {
+        var mb = Arg(args, "--mb", 16);
+        var runs = Arg(args, "--runs", 3);
+        var rate = Arg(args, "--rate-mbit", 50);
+        var link = new LinkParameters(RateBps: rate * 1e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
+        Console.WriteLine($"cluster: one connection, {mb} MB each way, two paths of {rate} Mbit/s and 5 ms, {runs} runs per mode (alternating)");
+        var split = new List<Result>();
+        var single = new List<Result>();
+        for (var r = 0; r < runs; r++)
+        {
+            foreach (var oneNode in new[] { false, true })
+            {
+                var result = Measure(link, mb, oneNode, seed: r);
+                if (result is null) return 1;
+                (oneNode ? single : split).Add(result);
+                Console.WriteLine($"  run {r + 1} {(oneNode ? "one node " : "two nodes")}: {result.GoodputMbit,7:0.0} Mbit/s, " +
+                                  $"join {result.JoinMs,6:0.00} ms (server {result.JoinServerMs,6:0.00} ms)");
+            }
+        }
+        Console.WriteLine($"{"",-34} {"goodput Mbit/s",15} {"join ms",8} {"join server ms",15}");
+        Console.WriteLine($"{"subflows on two nodes (join on B)",-34} {Median(split, x => x.GoodputMbit),15:0.0} {Median(split, x => x.JoinMs),8:0.00} {Median(split, x => x.JoinServerMs),15:0.00}");
+        Console.WriteLine($"{"subflows on one node (join on A)",-34} {Median(single, x => x.GoodputMbit),15:0.0} {Median(single, x => x.JoinMs),8:0.00} {Median(single, x => x.JoinServerMs),15:0.00}");
+        Console.WriteLine($"ratio (two nodes / one node): goodput {Median(split, x => x.GoodputMbit) / Median(single, x => x.GoodputMbit):0.00} (target >= 0.8), " +
+                          $"MP_JOIN time {Median(split, x => x.JoinMs) / Median(single, x => x.JoinMs):0.00}x, " +
+                          $"server's share {Median(split, x => x.JoinServerMs) / Median(single, x => x.JoinServerMs):0.00}x");
+        return 0;
+    }
+
+    private sealed record Result(double GoodputMbit, double JoinMs, double JoinServerMs);
+
+    private static Result? Measure(LinkParameters link, int mb, bool oneNode, int seed)
+    {
+        var client = ActorSystem.Create("bench-client", "akka.loglevel = WARNING");
+        try
+        {
+            using var cluster = new SimCluster(client, link, "akka.loglevel = WARNING", oneNode);
+            var up = TransferHandler.RandomBytes(mb << 20, 2 * seed + 1);
+            var down = TransferHandler.RandomBytes(mb << 20, 2 * seed + 2);
+            var serverReport = Inbox.Create(client);
+            var clientReport = Inbox.Create(client);
+            var bound = Inbox.Create(client);
+            var listener = cluster.A.ActorOf(Props.Create(() => new TransferListener(down, serverReport.Receiver)));
+            cluster.ManagerA.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)), bound.Receiver);
+            if (bound.Receive(Wait) is not TcpMsg.Bound) return Fail("node A did not bind");
+            if (!oneNode)
+            {
+                // Every node of the service listens on the port: the join arriving at B goes through B's listener entry.
+                var idle = cluster.B.ActorOf(Props.Create(() => new TransferListener(Array.Empty<byte>(), serverReport.Receiver)));
+                cluster.ManagerB.Tell(new TcpMsg.Bind(idle, new IPEndPoint(IPAddress.Any, 8080)), bound.Receiver);
+                if (bound.Receive(Wait) is not TcpMsg.Bound) return Fail("node B did not bind");
+            }
+            var join = new JoinHandshakeWatch();
+            cluster.Sim.Tell(new SimNetworkActor.ChangeNetwork(net => join.Attach(net.GetLink("p1"))));
+
+            var start = Stopwatch.GetTimestamp();
+            var handler = client.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Receiver)));
+            cluster.ClientManager.Tell(new TcpMsg.Connect(new IPEndPoint(SimCluster.AddressA, 8080)), handler);
+            var c = (TransferResult)clientReport.Receive(Wait);
+            var s = (TransferResult)serverReport.Receive(Wait);
+            var elapsed = Stopwatch.GetElapsedTime(start);
+
+            if (TransferHandler.Sha256(up) != TransferHandler.Sha256(s.Received) || TransferHandler.Sha256(down) != TransferHandler.Sha256(c.Received))
+                return Fail("the transfer arrived corrupted or incomplete");
+            var onP1 = s.Finished?.Subflows.FirstOrDefault(sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+            if (onP1 is null || onP1.BytesSent == 0 || onP1.BytesReceived == 0)
+                return Fail("the joined subflow on path p1 carried no data");
+            if (!join.TryTimes(out var total, out var server)) return Fail("no complete MP_JOIN handshake seen on path p1");
+            return new Result((up.Length + down.Length) * 8 / elapsed.TotalSeconds / 1e6, total, server);
+        }
+        finally
+        {
+            client.Terminate().Wait(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private static Result? Fail(string why)
+    {
+        Console.Error.WriteLine($"cluster benchmark: {why}");
+        return null;
+    }
+
+    private static double Median(List<Result> results, Func<Result, double> value)
+    {
+        var sorted = results.Select(value).Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
