@@ -21,6 +21,9 @@ public sealed class JoinHandshakeWatch : ISimLinkObserver
         link.AddObserver(this);
     }
 
+    /// <summary>Watch for the next handshake (called on the simulation's thread, after the previous connection ended).</summary>
+    public void Reset() => _synSent = _synArrived = _synAckSent = _ackArrived = _serverAckSent = -1;
+
     /// <summary>Milliseconds from the SYN sent to the handshake's last ACK sent, and the server's time within it.</summary>
     public bool TryTimes(out double totalMs, out double serverMs)
     {
@@ -32,7 +35,7 @@ public sealed class JoinHandshakeWatch : ISimLinkObserver
 
     void ISimLinkObserver.FrameAccepted(SimLinkDirection direction, ReadOnlySpan<byte> frame, long nowNs)
     {
-        if (!TryFlags(frame, out var flags)) return;
+        if (_serverAckSent >= 0 || !TryFlags(frame, out var flags)) return;
         var syn = (flags & TcpFlags.Syn) != 0;
         if (direction == _link!.AToB)
         {
@@ -44,7 +47,7 @@ public sealed class JoinHandshakeWatch : ISimLinkObserver
 
     void ISimLinkObserver.FrameDelivered(SimLinkDirection direction, ReadOnlySpan<byte> frame, long nowNs)
     {
-        if (direction != _link!.AToB || !TryFlags(frame, out var flags)) return;
+        if (_serverAckSent >= 0 || direction != _link!.AToB || !TryFlags(frame, out var flags)) return;
         if ((flags & TcpFlags.Syn) != 0) { if (_synArrived < 0) _synArrived = nowNs; }
         else if (_synAckSent >= 0 && _ackArrived < 0) _ackArrived = nowNs;
     }
