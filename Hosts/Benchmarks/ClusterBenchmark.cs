@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Akka.Actor;
 using MptcpActors.Actors.Sim;
@@ -27,9 +26,9 @@ public static class ClusterBenchmark
 
     public static int Run(string[] args)
     {
-        var mb = Arg(args, "--mb", 16);
-        var runs = Arg(args, "--runs", 3);
-        var rate = Arg(args, "--rate-mbit", 50);
+        var mb = IntArgument.Read(args, "--mb", 16);
+        var runs = IntArgument.Read(args, "--runs", 3);
+        var rate = IntArgument.Read(args, "--rate-mbit", 50);
         var link = new LinkParameters(RateBps: rate * 1e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
         Console.WriteLine($"cluster: one connection, {mb} MB each way, two paths of {rate} Mbit/s and 5 ms, {runs} runs per mode (alternating)");
         var split = new List<Result>();
@@ -131,9 +130,4 @@ public static class ClusterBenchmark
         return sorted[sorted.Count / 2];
     }
 
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

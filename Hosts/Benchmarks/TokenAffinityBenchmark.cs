@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
@@ -20,8 +19,8 @@ public static class TokenAffinityBenchmark
 {
     public static int Run(string[] args)
     {
-        var nodes = Arg(args, "--nodes", 3);
-        var connections = Arg(args, "--connections", 3000);
+        var nodes = IntArgument.Read(args, "--nodes", 3);
+        var connections = IntArgument.Read(args, "--connections", 3000);
         Console.WriteLine($"token registry, {nodes} nodes, {connections} connections arriving over ~10 s");
         var affine = Measure(nodes, connections, tokenAffine: true);
         var random = Measure(nodes, connections, tokenAffine: false);
@@ -94,9 +93,4 @@ public static class TokenAffinityBenchmark
         }
     }
 
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }
