@@ -129,5 +129,4 @@ public static class ClusterBenchmark
         var sorted = results.Select(value).Order().ToList();
         return sorted[sorted.Count / 2];
     }
-
 }

@@ -92,5 +92,4 @@ public static class TokenAffinityBenchmark
             foreach (var s in systems) s.Terminate().Wait(TimeSpan.FromSeconds(20));
         }
     }
-
 }
