@@ -49,6 +49,12 @@ public sealed class NeighborTable(long lifetimeNs = 60_000_000_000, long retryNs
         return waiting;
     }
 
+    /// <summary>
+    /// Forgets every mapping and the frames waiting for one, as Linux's <c>neigh_carrier_down</c> does when the carrier
+    /// goes: the next frame to a neighbour then starts with a request, which also teaches the neighbour our MAC again.
+    /// </summary>
+    public void Clear() => _entries.Clear();
+
     /// <summary>Next hops whose requests went unanswered past the retry time with frames still waiting.</summary>
     public IEnumerable<IpAddressBytes> DueRetries(long nowNs)
     {
