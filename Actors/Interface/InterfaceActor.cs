@@ -89,7 +89,7 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
             case RetryNeighbors:
                 foreach (var hop in _neighbors.DueRetries(NowNs).ToList()) Emit(_responder.Request(hop));
                 break;
-            case CarrierLost:
+            case CarrierChanged:
                 _neighbors.Clear();
                 _link?.ForgetNeighbors();
                 break;

@@ -50,8 +50,8 @@ public sealed class NeighborTable(long lifetimeNs = 60_000_000_000, long retryNs
     }
 
     /// <summary>
-    /// Forgets every mapping and the frames waiting for one, as Linux's <c>neigh_carrier_down</c> does when the carrier
-    /// goes: the next frame to a neighbour then starts with a request, which also teaches the neighbour our MAC again.
+    /// Forgets every mapping, the frames waiting for one and when each was last asked for (see <see cref="CarrierChanged"/>):
+    /// the next frame to a neighbour then starts with a request at once.
     /// </summary>
     public void Clear() => _entries.Clear();
 

@@ -11,11 +11,11 @@ using TcpMsg = Akka.IO.Tcp;
 namespace MptcpActors.Actors.Tests.Interface;
 
 /// <summary>
-/// After losing the carrier an interface resolves its neighbours again (Linux's neigh_carrier_down): a kernel peer that
+/// After the carrier changes an interface resolves its neighbours again (on loss as Linux's neigh_carrier_down): a kernel peer that
 /// tried to reach us during the outage holds an unresolved entry retried once a second, and only our ARP request
 /// teaches it our MAC before then (flapping-link on namespaces: each rejoin's SYN/ACK waited 0.5-1 s for it).
 /// </summary>
-public class CarrierLostTests : TestKit
+public class CarrierChangedTests : TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
     private static readonly IPAddress Ours = IPAddress.Parse("10.7.0.1");
@@ -37,11 +37,23 @@ public class CarrierLostTests : TestKit
         iface.Tell(new TcpMsg.Connect(new IPEndPoint(Peer, 80)));
         Assert.Equal(EtherType.Ipv4, TypeOf(device.ExpectMsg<FrameOut>(Wait)));
 
-        iface.Tell(CarrierLost.Instance);
+        iface.Tell(new CarrierChanged(Up: false));
         iface.Tell(new TcpMsg.Connect(new IPEndPoint(Peer, 81)));
         // The first connection's SYN retransmissions may come too; the first frame of the new one decides.
         var first = device.FishForMessage<FrameOut>(f => TypeOf(f) == EtherType.Arp || DestinationPort(f) == 81, Wait);
         Assert.Equal(EtherType.Arp, TypeOf(first));
+    }
+
+    [Fact]
+    public void A_request_sent_into_the_dead_link_does_not_hold_back_the_first_one_after_it_returns()
+    {
+        var table = new NeighborTable();
+        var hop = IpAddressBytes.From(Peer);
+        Assert.True(table.Enqueue(hop, [1], nowNs: 0));
+        Assert.False(table.Enqueue(hop, [2], nowNs: 1)); // at most one request a second
+        table.Clear();
+        Assert.True(table.Enqueue(hop, [3], nowNs: 2));
+        Assert.Equal([3], table.Learn(hop, PeerMac, nowNs: 3).Single());
     }
 
     private static EtherType TypeOf(FrameOut f) => EthernetFrame.TryParse(f.Frame, out var eth) ? eth.EtherType : 0;
