@@ -123,6 +123,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
                 _pathManager.Forward(command);
                 break;
             case PathManagerView view:
+                foreach (var r in _interfaces.Where(r => view.DownInterfaces.Contains(r.Name) != _view.DownInterfaces.Contains(r.Name)))
+                    r.Actor.Tell(new Interface.CarrierChanged(!view.DownInterfaces.Contains(r.Name)));
                 _view = view;
                 ListenOnEndpointPorts();
                 break;

@@ -89,6 +89,14 @@ public sealed class InterfaceActor : UntypedActor, IWithTimers
             case RetryNeighbors:
                 foreach (var hop in _neighbors.DueRetries(NowNs).ToList()) Emit(_responder.Request(hop));
                 break;
+            case CarrierChanged { Up: false }:
+                _neighbors.Clear();
+                _link?.ForgetNeighbors();
+                break;
+            case CarrierChanged:
+                _neighbors.ForgetRequests();
+                foreach (var hop in _neighbors.DueRetries(NowNs).ToList()) Emit(_responder.Request(hop));
+                break;
             case SubflowStopped stopped:
                 if (_subflows.Remove(stopped.Key, out var actor)) Forget(actor);
                 _dispatcher.Table = _dispatcher.Table.Remove(stopped.Key);

@@ -25,6 +25,9 @@ public sealed class LinkContext(InterfaceSetup setup, IFrameDevice device)
     /// <summary>Set by the interface actor only.</summary>
     public void Learned(IpAddressBytes ip, byte[] mac) => Volatile.Write(ref _neighbors, Volatile.Read(ref _neighbors).SetItem(ip, mac));
 
+    /// <summary>Set by the interface actor only, when the carrier goes (see <see cref="CarrierChanged"/>).</summary>
+    public void ForgetNeighbors() => Volatile.Write(ref _neighbors, ImmutableDictionary<IpAddressBytes, byte[]>.Empty);
+
     /// <summary>The longest TCP segment a batch of this link takes to be cut up by the device (GSO); 0 when it cannot.</summary>
     public int MaxOffloadSegmentLength(IFrameBatch? batch) => batch is { MaxSegmentedFrameLength: > 0 and var max } ? max - HeaderRoom : 0;
 

@@ -49,6 +49,18 @@ public sealed class NeighborTable(long lifetimeNs = 60_000_000_000, long retryNs
         return waiting;
     }
 
+    /// <summary>Forgets every mapping and the frames waiting for one (the carrier went, see <see cref="CarrierChanged"/>).</summary>
+    public void Clear() => _entries.Clear();
+
+    /// <summary>
+    /// Forgets when each next hop was last asked for, so the next <see cref="DueRetries"/> asks for every one with
+    /// frames waiting (the carrier came back: the requests sent meanwhile went into a dead link).
+    /// </summary>
+    public void ForgetRequests()
+    {
+        foreach (var e in _entries.Values) e.LastRequestNs = null;
+    }
+
     /// <summary>Next hops whose requests went unanswered past the retry time with frames still waiting.</summary>
     public IEnumerable<IpAddressBytes> DueRetries(long nowNs)
     {
