@@ -30,7 +30,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private const string DataTimerKey = "data-rto";
     private readonly ConnectionStart _start;
     private readonly ILoggingAdapter _log;
-    private readonly Dictionary<IActorRef, SubflowEntry> _subflows = [];
+    private readonly Dictionary<IActorRef, SubflowEntry> _subflows = new(ActorRefByUid.Instance);
     private readonly List<SubflowFinished> _finished = [];
     private readonly int[] _chosen = new int[16];
     private readonly uint _localToken;

@@ -34,8 +34,11 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
     /// <summary>Changes the network from outside (a link down, blackholed, slower) at the simulator's current time, on its own thread.</summary>
     public sealed record ChangeNetwork(Action<SimNetwork> Change);
 
-    /// <summary>A frame to send in a buffer of <see cref="ArrayPool{T}.Shared"/>, given back once sent (see <see cref="SimPortDevice"/>).</summary>
-    public sealed record PooledFrameOut(string Port, byte[] Buffer, int Length);
+    /// <summary>
+    /// Frames to send, back to back in <paramref name="Buffer"/> with their lengths in <paramref name="Lengths"/>, both of
+    /// <see cref="ArrayPool{T}.Shared"/> and given back once sent (see <see cref="SimPortDevice"/>).
+    /// </summary>
+    public sealed record PooledFramesOut(string Port, byte[] Buffer, int[] Lengths, int Count);
 
     private sealed class Tick
     {
@@ -61,14 +64,21 @@ public sealed class SimNetworkActor : UntypedActor, IWithTimers
         {
             case Tick or CatchUp:
                 break;
-            case PooledFrameOut f:
+            case PooledFramesOut f:
                 try
                 {
-                    Port(f.Port).Transmit(f.Buffer.AsSpan(0, f.Length));
+                    var port = Port(f.Port);
+                    var at = 0;
+                    foreach (var length in f.Lengths.AsSpan(0, f.Count))
+                    {
+                        port.Transmit(f.Buffer.AsSpan(at, length));
+                        at += length;
+                    }
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(f.Buffer);
+                    ArrayPool<int>.Shared.Return(f.Lengths);
                 }
                 break;
             case FrameOut f:
