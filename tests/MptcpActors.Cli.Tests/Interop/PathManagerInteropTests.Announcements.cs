@@ -22,6 +22,14 @@ public partial class PathManagerInteropTests
         return doc.RootElement.GetProperty("counters").EnumerateObject().ToDictionary(p => p.Name, p => (long)p.Value.GetDouble());
     }
 
+    /// <summary><see cref="EngineCounters"/>, the non-zero ones written to the test's output.</summary>
+    private Dictionary<string, long> LoggedEngineCounters(EngineProcess engine)
+    {
+        var counters = EngineCounters(engine);
+        output.WriteLine("engine: " + string.Join(' ', counters.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")));
+        return counters;
+    }
+
     /// <summary>
     /// The kernel server's established subflows on <paramref name="port"/>, each as (path of the client's address, path
     /// of the server's address): path i is 10.(200+i).S.0/24, so two networks with different S compare.
@@ -64,7 +72,7 @@ public partial class PathManagerInteropTests
         // Two ADD_ADDRs accepted; two subflows besides the initial one.
         using var engine = EngineProcess.Start(net.EngineNs,
             $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits subflows=2,add-addr-accepted=2 --monitor", feedStdin: true);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
 
         WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtEchoAdd") >= 3, "the engine did not echo all three announcements", evidence);
         WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 2, "the engine did not join two announced addresses", evidence);
@@ -73,8 +81,7 @@ public partial class PathManagerInteropTests
         Assert.True(k.GetValueOrDefault("MPTcpExtAddAddrTx") >= 3, "the kernel did not announce its three addresses: " + evidence());
         Assert.Equal(2, k.GetValueOrDefault("MPTcpExtMPJoinSynRx"));
         Assert.Equal(0, k.GetValueOrDefault("MPTcpExtMPJoinRejected") + k.GetValueOrDefault("MPTcpExtMismatchPortSynRx"));
-        var e = EngineCounters(engine);
-        output.WriteLine("engine: " + string.Join(' ', e.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")));
+        var e = LoggedEngineCounters(engine);
         Assert.Equal(3, e.GetValueOrDefault("subflows"));
         Assert.Equal(3, e.GetValueOrDefault("MPTcpExtAddAddr"));
         Assert.Equal(3, e.GetValueOrDefault("MPTcpExtEchoAddTx"));
@@ -114,15 +121,14 @@ public partial class PathManagerInteropTests
         using var engine = EngineProcess.Start(net.EngineNs, $"listen --port {port} {net.EngineIfaceArgs} --limits subflows=1 --monitor", feedStdin: true);
         WaitFor(() => engine.Stderr.Contains($"LISTENER_CREATED] saddr4={net.Paths[0].EngineIp} sport={port}"), "the engine did not listen", () => engine.Stderr);
         using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, bytes, 310, mptcp: true);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
 
         WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynTx") >= 2, "the kernel did not try both joins", evidence);
         WaitFor(() => EngineCounters(engine).GetValueOrDefault("MPTcpExtMPJoinRejected") >= 1, "the engine did not refuse a join", evidence);
         WaitFor(() => KernelSubflows(net) == 2, "the kernel does not show the initial subflow and one join", evidence);
         var k = net.Nstat(net.KernelNs);
         Assert.Equal(1, k.GetValueOrDefault("MPTcpExtMPJoinSynAckRx"));
-        var e = EngineCounters(engine);
-        output.WriteLine("engine: " + string.Join(' ', e.Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}")));
+        var e = LoggedEngineCounters(engine);
         Assert.Equal(2, e.GetValueOrDefault("MPTcpExtMPJoinSynRx"));
         Assert.Equal(1, e.GetValueOrDefault("MPTcpExtMPJoinRejected"));
         Assert.Equal(1, e.GetValueOrDefault("MPTcpExtMPJoinAckRx"));
@@ -157,7 +163,7 @@ public partial class PathManagerInteropTests
             $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --config {config} --monitor", feedStdin: true);
         try
         {
-            Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+            var evidence = Evidence(net, engine);
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtEchoAdd") >= 1, "the engine did not echo the announcement", evidence);
             WaitFor(() => engine.Stderr.Split('\n').Any(l => l.Contains("SF_CLOSED]") && l.Contains($"daddr4={nowhere} ")),
                 "the failed join was not reported", evidence, 60);
@@ -229,7 +235,7 @@ public partial class PathManagerInteropTests
             $"--endpoint {p0.EngineIp},fullmesh,id=1 --endpoint {p1.EngineIp},subflow,fullmesh,id=2 --limits subflows=4,add-addr-accepted=1 --monitor",
             feedStdin: true);
         var feeding = engine.Feed(data);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
         WaitFor(() => ServerSubflows(net, port).SequenceEqual(linux), $"the engine's subflows did not become the kernel client's ({Show(linux)})",
             () => $"engine's: {Show(ServerSubflows(net, port))}\n{evidence()}");
 

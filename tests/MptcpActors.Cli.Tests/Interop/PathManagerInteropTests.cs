@@ -51,6 +51,10 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
     private string Counters(MultiPathNetwork net) =>
         string.Join(' ', net.Nstat(net.KernelNs).Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
 
+    /// <summary>What a failed wait shows: the kernel's counters and MPTCP sockets, the engine's stderr (its --monitor lines).</summary>
+    private Func<string> Evidence(MultiPathNetwork net, EngineProcess engine) =>
+        () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+
     /// <summary>
     /// The end of a download from the kernel: the engine has all <paramref name="bytes"/>, its stdin ends (DATA_FIN, after
     /// which the kernel finishes), both exit cleanly and agree on the SHA-256.
@@ -99,7 +103,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
             // Connecting before the engine listens would cost the kernel its MP_CAPABLE SYN (it falls back after one unanswered).
             WaitFor(() => engine.Stderr.Contains($"LISTENER_CREATED] saddr4={net.Paths[0].EngineIp} sport={port}"), "the engine did not listen", () => engine.Stderr);
             using var kernel = KernelPeer.Start(net.KernelNs, "client-send", net.Paths[0].EngineIp, port, bytes, 301, mptcp: true);
-            Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+            var evidence = Evidence(net, engine);
             WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinSynAckRx") >= 1, "the kernel did not join the announced address", evidence);
             var c = net.Nstat(net.KernelNs);
             Assert.True(c.GetValueOrDefault("MPTcpExtAddAddr") >= 1, "the kernel counted no ADD_ADDR: " + evidence());
@@ -137,7 +141,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
         Assert.Equal("listening", kernel.StandardOutput.ReadLine());
         using var engine = EngineProcess.Start(net.EngineNs,
             $"connect {net.Paths[0].KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --monitor", feedStdin: true);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
         WaitFor(() => engine.Stderr.Contains("ESTABLISHED] token="), "the connection was not established", evidence);
 
         net.AddEndpoint(net.KernelNs, net.Paths[1].KernelIp, "signal", dev: net.Paths[1].KernelIf, id: 5);
@@ -173,7 +177,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
             $"connect {p0.KernelIp} {port} --iface {p0.EngineIface} --iface {p1.EngineIface},gw={p1.KernelIp} --endpoint {p1.EngineIp},subflow --monitor",
             feedStdin: true);
         var feeding = engine.Feed(data);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
         WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the engine's join did not complete", evidence);
 
         net.SetLinkDown(1);
@@ -218,7 +222,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
             feedStdin: true);
         try
         {
-            Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+            var evidence = Evidence(net, engine);
             // A first chunk: the kernel's DSS in answer makes the connection fully established (RFC 8684 3.1).
             await engine.Process.StandardInput.BaseStream.WriteAsync(data.AsMemory(0, 1000));
             await engine.Process.StandardInput.BaseStream.FlushAsync();
@@ -296,7 +300,7 @@ public partial class PathManagerInteropTests(ITestOutputHelper output)
         using var engine = EngineProcess.Start(net.EngineNs,
             $"connect {p0.KernelIp} {port} {net.EngineIfaceArgs} --limits add-addr-accepted=1 --monitor", feedStdin: true);
         var feeding = engine.Feed(data);
-        Func<string> evidence = () => $"kernel: {Counters(net)}\n{net.SsMptcp(net.KernelNs)}\nengine stderr:\n{engine.Stderr}";
+        var evidence = Evidence(net, engine);
         WaitFor(() => net.Nstat(net.KernelNs).GetValueOrDefault("MPTcpExtMPJoinAckRx") >= 1, "the engine did not join the kernel's announced address", evidence);
         WaitFor(() => net.KernelRxBytes(1) > 1_000_000, "path 1 carried no data before the change", evidence);
 
