@@ -217,7 +217,7 @@ public sealed partial class SubflowActor
                 // A checksummed mapping is passed on only whole and verified (RFC 8684 3.3.1): wait for the rest of it.
                 if (seq != m.SubflowSeq || n < m.Length) break;
             }
-            var bytes = new byte[n];
+            var bytes = GC.AllocateUninitializedArray<byte>(n); // filled whole by Peek: zeroing it first was wasted
             _core.Peek(bytes.AsSpan()); // Peek copies from the first readable byte, so consume as we go
             var verdict = mapping is { } checkedMapping ? h.VerifyChecksum(checkedMapping, bytes, now) : ChecksumVerdict.Valid;
             if (verdict != ChecksumVerdict.Valid)

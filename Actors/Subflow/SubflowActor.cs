@@ -232,7 +232,7 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
     private void Deliver(long now)
     {
         if (_handler is null || _readingSuspended || _core.Readable == 0) return;
-        var data = new byte[_core.Readable];
+        var data = GC.AllocateUninitializedArray<byte>(_core.Readable);
         var n = _core.Read(data, now);
         _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
     }
@@ -262,13 +262,13 @@ public sealed partial class SubflowActor : UntypedActor, IWithTimers, ITcpEvents
             return;
         }
         var at = Math.Min(_core.NextDeadlineNs, _mptcp?.FailResponseDeadlineNs ?? long.MaxValue);
-        // A deadline pushed later (the RTO, on every ACK) keeps the armed timer: firing early, it finds nothing due and
-        // arms again. Restarting it on every ACK was most of a simulated run's scheduler work.
-        if (at == _timerAt || (at != long.MaxValue && at > _timerAt)) return;
+        // A deadline pushed later (the RTO, on every ACK) or gone (the delayed ACK, answered by the next segment) keeps
+        // the armed timer: firing early, it finds nothing due and arms again. Restarting it on every ACK, or cancelling
+        // and arming it again for every other segment received, was most of a simulated run's scheduler work.
+        if (at >= _timerAt) return;
         _timerAt = at;
-        if (at == long.MaxValue) Timers.Cancel(TimerKey);
         // Rounded up to the timer's 100 ns ticks: firing before the deadline would find nothing due and re-arm at once.
-        else Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
+        Timers.StartSingleTimer(TimerKey, TimerFired.Instance, TimeSpan.FromTicks((Math.Max(0, at - NowNs) + 99) / 100));
     }
 
     // Segments are written after room for the Ethernet and IP headers, so the link context can frame them in place.

@@ -88,7 +88,6 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
     private readonly RunEnds _ends;
     private readonly IncrementalHash _sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly IncrementalHash _receivedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly byte[] _chunk = new byte[ChunkBytes];
     private readonly SeededBytes _random;
     private readonly List<DeliveryGap> _gaps = [];
     private IActorRef _connection = ActorRefs.Nobody;
@@ -162,11 +161,13 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
         var n = (int)Math.Min(Math.Min(ChunkBytes, remaining), _allowance);
         if (n <= 0) return;
         _allowance -= n;
-        _random.Fill(_chunk.AsSpan(0, n));
-        _sentHash.AppendData(_chunk, 0, n);
+        // A fresh array each write, handed over without a copy: the connection keeps what it was given until acknowledged.
+        var chunk = GC.AllocateUninitializedArray<byte>(n);
+        _random.Fill(chunk);
+        _sentHash.AppendData(chunk);
         _sent += n;
         _writing = true;
-        _connection.Tell(TcpMsg.Write.Create(ByteString.CopyFrom(_chunk, 0, n), Ack.Instance));
+        _connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(chunk), Ack.Instance));
     }
 
     private void Close()
