@@ -10,7 +10,8 @@ namespace MptcpActors.Actors.Sim;
 /// Owns a <see cref="SimNetwork"/> and runs it in step with the ActorSystem scheduler's clock (real time, or virtual
 /// time under a <see cref="VirtualTimeDriver"/>), so actors (interfaces, subflows) can use the simulated links as
 /// devices: frames arrive as <see cref="FrameOut"/> messages and leave as <see cref="FrameIn"/>.
-/// All simulator state is touched only by this actor.
+/// All simulator state is touched only by this actor (and under a <see cref="VirtualTimeDriver"/>, which runs every
+/// actor on its own thread, by the driver between turns: see <see cref="VirtualTimeDriver.Attach"/>).
 /// </summary>
 public sealed class SimNetworkActor : UntypedActor, IWithTimers
 {

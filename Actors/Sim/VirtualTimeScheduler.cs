@@ -55,10 +55,11 @@ public sealed class VirtualTimeScheduler : IScheduler, IAdvancedScheduler
         }
     }
 
-    /// <summary>Moves the clock to <paramref name="time"/>, running (in due order) the work due by then.</summary>
-    public void AdvanceTo(TimeSpan time)
+    /// <summary>Moves the clock to <paramref name="time"/>, running (in due order) the work due by then; returns how much ran.</summary>
+    public int AdvanceTo(TimeSpan time)
     {
         if (time < Now) throw new ArgumentOutOfRangeException(nameof(time), $"{time} is before now ({Now})");
+        var ran = 0;
         while (true)
         {
             Item? due = null;
@@ -75,8 +76,10 @@ public sealed class VirtualTimeScheduler : IScheduler, IAdvancedScheduler
             if (due.Cancelled) continue;
             if (due.Repeats) Add(due.Interval, due);
             due.Run();
+            ran++;
         }
         Volatile.Write(ref _nowTicks, time.Ticks);
+        return ran;
     }
 
     private void Add(TimeSpan delay, Item item)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MptcpActors.Transport.Wire;
 
@@ -39,15 +40,27 @@ public struct InternetChecksum
 
     /// <summary>
     /// The sum of the whole 8-byte words of <paramref name="data"/> as 16-bit words in network order, folded. Taken 32
-    /// bits at a time in the machine's byte order into 64 bits, no carry is lost (it would take 16 GiB to overflow),
-    /// folding gives the one's-complement sum of 16-bit words in that order, and swapping its bytes gives it in network
-    /// order (RFC 1071 2(B), 2(C)): a quarter of the additions and no byte swap per word, on every frame checksummed.
+    /// bits at a time in the machine's byte order into 64-bit sums (eight at once where vectors are fast), no carry is
+    /// lost (it would take gigabytes to overflow), folding gives the one's-complement sum of 16-bit words in that order,
+    /// and swapping its bytes gives it in network order (RFC 1071 2(B), 2(C)): far fewer additions and no byte swap per
+    /// word, on every frame checksummed.
     /// </summary>
     private static ulong WideSum(ReadOnlySpan<byte> data)
     {
-        var words = MemoryMarshal.Cast<byte, ulong>(data[..(data.Length & ~7)]);
         ulong sum = 0;
-        foreach (var w in words) sum += (w & 0xFFFF_FFFF) + (w >> 32);
+        var at = 0;
+        if (Vector256.IsHardwareAccelerated && data.Length >= Vector256<byte>.Count)
+        {
+            var lanes = Vector256<ulong>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(data);
+            for (; at <= data.Length - Vector256<byte>.Count; at += Vector256<byte>.Count)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)at).AsUInt32());
+                lanes += low + high;
+            }
+            sum = Vector256.Sum(lanes);
+        }
+        foreach (var w in MemoryMarshal.Cast<byte, ulong>(data[at..(data.Length & ~7)])) sum += (w & 0xFFFF_FFFF) + (w >> 32);
         while (sum >> 16 != 0) sum = (sum & 0xFFFF) + (sum >> 16);
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)sum) : sum;
     }
