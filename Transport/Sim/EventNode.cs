@@ -14,9 +14,12 @@ internal sealed class EventNode
     public object? State;
     public bool InHeap;
     public bool Cancelled;
+    /// <summary>The lane it was scheduled in, whose next node goes into the heap when this one leaves it.</summary>
+    public EventLane? Lane;
 
     public void Clear()
     {
+        Lane = null;
         Action = null;
         StateAction = null;
         State = null;

@@ -20,6 +20,7 @@ public sealed class EventScheduler : IDeviceTimer
     private readonly Stack<EventNode> _pool = new();
     private long _nextSequence;
     private int _cancelledInHeap;
+    private int _waitingInLanes;
     private bool _stopRequested;
 
     public EventScheduler(ulong seed = 1)
@@ -58,7 +59,7 @@ public sealed class EventScheduler : IDeviceTimer
     }
 
     /// <summary>Events scheduled and neither run nor cancelled.</summary>
-    public int PendingCount => _heap.Count - _cancelledInHeap;
+    public int PendingCount => _heap.Count - _cancelledInHeap + _waitingInLanes;
 
     /// <summary>Events run since the start.</summary>
     public long ExecutedCount { get; private set; }
@@ -79,6 +80,33 @@ public sealed class EventScheduler : IDeviceTimer
         node.StateAction = callback;
         node.State = state;
         return Push(node);
+    }
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/>(<paramref name="state"/>) in <paramref name="lane"/>, no earlier than what
+    /// was last scheduled there. Not cancellable: for events that always run (a frame's arrival, which checks then
+    /// whether it still may).
+    /// </summary>
+    public void Schedule(EventLane lane, long atNs, Action<object?> callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (atNs < lane.LastTimeNs)
+            throw new ArgumentOutOfRangeException(nameof(atNs), $"{SimTime.Format(atNs)} is before the lane's last event ({SimTime.Format(lane.LastTimeNs)})");
+        var node = Rent(atNs);
+        node.StateAction = callback;
+        node.State = state;
+        node.Lane = lane;
+        lane.LastTimeNs = atNs;
+        if (lane.Head is null)
+        {
+            lane.Head = node;
+            Push(node);
+        }
+        else
+        {
+            lane.Waiting.Enqueue(node);
+            _waitingInLanes++;
+        }
     }
 
     public ScheduledEvent ScheduleAfter(long delayNs, Action callback) => Schedule(After(delayNs), callback);
@@ -196,6 +224,15 @@ public sealed class EventScheduler : IDeviceTimer
         var stateAction = node.StateAction;
         var state = node.State;
         Clock.NowNs = node.TimeNs;
+        if (node.Lane is { } lane)
+        {
+            lane.Head = lane.Waiting.TryDequeue(out var next) ? next : null;
+            if (next is not null)
+            {
+                _waitingInLanes--;
+                Push(next);
+            }
+        }
         Recycle(node);
         ExecutedCount++;
         if (action is not null) action();

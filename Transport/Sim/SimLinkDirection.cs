@@ -28,6 +28,8 @@ public sealed class SimLinkDirection
     private long _busyUntilNs;
     private double _carryNs;
     private long _lastArrivalNs;
+    // Arrivals not held back for reordering come in time order (jitter never lets a frame overtake the one before it).
+    private readonly EventLane _arrivals = new();
     private ScheduledEvent _transmitterFree;
 
     internal SimLinkDirection(SimLink link, SimPort from, SimPort to, LinkParameters parameters, SimRandom random)
@@ -163,17 +165,18 @@ public sealed class SimLinkDirection
         }
         // Jitter alone never reorders: a frame arrives no earlier than the frame sent before it.
         arrival = Math.Max(arrival, _lastArrivalNs);
-        if (_random.Chance(p.ReorderProbability))
-        {
-            // Held back without moving _lastArrivalNs, so the frames after it may overtake it.
-            arrival += p.ReorderDelayNs;
-            Stats.FramesReordered++;
-        }
-        else _lastArrivalNs = arrival;
-
         f.Direction = this;
         f.Epoch = Link.DownEpoch;
-        _scheduler.Schedule(arrival, DeliverCallback, f);
+        if (_random.Chance(p.ReorderProbability))
+        {
+            // Held back without moving _lastArrivalNs, so the frames after it may overtake it: out of the arrivals' lane.
+            arrival += p.ReorderDelayNs;
+            Stats.FramesReordered++;
+            _scheduler.Schedule(arrival, DeliverCallback, f);
+            return;
+        }
+        _lastArrivalNs = arrival;
+        _scheduler.Schedule(_arrivals, arrival, DeliverCallback, f);
     }
 
     private void Deliver(SimFrame f)
