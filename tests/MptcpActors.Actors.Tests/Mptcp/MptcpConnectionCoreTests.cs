@@ -364,7 +364,7 @@ public class MptcpConnectionCoreTests
         Assert.Equal(2, on);
         // Subflow 1 answers again (it still carries them), and subflow 2's node dies: subflow 1 delivers them, nothing
         // goes a third time.
-        Report(core, Busy(1, 30_000, 2 * Ms));
+        Report(core, Busy(1, 30_000, 2 * Ms) with { SendSpace = 100_000 });
         core.RemoveSubflow(2);
         Assert.Equal((0UL, 0), Next(core, 0));
         Assert.Equal(30_000, core.BytesReinjected);
