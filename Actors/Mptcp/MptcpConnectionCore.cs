@@ -104,6 +104,7 @@ public sealed class MptcpConnectionCore
     public void UpdateSubflow(in SubflowView view, bool retransmissionTimedOut = false)
     {
         if (Find(view.Id) is not { } s) return;
+        var wasAnswering = s.Answering;
         s.View = view;
         if (s.StaleCount > 0 && view.LastAckNs != s.StaleAckNs)
         {
@@ -118,6 +119,10 @@ public sealed class MptcpConnectionCore
         // it is silent (see CheckStale).
         if (retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) ReinjectUnacknowledged(s);
         s.TimedOut = retransmissionTimedOut;
+        // It answers again and carries on with what it holds: the copies its timeout or silence queued that no other
+        // subflow took yet need not go anywhere (it would otherwise get its own data back).
+        if (!wasAnswering && s.Answering)
+            foreach (var (dsn, length) in s.Outstanding) _reinject.Remove(dsn, length);
     }
 
     private bool HasOtherHealthyRegular(ConnectionSubflow subflow)
@@ -438,8 +443,12 @@ public sealed class MptcpConnectionCore
         _rtoAt = long.MaxValue;
     }
 
-    /// <summary>A subflow could not take this range after all: another one gets it first.</summary>
-    public void Requeue(ulong dsn, int length) => _reinject.Add(dsn, length);
+    /// <summary>A subflow (if still known) could not take this range after all: it is sent again, and that subflow does not carry it.</summary>
+    public void Requeue(int? id, ulong dsn, int length)
+    {
+        if (id is { } known) Find(known)?.Refused(dsn, length);
+        _reinject.Add(dsn, length);
+    }
 
     /// <summary>Statistics of one subflow as the connection counts them.</summary>
     public (long Scheduled, long Reinjected) SubflowBytes(int id) => Find(id) is { } s ? (s.BytesScheduled, s.BytesReinjected) : (0, 0);

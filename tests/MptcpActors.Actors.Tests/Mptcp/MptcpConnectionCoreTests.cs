@@ -330,14 +330,19 @@ public class MptcpConnectionCoreTests
     {
         // DATA_ACK is stuck at subflow 2's hole, so all 2 MiB subflow 1 carried are unacknowledged at data level, but its
         // TCP peer has all but the last 100 000 bytes: those alone are worth resending (Linux resends nothing more).
-        var core = HoleOnTwoAndATimeoutOnOne(100_000, out var lastAck, out var hole);
-        // Subflow 2 has no room, and subflow 1 is in timeouts: nothing goes yet. Then subflow 2's node dies, and
-        // subflow 1 answers again.
+        var core = HoleOnTwoAndATimeoutOnOne(100_000, out _, out var hole);
+        // Subflow 2 has no room, and subflow 1 is in timeouts: nothing goes yet. Then subflow 2's node dies, and a third
+        // subflow comes up.
         Assert.Equal((0UL, 0), Next(core, 3 * Ms));
         core.RemoveSubflow(2);
-        Report(core, Busy(1, 100_000, lastAck + Ms) with { SendSpace = 1 << 30 });
+        core.AddSubflow(3);
+        Report(core, Idle(3) with { SendSpace = 1 << 30 });
         var resent = new List<(ulong Dsn, int Length)>();
-        for (var c = Next(core, 3 * Ms); c.Length > 0; c = Next(core, 3 * Ms)) resent.Add(c);
+        for (var c = Next(core, 3 * Ms, out var on); c.Length > 0; c = Next(core, 3 * Ms, out on))
+        {
+            Assert.Equal(3, on);
+            resent.Add(c);
+        }
         // The hole first, then the timed-out tail: no more than the two, each once.
         Assert.Equal(LocalIdsn + 1, resent[0].Dsn);
         Assert.Equal(hole + 100_000, core.BytesReinjected);
@@ -391,9 +396,36 @@ public class MptcpConnectionCoreTests
         core.UpdateSubflow(Busy(1, 2000, 1 * Ms) with { Handed = core.SubflowBytes(1).Scheduled, SendSpace = 100_000 }, retransmissionTimedOut: true);
         core.RemoveSubflow(2);
         Assert.Equal((0UL, 0), Next(core, 2 * Ms));
-        // An ACK on it: it answers, and takes it (with its own 2000 bytes its timeout queued, merged behind).
+        // An ACK on it: it answers, and takes it — not its own 2000 bytes its timeout had queued: it still carries them.
         Report(core, Busy(1, 2000, 2 * Ms) with { SendSpace = 100_000 });
-        Assert.Equal(LocalIdsn + 1, Next(core, 2 * Ms, out on).Dsn);
+        Assert.Equal((LocalIdsn + 1, 3000), Next(core, 2 * Ms, out on));
+        Assert.Equal(1, on);
+        Assert.Equal((0UL, 0), Next(core, 2 * Ms));
+        Assert.Equal(3000, core.BytesReinjected);
+    }
+
+    [Fact]
+    public void A_range_its_subflow_refused_is_sent_again_even_after_another_subflow_that_took_it_fails()
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1));
+        Report(core, Idle(2) with { SendSpace = 0 });
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[30_000]);
+        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out var on));
+        Assert.Equal(1, on);
+        // Subflow 1's send buffer had room for 10 000 only: the rest goes to subflow 2, whose node then dies.
+        core.Requeue(1, LocalIdsn + 10_001, 20_000);
+        Report(core, Busy(1, 10_000, 1 * Ms) with { SendSpace = 0 });
+        Report(core, Idle(2));
+        Assert.Equal((LocalIdsn + 10_001, 20_000), Next(core, 0, out on));
+        Assert.Equal(2, on);
+        core.RemoveSubflow(2);
+        // Subflow 1 answers and never carried those 20 000 bytes: they go again, on it.
+        Report(core, Busy(1, 10_000, 2 * Ms) with { SendSpace = 100_000 });
+        Assert.Equal((LocalIdsn + 10_001, 20_000), Next(core, 0, out on));
         Assert.Equal(1, on);
     }
 }
