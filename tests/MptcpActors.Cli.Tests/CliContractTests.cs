@@ -231,6 +231,11 @@ public class CliContractTests
     [InlineData("--cluster-host", "--iface", "lo=127.0.0.9/8", "--cluster-host", "not-an-address")]
     [InlineData("--cluster-port", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-port", "70000")]
     [InlineData("--cluster-seed", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-seed", "nohost")]
+    [InlineData("--cluster-tls-cert", "--sim", "--cluster-tls-cert", "node.pfx")]
+    [InlineData("--cluster-tls-cert", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-cert", "/nonexistent/node.pfx")]
+    [InlineData("--cluster-tls-cert", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-ca", "ca.pem")]
+    [InlineData("--cluster-tls-password-env", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-cert", "/nonexistent/node.pfx",
+        "--cluster-tls-password-env", "MPTCP_TEST_UNSET_VARIABLE")]
     public void Bad_cluster_flags_are_usage_errors(string named, params string[] args) =>
         AssertUsageError(MptcpProcess.Run(["listen", .. args]), named);
 }
