@@ -65,9 +65,9 @@ public static class MptcpCluster
         return options.Tls is { } tls ? setup.And(tls.Setup()) : ActorSystemSetup.Create(setup);
     }
 
-    /// <summary>The seed nodes' addresses (akka.tcp://mptcp@HOST:PORT).</summary>
+    /// <summary>The seed nodes' addresses (akka.tcp://mptcp@HOST:PORT, with TLS akka.ssl.tcp://mptcp@HOST:PORT).</summary>
     public static IEnumerable<string> SeedAddresses(ClusterOptions options) =>
-        options.Seeds.Select(s => $"akka.tcp://{ClusterOptions.SystemName}@{s}");
+        options.Seeds.Select(s => $"{(options.Tls is null ? "akka.tcp" : "akka.ssl.tcp")}://{ClusterOptions.SystemName}@{s}");
 
     /// <summary>
     /// What the engine needs of a cluster set up elsewhere (Akka.Cluster.Hosting's WithRemoting / WithClustering):
