@@ -6,7 +6,6 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Stack;
-using MptcpActors.Actors.Tests.Connection;
 using MptcpActors.Transport.Sim;
 using MptcpActors.Transport.Wire.Mptcp;
 
@@ -265,14 +264,6 @@ public class ClusterBadInputTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Contains(members, m => m.UniqueAddress.Equals(after));
         Assert.DoesNotContain(members, m => m.UniqueAddress.Equals(before));
 
-        var up = TransferHandler.RandomBytes(1 << 20, 21);
-        var down = TransferHandler.RandomBytes(1 << 20, 22);
-        var (clientReport, serverReport) = ClusterTransfer.Start(this, cluster, up, down);
-        var c = clientReport.ExpectMsg<TransferResult>(Wait);
-        var s = serverReport.ExpectMsg<TransferResult>(Wait);
-        ClusterTransfer.AssertIntact(up, s.Received);
-        ClusterTransfer.AssertIntact(down, c.Received);
-        var onB = Assert.Single(s.Finished!.Subflows, ClusterTransfer.OnB);
-        Assert.True(onB.BytesReceived > 0 && onB.BytesSent > 0, $"the subflow on the new B carried {onB.BytesReceived} / {onB.BytesSent} bytes");
+        ClusterTransfer.AssertTransferAcrossNodes(this, cluster, 1 << 20, 21);
     }
 }

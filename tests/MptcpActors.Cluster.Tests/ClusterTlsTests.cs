@@ -1,12 +1,8 @@
-using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
-using MptcpActors.Actors.Connection;
-using MptcpActors.Actors.Tests.Connection;
 using MptcpActors.Transport.Sim;
-using TcpMsg = Akka.IO.Tcp;
 
 namespace MptcpActors.Cluster.Tests;
 
@@ -65,16 +61,7 @@ public class ClusterTlsTests(Xunit.Abstractions.ITestOutputHelper output) : Test
         var tls = _files.Tls(TestCertificates.SelfSigned("mptcp-service"));
         using var cluster = new SimCluster(Sys, new LinkParameters(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200), tls: tls);
         Assert.True(cluster.A.Settings.Config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
-        var up = TransferHandler.RandomBytes(2 << 20, 11);
-        var down = TransferHandler.RandomBytes(2 << 20, 12);
-
-        var (clientReport, serverReport) = ClusterTransfer.Start(this, cluster, up, down);
-        var c = clientReport.ExpectMsg<TransferResult>(Wait);
-        var s = serverReport.ExpectMsg<TransferResult>(Wait);
-        ClusterTransfer.AssertIntact(up, s.Received);
-        ClusterTransfer.AssertIntact(down, c.Received);
-        var onB = Assert.Single(s.Finished!.Subflows, ClusterTransfer.OnB);
-        Assert.True(onB.BytesReceived > 0 && onB.BytesSent > 0, $"the subflow on B carried {onB.BytesReceived} / {onB.BytesSent} bytes");
+        ClusterTransfer.AssertTransferAcrossNodes(this, cluster, 2 << 20, 11);
     }
 
     [Fact]

@@ -35,6 +35,23 @@ public static class ClusterTransfer
         return (clientReport, serverReport);
     }
 
+    /// <summary>
+    /// A transfer of <paramref name="bytes"/> each way (<see cref="Start"/>) to its end: both directions intact and the
+    /// subflow on node B having carried data both ways.
+    /// </summary>
+    public static void AssertTransferAcrossNodes(TestKit kit, SimCluster cluster, int bytes, int seed)
+    {
+        var up = TransferHandler.RandomBytes(bytes, seed);
+        var down = TransferHandler.RandomBytes(bytes, seed + 1);
+        var (clientReport, serverReport) = Start(kit, cluster, up, down);
+        var c = clientReport.ExpectMsg<TransferResult>(Wait);
+        var s = serverReport.ExpectMsg<TransferResult>(Wait);
+        AssertIntact(up, s.Received);
+        AssertIntact(down, c.Received);
+        var onB = Assert.Single(s.Finished!.Subflows, OnB);
+        Assert.True(onB.BytesReceived > 0 && onB.BytesSent > 0, $"the subflow on B carried {onB.BytesReceived} / {onB.BytesSent} bytes");
+    }
+
     /// <summary>Polls node A's connection until <paramref name="until"/> holds of it (its join came up, it sent enough).</summary>
     public static ConnectionInfo AwaitServerConnection(TestKit kit, SimCluster cluster, Func<ConnectionInfo, bool> until)
     {
