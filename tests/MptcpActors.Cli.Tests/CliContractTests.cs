@@ -13,9 +13,11 @@ public class CliContractTests
         ["--iface", "--sim", "--endpoint", "--limits", "--checksum", "--scheduler", "--plain", "--config", "--stats", "--pcap"];
 
     [Theory]
-    [InlineData("listen", new[] { "--port", "--keep-open", "--echo" })]
+    [InlineData("listen", new[] { "--port", "--keep-open", "--echo", "--cluster-host", "--cluster-port", "--cluster-seed",
+        "--cluster-tls-cert", "--cluster-tls-password-env", "--cluster-tls-ca" })]
     [InlineData("connect", new[] { "HOST", "PORT", "--source", "--echo" })]
-    [InlineData("proxy", new[] { "--listen", "--to" })]
+    [InlineData("proxy", new[] { "--listen", "--to", "--cluster-host", "--cluster-port", "--cluster-seed",
+        "--cluster-tls-cert", "--cluster-tls-password-env", "--cluster-tls-ca" })]
     public void Help_lists_every_flag_of_the_contract(string command, string[] own)
     {
         var r = MptcpProcess.Run(command, "--help");
