@@ -64,6 +64,13 @@ public sealed record SubflowData(DataChunk[] Chunks)
 public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, int RtoBackoffs,
     bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals)
 {
+    /// <summary>
+    /// A subflow of an owner on another node reports at once, without waiting for its batch's flush, when this many
+    /// signals are pending: a peer sending an option on every segment (ADD_ADDRs, with a wrong HMAC too) would
+    /// otherwise make a report of a whole batch's signals, over the remoting frame limit.
+    /// </summary>
+    public const int MaxSignals = 64;
+
     /// <summary>Bytes the subflow sent again (for <c>mptcp info</c>; it changes only on loss, so reports stay as rare as before).</summary>
     public long BytesRetransmitted { get; init; }
     /// <summary>Its retransmission timeout now, backoff included (the connection's retransmission interval follows it).</summary>

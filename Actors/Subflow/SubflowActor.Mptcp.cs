@@ -127,7 +127,7 @@ public sealed partial class SubflowActor
         if (_upReported)
         {
             h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
-            if (!_ownerIsRemote || _flushNow || _closedReason is not null)
+            if (!_ownerIsRemote || _flushNow || _closedReason is not null || h.Signals.Count >= SubflowReport.MaxSignals)
             {
                 _flushNow = false;
                 PassData(now);

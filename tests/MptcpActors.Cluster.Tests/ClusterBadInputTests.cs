@@ -188,6 +188,21 @@ public class ClusterBadInputTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Equal(largest.Chunks.Length, delivered.ExpectMsg<SubflowData>(Wait).Chunks.Length);
     }
 
+    /// <summary>
+    /// A report of a remote subflow carries at most <see cref="SubflowReport.MaxSignals"/> signals plus those of the
+    /// one message that reached the cap; even four times that many of the longest kind fit a frame many times over.
+    /// </summary>
+    [Fact]
+    public void A_report_with_the_most_signals_a_subflow_sends_stays_far_under_the_frame_limit()
+    {
+        var signals = Enumerable.Range(0, 4 * SubflowReport.MaxSignals).Select(i => i % 2 == 0
+            ? (MptcpActors.Actors.Mptcp.MptcpSignal)new MptcpActors.Actors.Mptcp.InvalidSignal($"ADD_ADDR id {i % 256} with a wrong HMAC")
+            : new MptcpActors.Actors.Mptcp.AddAddrReceived((byte)i, new IpAddressBytes(new byte[16]), 65535, false)).ToArray();
+        var report = new SubflowReport(1, 2, 3, 4, 1448, 0, false, true, 5, 6, 77, 88, null, signals);
+        var size = new EngineSerializer((ExtendedActorSystem)Sys).ToBinary(report).Length;
+        Assert.True(size * 8 < ClusterOptions.MaximumFrameSizeBytes, $"a report of {signals.Length} signals is {size} bytes");
+    }
+
     /// <summary>A batch built by the subflow's rule: chunks of the given sizes until its cost reaches <see cref="SubflowData.MaxCost"/>.</summary>
     private static SubflowData Batch(Func<int> chunkSize)
     {
