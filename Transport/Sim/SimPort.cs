@@ -57,6 +57,9 @@ public sealed class SimPort : IFrameDevice, ILinkStatus
         Receiver = receiver;
     }
 
+    /// <summary>The host's interface is gone (its machine restarting): frames arriving meanwhile are dropped, and a new one may attach.</summary>
+    public void Detach() => Receiver = null;
+
     internal void RaiseLinkStateChanged(bool up) => LinkStateChanged?.Invoke(this, up);
 
     public override string ToString() => $"{Name} ({PhysicalAddress}, mtu {Mtu}, {(IsLinkUp ? "up" : "down")})";
