@@ -35,7 +35,7 @@ public sealed class EngineEnd : IRunEnd
     {
         _isClient = isClient;
         _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
-        var config = Path.Combine(workDir, "engine.conf");
+        var config = Path.Combine(workDir, isClient ? "engine-client.conf" : "engine-server.conf");
         // One frame per segment, as the topology's gso_max_segs 1 makes the kernel ends send, so the path emulator's rate
         // and queues see packets: the engine's GSO super-segments would pass the veth whole.
         File.WriteAllText(config, $"mptcp.congestion-control = {Actors.Configuration.SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}\n" +
@@ -69,11 +69,16 @@ public sealed class EngineEnd : IRunEnd
 
     public bool Exited => _process.HasExited;
 
-    /// <summary>This command as a process: the apphost, or dotnet and the assembly.</summary>
+    /// <summary>
+    /// This command as a process: its apphost when it is what runs, else dotnet and its assembly (run as
+    /// <c>dotnet mptcp.dll</c>, or hosted by another program, such as the benchmarks).
+    /// </summary>
     private static IEnumerable<string> Self()
     {
         var host = Environment.ProcessPath ?? "dotnet";
-        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(EngineEnd).Assembly.Location] : [host];
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") return [host, typeof(EngineEnd).Assembly.Location];
+        if (System.Reflection.Assembly.GetEntryAssembly() == typeof(EngineEnd).Assembly) return [host];
+        return [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", typeof(EngineEnd).Assembly.Location];
     }
 
     /// <summary>

@@ -19,7 +19,20 @@ public static class NetnsFailoverRun
     /// endpoints): the engine as a server replies to a join from the interface of the address it was sent to, so a
     /// join must come to that path's own address.
     /// </summary>
-    public sealed record Ends(bool EngineClient, bool EngineServer, bool ServerSignals);
+    public sealed record Ends(bool EngineClient, bool EngineServer, bool ServerSignals)
+    {
+        /// <summary>
+        /// <c>--engine-side client | server | both</c>: an engine server needs its peer to join the addresses it
+        /// announces; the kernel server takes joins to its first address.
+        /// </summary>
+        public static Ends For(string engineSide) => engineSide switch
+        {
+            "client" => new Ends(true, false, false),
+            "server" => new Ends(false, true, true),
+            "both" => new Ends(true, true, true),
+            _ => throw new ArgumentOutOfRangeException(nameof(engineSide), engineSide, "client, server or both"),
+        };
+    }
 
     public static FailoverOutcome Run(Scenario scenario, Ends ends, string workDir, Action<TimeSpan, long>? progress)
     {
