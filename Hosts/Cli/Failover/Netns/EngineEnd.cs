@@ -34,7 +34,7 @@ public sealed class EngineEnd : IRunEnd
         bool signal, Func<long> started)
     {
         _isClient = isClient;
-        _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
+        _stats = Path.Combine(workDir, isClient ? "engine-client.json" : "engine-server.json");
         var config = Path.Combine(workDir, isClient ? "engine-client.conf" : "engine-server.conf");
         // One frame per segment, as the topology's gso_max_segs 1 makes the kernel ends send, so the path emulator's rate
         // and queues see packets: the engine's GSO super-segments would pass the veth whole.
@@ -56,7 +56,7 @@ public sealed class EngineEnd : IRunEnd
                 args.AddRange(["--endpoint", $"{p.ServerIp},signal" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
         var n = Math.Max(2, paths.Count - 1).ToString(CultureInfo.InvariantCulture);
         args.AddRange(["--limits", $"subflows={n},add-addr-accepted={n}", "--scheduler", Actors.Configuration.SettingNames.Schedulers.NameOf(scenario.Scheduler),
-            "--config", config, "--stats", _stats]);
+            "--config", config, "--stats", _stats, "--monitor"]);
         if (isClient) args.AddRange([paths[0].ServerIp, port.ToString(CultureInfo.InvariantCulture)]);
         else args.AddRange(["--port", port.ToString(CultureInfo.InvariantCulture)]);
         var psi = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -172,6 +172,7 @@ public sealed class EngineEnd : IRunEnd
             _process.WaitForExit(5000);
             return (null, $"the engine's end did not finish: {_stderr.Result.Trim().Split('\n').LastOrDefault()}");
         }
+        File.WriteAllText(Path.ChangeExtension(_stats, "log"), _stderr.Result); // its --monitor events, for a look at what it did
         var error = _process.ExitCode == 0 ? null : $"the engine's end exited with {_process.ExitCode}: {_stderr.Result.Trim().Split('\n').LastOrDefault()}";
         TimeSpan At(long ts) => ts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startTimestamp, ts);
         return (new EndResult(_isClient, _sent, Convert.ToHexString(_sentHash.GetHashAndReset()), _received, Convert.ToHexString(_receivedHash.GetHashAndReset()),

@@ -43,6 +43,9 @@ public sealed class PathEmulator : IDisposable
 
     private long _start;
 
+    /// <summary>How late the emulator's thread came to what was due (a frame's delivery, its transmitter freeing); read it after <see cref="Dispose"/>.</summary>
+    public EmulatorLateness Lateness { get; } = new();
+
     /// <summary>Per path and direction, delivered bytes per bucket; read it after <see cref="Dispose"/>.</summary>
     public NetworkTrace Trace { get; }
 
@@ -125,6 +128,7 @@ public sealed class PathEmulator : IDisposable
                 ArrayPool<byte>.Shared.Return(a.Frame);
             }
             var now = NowNs();
+            if (_network.Scheduler.TryPeekNextTime(out var due) && due <= now) Lateness.Add(now - due);
             _network.RunUntil(Math.Max(now, _network.NowNs));
             while (_changes.TryDequeue(out var change)) change(_network);
             if (!_network.Scheduler.TryPeekNextTime(out var next)) next = now + 10_000_000;
