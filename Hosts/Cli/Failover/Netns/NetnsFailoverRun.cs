@@ -127,8 +127,11 @@ public static class NetnsFailoverRun
                 Carrier(topology, path, "down");
                 break;
             case FaultAction.Up:
+                // The link first, then the carrier: a host asks for its neighbours the moment its carrier returns, and
+                // that ARP request, dropped by a link still down, was retried only a second or more later (the
+                // simulator does both at once).
+                emulator.Change(n => n.GetLink(fault.Path).Up()).Wait(TimeSpan.FromSeconds(5));
                 Carrier(topology, path, "up");
-                emulator.Change(n => n.GetLink(fault.Path).Up());
                 break;
             case FaultAction.Blackhole:
                 emulator.Change(n => n.GetLink(fault.Path).Blackhole());
