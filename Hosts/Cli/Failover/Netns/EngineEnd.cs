@@ -63,8 +63,11 @@ public sealed class EngineEnd : IRunEnd
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the engine");
         _stderr = _process.StandardError.ReadToEndAsync();
-        _receiving = Task.Run(Receive);
-        _sending = Task.Run(() => Send(send, peerSends, started));
+        // Threads of their own: both block (on the pipes, or waiting for the start), and on the thread pool's few
+        // threads the client's sender of an engine-to-engine run waited for the pool to grow, half a second, while its
+        // engine had connected and had nothing to send.
+        _receiving = Task.Factory.StartNew(Receive, TaskCreationOptions.LongRunning);
+        _sending = Task.Factory.StartNew(() => Send(send, peerSends, started), TaskCreationOptions.LongRunning);
     }
 
     public bool Exited => _process.HasExited;
