@@ -57,7 +57,7 @@ public static class MptcpCluster
 
     /// <summary>
     /// What the engine needs of a cluster set up elsewhere (Akka.Cluster.Hosting's WithRemoting / WithClustering):
-    /// the split-brain resolver's wait, the token region's role and no remembered entities, Hyperion bound to the
+    /// the split-brain resolver's wait, the token region's role, no remembered entities and no passivation of idle entries, Hyperion bound to the
     /// engine's messages, sharding's defaults.
     /// </summary>
     public static Config EngineConfig() => ConfigurationFactory.ParseString($$"""
@@ -66,6 +66,9 @@ public static class MptcpCluster
           sharding {
             role = {{Role}}
             remember-entities = off
+            # An entry is idle for as long as its connection takes no join: passivated (sharding's default after
+            # 120 s) it would be gone, and a join to a connection idle for two minutes refused as for an unknown token.
+            passivate-idle-entity-after = off
           }
         }
         {{EngineMessages.Hocon()}}
