@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using MptcpActors.Actors.Connection;
+using MptcpActors.Actors.Stack;
 
 namespace MptcpActors.Cluster;
 
@@ -10,16 +11,17 @@ namespace MptcpActors.Cluster;
 /// it on the interface it arrived on. The entry stops with its connection; a join for a token with no connection is
 /// refused (RST), as on a lone node — after <see cref="RegistrationGrace"/>: a fresh shard is allocated to the region
 /// that asks first, and when that is a join's node, the join gets here while the owner's registration still waits in
-/// its own region for the shard's home (seen at thousands of connections a second: joins refused for live tokens).
+/// its own region for the shard's home (seen opening thousands of connections a second on a loaded machine: joins
+/// refused for live tokens, the registration seconds late). The SYN's retransmissions meanwhile replace the held one.
 /// </summary>
 public sealed class ConnectionEntry : UntypedActor, IWithTimers
 {
-    /// <summary>Shorter than the initial SYN retransmission timeout (1 s), so a held join is never held beside its retransmission.</summary>
-    public static readonly TimeSpan RegistrationGrace = TimeSpan.FromMilliseconds(500);
+    /// <summary>Long enough for a registration delayed by a loaded node, short of the SYN's third retransmission (7 s).</summary>
+    public static readonly TimeSpan RegistrationGrace = TimeSpan.FromSeconds(5);
 
     private readonly uint _token;
     private IActorRef? _connection;
-    private List<JoinRequest>? _early;
+    private Dictionary<TcpFlowKey, JoinRequest>? _early;
 
     public ConnectionEntry(string entityId) => _token = uint.Parse(entityId, System.Globalization.NumberStyles.HexNumber);
 
@@ -43,7 +45,7 @@ public sealed class ConnectionEntry : UntypedActor, IWithTimers
                 if (_early is not null)
                 {
                     Timers.Cancel(GraceOver.Instance);
-                    foreach (var join in _early) _connection.Tell(join);
+                    foreach (var join in _early.Values) _connection.Tell(join);
                     _early = null;
                 }
                 break;
@@ -56,10 +58,10 @@ public sealed class ConnectionEntry : UntypedActor, IWithTimers
                     _early = [];
                     Timers.StartSingleTimer(GraceOver.Instance, GraceOver.Instance, RegistrationGrace);
                 }
-                _early.Add(join);
+                _early[join.Syn.Key] = join;
                 break;
             case GraceOver:
-                foreach (var join in _early ?? [])
+                foreach (var join in _early?.Values ?? Enumerable.Empty<JoinRequest>())
                 {
                     Context.GetLogger().Info("MP_JOIN from {0} for unknown token {1:x8} refused", join.Syn.Key, _token);
                     join.Syn.Interface.Tell(new RefuseSubflow(join.Syn.Key, join.Syn.Syn));
