@@ -199,11 +199,6 @@ public static class ClusterConnectionsBenchmark
             var workingSet = self.WorkingSet64;
             var (perOwner, perSubflowNode, elsewhere) = Placement(owned);
 
-            if (hold > TimeSpan.Zero)
-            {
-                Console.WriteLine($"holding {hold.TotalSeconds:0} s for a heap dump: dotnet-gcdump collect -p {Environment.ProcessId}");
-                Thread.Sleep(hold);
-            }
 
             // The client gone, only the service's connections remain. The paths go silent first (blackholed, the carrier
             // stays): the resets of the client's stopping subflows never reach the nodes.
@@ -214,6 +209,11 @@ public static class ClusterConnectionsBenchmark
             clientSystem = null;
             Thread.Sleep(TimeSpan.FromSeconds(2));
             var service = IdleMemoryBenchmark.LiveHeap();
+            if (hold > TimeSpan.Zero)
+            {
+                Console.WriteLine($"holding {hold.TotalSeconds:0} s for a heap dump of the nodes alone: dotnet-gcdump collect -p {Environment.ProcessId}");
+                Thread.Sleep(hold);
+            }
             var alive = owned.SelectMany(q => q.Take(200)).Select(c => c.Ask<ConnectionInfo>(GetConnectionInfo.Instance, TimeSpan.FromSeconds(60))).ToArray();
             Task.WaitAll(alive);
             var stillTwo = alive.Count(a => a.Result.Subflows.Count == 2);
