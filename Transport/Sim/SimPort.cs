@@ -57,6 +57,9 @@ public sealed class SimPort : IFrameDevice, ILinkStatus
         Receiver = receiver;
     }
 
+    /// <summary>Unplugs the receiver (a host taken away): frames arriving are dropped as at a port with nothing attached.</summary>
+    public void Detach() => Receiver = null;
+
     internal void RaiseLinkStateChanged(bool up) => LinkStateChanged?.Invoke(this, up);
 
     public override string ToString() => $"{Name} ({PhysicalAddress}, mtu {Mtu}, {(IsLinkUp ? "up" : "down")})";
