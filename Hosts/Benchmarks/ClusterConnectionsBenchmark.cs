@@ -229,6 +229,8 @@ public static class ClusterConnectionsBenchmark
             // A connection that no longer answers counts as gone (its ask times out).
             Task.WhenAll(alive).ContinueWith(_ => { }).Wait();
             var stillTwo = alive.Count(a => a.IsCompletedSuccessfully && a.Result.Subflows.Count == 2);
+            var states = string.Join(", ", alive.GroupBy(a => a.IsCompletedSuccessfully ? $"{a.Result.State} with {a.Result.Subflows.Count} subflows" : "no answer")
+                .Select(g => $"{g.Count()} {g.Key}"));
 
             var perBoth = (double)(both - empty) / n;
             var perService = (double)(service - empty) / n;
@@ -239,7 +241,7 @@ public static class ClusterConnectionsBenchmark
                 $"  opened in {connected.TotalSeconds:0.0} s ({n / connected.TotalSeconds:0} connections/s), all with two subflows at both ends in {joined.TotalSeconds:0.0} s\n" +
                 $"  managed heap: empty cluster {empty / 1e6:0} MB; with the connections and the client {both / 1e6:0} MB = {perBoth / 1024:0.0} KiB per connection (both ends); " +
                 $"the nodes alone {service / 1e6:0} MB = {perService / 1024:0.0} KiB per connection (the service's side: owner, its subflow, the other node's subflow, the registry entry); " +
-                $"{stillTwo} of {alive.Length} sampled connections still with two subflows\n" +
+                $"{stillTwo} of {alive.Length} sampled connections still with two subflows ({states})\n" +
                 $"  working set: {emptyWorkingSet / 1e6:0} MB empty, {workingSet / 1e6:0} MB with the connections and the client = {(workingSet - emptyWorkingSet) / 1024.0 / n:0.0} KiB per connection (both ends)\n" +
                 $"  projected for {Target:N0} connections: the service's managed heap {empty / 1e9 + perService * Target / 1e9:0.0} GB, with the client here {empty / 1e9 + perBoth * Target / 1e9:0.0} GB " +
                 $"(machine {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:0} GB); whole run {total.TotalSeconds:0} s");
