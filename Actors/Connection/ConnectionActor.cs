@@ -172,7 +172,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 OnReport(e, r, now);
                 break;
             case SubflowSendRefused refused:
-                _core?.Requeue(refused.Dsn, refused.Length);
+                _core?.Requeue(Entry()?.Id, refused.Dsn, refused.Length);
                 break;
             case SubflowDown down when _lostWithNode.Remove(Sender):
                 // Already failed with its node, which was only leaving: its own figures replace the placeholder.

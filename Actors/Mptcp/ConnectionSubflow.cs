@@ -42,6 +42,24 @@ internal sealed class ConnectionSubflow(int id)
 
     public SubflowView Current => View with { SendSpace = Math.Max(0, View.SendSpace - InTransit), Stale = Stale };
 
+    /// <summary>It refused [dsn, dsn + length) of what it was handed (its send buffer was full): it does not carry that.</summary>
+    public void Refused(ulong dsn, int length)
+    {
+        var end = dsn + (ulong)length;
+        for (var n = Outstanding.Count; n > 0; n--)
+        {
+            var (from, size) = Outstanding.Dequeue();
+            var to = from + (ulong)size;
+            if ((long)(to - dsn) <= 0 || (long)(end - from) <= 0)
+            {
+                Outstanding.Enqueue((from, size));
+                continue;
+            }
+            if ((long)(dsn - from) > 0) Outstanding.Enqueue((from, (int)(dsn - from)));
+            if ((long)(to - end) > 0) Outstanding.Enqueue((end, (int)(to - end)));
+        }
+    }
+
     public void DropAcked(ulong dataUna)
     {
         while (Outstanding.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - dataUna) <= 0) Outstanding.Dequeue();

@@ -39,6 +39,8 @@ public sealed class MptcpConnectionCore
     private readonly IPacketScheduler _scheduler;
     private readonly List<ConnectionSubflow> _subflows = [];
     private readonly ReinjectionQueue _reinject = new();
+    /// <summary>Scratch for the ranges one subflow gives up, before what others carry is taken out of them.</summary>
+    private readonly ReinjectionQueue _givenUp = new();
     // The scheduler looks at the first MaxViews subflows; the array grows with the subflows (most connections have two).
     private const int MaxViews = 16;
     private SubflowView[] _views = [];
@@ -104,6 +106,7 @@ public sealed class MptcpConnectionCore
     public void UpdateSubflow(in SubflowView view, bool retransmissionTimedOut = false)
     {
         if (Find(view.Id) is not { } s) return;
+        var wasAnswering = s.Answering;
         s.View = view;
         if (s.StaleCount > 0 && view.LastAckNs != s.StaleAckNs)
         {
@@ -112,11 +115,16 @@ public sealed class MptcpConnectionCore
             s.Stale = false;
             s.StaleCount = 0;
         }
-        // Its retransmission timer fired: the path may be gone. With another regular subflow alive, what it holds is resent
-        // there at once (the receiver drops duplicates), so a dead path costs one RTO of delivery, not the several data-level
-        // intervals until it counts stale. Backups are not brought in this way: they wait until it is silent (see CheckStale).
-        if (retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) Reinject(s);
+        // Its retransmission timer fired: the path may be gone. With another regular subflow alive, what its TCP peer has not
+        // acknowledged is resent there at once (the receiver drops duplicates), so a dead path costs one RTO of delivery,
+        // not the several data-level intervals until it counts stale. Backups are not brought in this way: they wait until
+        // it is silent (see CheckStale).
+        if (retransmissionTimedOut && !s.TimedOut && HasOtherHealthyRegular(s)) ReinjectUnacknowledged(s);
         s.TimedOut = retransmissionTimedOut;
+        // It answers again and carries on with what it holds: the copies its timeout or silence queued that no other
+        // subflow took yet need not go anywhere (it would otherwise get its own data back).
+        if (!wasAnswering && s.Answering)
+            foreach (var (dsn, length) in s.Outstanding) _reinject.Remove(dsn, length);
     }
 
     private bool HasOtherHealthyRegular(ConnectionSubflow subflow)
@@ -140,7 +148,7 @@ public sealed class MptcpConnectionCore
     public void RemoveSubflow(int id)
     {
         if (Find(id) is not { } s) return;
-        Reinject(s);
+        ReinjectAll(s);
         _subflows.Remove(s);
     }
 
@@ -192,14 +200,13 @@ public sealed class MptcpConnectionCore
         if (NextRetransmission(subflowIds, out dsn, out length)) return 1;
         dsn = 0;
         length = 0;
-        while (_reinject.TryPeek(out var r) && (long)(r.Dsn + (ulong)r.Length - _dataUna) <= 0) _reinject.Dequeue();
+        _reinject.DropBefore(_dataUna);
         bool reinjection;
         if (_reinject.TryPeek(out var next))
         {
             reinjection = true;
-            var skip = (long)(_dataUna - next.Dsn);
-            dsn = skip > 0 ? _dataUna : next.Dsn;
-            length = (int)Math.Min(next.Length - Math.Max(0, skip), _o.MaxChunk);
+            dsn = next.Dsn;
+            length = Math.Min(next.Length, _o.MaxChunk);
         }
         else
         {
@@ -210,7 +217,7 @@ public sealed class MptcpConnectionCore
             length = (int)Math.Min(Math.Min(unsent, window), _o.MaxChunk);
         }
         if (length <= 0) return 0;
-        var n = FillViews(length);
+        var n = FillViews(length, reinjection);
         if (_scheduler is DefaultScheduler d) d.ConnectionWindowFree = (long)(_peerWindowEnd - _sndNxt);
         var chosen = _scheduler.Select(_views.AsSpan(0, n), length, _chosen);
         if (chosen == 0)
@@ -239,10 +246,7 @@ public sealed class MptcpConnectionCore
         if (reinjection)
         {
             BytesReinjected += length;
-            var r = _reinject.Dequeue();
-            var end = r.Dsn + (ulong)r.Length;
-            var rest = (long)(end - (dsn + (ulong)length));
-            if (rest > 0) _reinject.PushFront((dsn + (ulong)length, (int)rest));
+            _reinject.Take(length);
         }
         else _sndNxt += (ulong)length;
         if (_rtoAt == long.MaxValue && !_fellBack) _rtoAt = nowNs + RetransmitInterval();
@@ -280,7 +284,7 @@ public sealed class MptcpConnectionCore
         // Every subflow carries everything already: what a failed one held needs no reinjection.
         _reinject.Clear();
         var end = _dataUna + (ulong)_send.Count;
-        var n = FillViews(int.MaxValue);
+        var n = FillViews(int.MaxValue, reinjection: false);
         var backupsCarry = SubflowView.BackupsCarry(_views.AsSpan(0, n));
         for (var i = 0; i < n; i++)
         {
@@ -308,9 +312,11 @@ public sealed class MptcpConnectionCore
     /// The subflows as the scheduler sees them. One whose retransmission timer fired is potentially failed: it gets no
     /// new data while another regular subflow is alive (an ACK clears it). Backups are not brought in for that, as a
     /// single RTO is often just a loss, but for a silent one (two data-level intervals without an ACK): it gets no new
-    /// data while another subflow answers.
+    /// data while another subflow answers. Reinjected data goes only where it is likely to arrive
+    /// (<see cref="ConnectionSubflow.Answering"/>), and waits when no subflow is: resent into a dead path, it
+    /// would be reinjected again when that one fails, and again, duplicates piling up at the receiver.
     /// </summary>
-    private int FillViews(int wanted)
+    private int FillViews(int wanted, bool reinjection)
     {
         var n = Math.Min(_subflows.Count, MaxViews);
         if (n > _views.Length) Array.Resize(ref _views, n);
@@ -325,7 +331,8 @@ public sealed class MptcpConnectionCore
             answering |= _subflows[i].Answering;
         }
         for (var i = 0; i < n; i++)
-            if (healthyRegular && _subflows[i].TimedOut && !_views[i].Backup || answering && _subflows[i].Silent)
+            if (healthyRegular && _subflows[i].TimedOut && !_views[i].Backup || answering && _subflows[i].Silent
+                || reinjection && !_subflows[i].Answering)
                 _views[i] = _views[i] with { Stale = true };
         return n;
     }
@@ -403,7 +410,7 @@ public sealed class MptcpConnectionCore
     private void CheckStale(ConnectionSubflow s)
     {
         if (s.StaleCount++ == 0) s.StaleAckNs = s.View.LastAckNs;
-        if (s.StaleCount == 2 && HasOtherAnswering(s)) Reinject(s);
+        if (s.StaleCount == 2 && HasOtherAnswering(s)) ReinjectUnacknowledged(s);
         if (s.Stale || s.StaleCount <= _o.StaleLossCount) return;
         var otherMax = Math.Max(_o.StaleLossCount - 1, 1);
         foreach (var other in _subflows)
@@ -411,7 +418,7 @@ public sealed class MptcpConnectionCore
             if (other == s || !other.Usable || other.StaleCount >= otherMax) continue;
             s.Stale = true;
             SubflowsStale++;
-            Reinject(s);
+            ReinjectAll(s);
             return;
         }
     }
@@ -441,17 +448,66 @@ public sealed class MptcpConnectionCore
         _rtoAt = long.MaxValue;
     }
 
-    /// <summary>A subflow could not take this range after all: another one gets it first.</summary>
-    public void Requeue(ulong dsn, int length) => _reinject.PushFront((dsn, length));
+    /// <summary>A subflow (if still known) could not take this range after all: it is sent again, and that subflow does not carry it.</summary>
+    public void Requeue(int? id, ulong dsn, int length)
+    {
+        if (id is { } known) Find(known)?.Refused(dsn, length);
+        _reinject.Add(dsn, length);
+    }
 
     /// <summary>Statistics of one subflow as the connection counts them.</summary>
     public (long Scheduled, long Reinjected) SubflowBytes(int id) => Find(id) is { } s ? (s.BytesScheduled, s.BytesReinjected) : (0, 0);
 
-    private void Reinject(ConnectionSubflow s)
+    /// <summary>
+    /// A subflow gone or stale: everything it was given that the peer has not DATA_ACKed goes to the others, as data its
+    /// TCP peer took may still be missing at data level (Linux: __mptcp_retransmit_pending_data).
+    /// </summary>
+    private void ReinjectAll(ConnectionSubflow s)
     {
         if (_fellBack) return;
         s.DropAcked(_dataUna);
-        while (s.Outstanding.TryDequeue(out var r)) _reinject.Enqueue(r);
+        GiveUp(s, 0);
+        s.Outstanding.Clear();
+    }
+
+    /// <summary>
+    /// A subflow that timed out or went silent may yet come back, and what its TCP peer acknowledged is at the receiver:
+    /// only the rest, the tail of what it was given, as long as its report's unacknowledged bytes plus those still on
+    /// their way to it, is resent elsewhere. It keeps its record of them (its TCP still retransmits them); should it fail
+    /// for good, what was resent meanwhile is not resent again (<see cref="GiveUp"/>). Moving everything not DATA_ACKed
+    /// would resend megabytes for a lost window when DATA_ACK is stuck at a hole elsewhere.
+    /// </summary>
+    private void ReinjectUnacknowledged(ConnectionSubflow s)
+    {
+        if (_fellBack) return;
+        s.DropAcked(_dataUna);
+        long given = 0;
+        foreach (var r in s.Outstanding) given += r.Length;
+        GiveUp(s, given - (s.View.Unacknowledged + s.InTransit));
+    }
+
+    /// <summary>
+    /// Queues what <paramref name="s"/> was given past its first <paramref name="skip"/> bytes, less what another subflow
+    /// that answers carries too (a range reinjected there earlier): that one delivers it.
+    /// </summary>
+    private void GiveUp(ConnectionSubflow s, long skip)
+    {
+        _givenUp.Clear();
+        foreach (var (dsn, length) in s.Outstanding)
+        {
+            var skipped = (int)Math.Clamp(skip, 0, length);
+            skip -= skipped;
+            _givenUp.Add(dsn + (ulong)skipped, length - skipped);
+        }
+        _givenUp.DropBefore(_dataUna);
+        foreach (var other in _subflows)
+            if (other != s && other.Answering)
+                foreach (var (dsn, length) in other.Outstanding) _givenUp.Remove(dsn, length);
+        while (_givenUp.TryPeek(out var r))
+        {
+            _reinject.Add(r.Dsn, r.Length);
+            _givenUp.Take(r.Length);
+        }
     }
 
     private ConnectionSubflow? Find(int id)

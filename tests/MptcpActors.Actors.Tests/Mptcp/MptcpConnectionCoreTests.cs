@@ -295,4 +295,137 @@ public class MptcpConnectionCoreTests
         // bytes: about 0.5 MB); a backlog copied per piece was over 20 MB.
         Assert.True(allocated < 1 << 20, $"reinjecting allocated {allocated:N0} bytes");
     }
+
+    /// <summary>
+    /// Subflow 2 took the first 64 KiB or so (the hole at DATA_ACK), subflow 1 the rest of 2 MiB; subflow 1's TCP peer acknowledged
+    /// all but its last <paramref name="unacked"/> bytes, and its retransmission timer fired. Returns the time of its last ACK.
+    /// </summary>
+    private static MptcpConnectionCore HoleOnTwoAndATimeoutOnOne(int unacked, out long lastAck, out int hole)
+    {
+        const int Size = 2 << 20;
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions { SendBuffer = Size }, LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + Size, 0);
+        core.Write(new byte[Size]);
+        Report(core, Idle(1) with { SendSpace = 0 });
+        Report(core, Idle(2) with { SendSpace = 64 * 1024 });
+        var first = Next(core, 0, out var on);
+        Assert.Equal((LocalIdsn + 1, 2), (first.Dsn, on));
+        hole = first.Length;
+        Report(core, Busy(2, hole, 1 * Ms));
+        for (var sent = hole; sent < Size;)
+        {
+            Report(core, Idle(1) with { SendSpace = 1 << 30 });
+            sent += Next(core, 0, out on).Length;
+            Assert.Equal(1, on);
+        }
+        lastAck = 2 * Ms;
+        core.UpdateSubflow(Busy(1, unacked, lastAck) with { Handed = core.SubflowBytes(1).Scheduled }, retransmissionTimedOut: true);
+        return core;
+    }
+
+    [Fact]
+    public void A_retransmission_timeout_resends_only_what_the_subflows_tcp_peer_has_not_acknowledged_and_the_hole_goes_first()
+    {
+        // DATA_ACK is stuck at subflow 2's hole, so all 2 MiB subflow 1 carried are unacknowledged at data level, but its
+        // TCP peer has all but the last 100 000 bytes: those alone are worth resending (Linux resends nothing more).
+        var core = HoleOnTwoAndATimeoutOnOne(100_000, out _, out var hole);
+        // Subflow 2 has no room, and subflow 1 is in timeouts: nothing goes yet. Then subflow 2's node dies, and a third
+        // subflow comes up.
+        Assert.Equal((0UL, 0), Next(core, 3 * Ms));
+        core.RemoveSubflow(2);
+        core.AddSubflow(3);
+        Report(core, Idle(3) with { SendSpace = 1 << 30 });
+        var resent = new List<(ulong Dsn, int Length)>();
+        for (var c = Next(core, 3 * Ms, out var on); c.Length > 0; c = Next(core, 3 * Ms, out on))
+        {
+            Assert.Equal(3, on);
+            resent.Add(c);
+        }
+        // The hole first, then the timed-out tail: no more than the two, each once.
+        Assert.Equal(LocalIdsn + 1, resent[0].Dsn);
+        Assert.Equal(hole + 100_000, core.BytesReinjected);
+        const ulong tail = LocalIdsn + 1 + (2 << 20) - 100_000;
+        Assert.All(resent, r => Assert.True(r.Dsn + (ulong)r.Length <= LocalIdsn + 1 + (ulong)hole || r.Dsn >= tail, $"{r} resent"));
+    }
+
+    [Fact]
+    public void A_range_resent_on_a_subflow_that_then_fails_is_not_resent_again_while_the_subflow_that_timed_out_answers()
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1));
+        Report(core, Idle(2) with { SendSpace = 0 });
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[30_000]);
+        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out var on));
+        Assert.Equal(1, on);
+        // Subflow 1 times out: its unacknowledged 30 000 bytes go to subflow 2.
+        core.UpdateSubflow(Busy(1, 30_000, 1 * Ms) with { Handed = core.SubflowBytes(1).Scheduled }, retransmissionTimedOut: true);
+        Report(core, Idle(2));
+        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out on));
+        Assert.Equal(2, on);
+        // Subflow 1 answers again (it still carries them), and subflow 2's node dies: subflow 1 delivers them, nothing
+        // goes a third time.
+        Report(core, Busy(1, 30_000, 2 * Ms) with { SendSpace = 100_000 });
+        core.RemoveSubflow(2);
+        Assert.Equal((0UL, 0), Next(core, 0));
+        Assert.Equal(30_000, core.BytesReinjected);
+    }
+
+    [Fact]
+    public void Reinjected_data_waits_for_a_subflow_in_retransmission_timeouts_to_answer()
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1) with { SendSpace = 0 });
+        Report(core, Idle(2));
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[3000]);
+        Assert.Equal((LocalIdsn + 1, 3000), Next(core, 0, out var on));
+        Assert.Equal(2, on);
+        core.Write(new byte[2000]);
+        Report(core, Idle(1));
+        Assert.Equal((LocalIdsn + 3001, 2000), Next(core, 0, out on));
+        Assert.Equal(1, on);
+        // Subflow 1's timer fired, then subflow 2 is gone: what 2 held waits rather than joining the queue of a path that
+        // may be dead too.
+        core.UpdateSubflow(Busy(1, 2000, 1 * Ms) with { Handed = core.SubflowBytes(1).Scheduled, SendSpace = 100_000 }, retransmissionTimedOut: true);
+        core.RemoveSubflow(2);
+        Assert.Equal((0UL, 0), Next(core, 2 * Ms));
+        // An ACK on it: it answers, and takes it — not its own 2000 bytes its timeout had queued: it still carries them.
+        Report(core, Busy(1, 2000, 2 * Ms) with { SendSpace = 100_000 });
+        Assert.Equal((LocalIdsn + 1, 3000), Next(core, 2 * Ms, out on));
+        Assert.Equal(1, on);
+        Assert.Equal((0UL, 0), Next(core, 2 * Ms));
+        Assert.Equal(3000, core.BytesReinjected);
+    }
+
+    [Fact]
+    public void A_range_its_subflow_refused_is_sent_again_even_after_another_subflow_that_took_it_fails()
+    {
+        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
+        core.AddSubflow(1);
+        core.AddSubflow(2);
+        Report(core, Idle(1));
+        Report(core, Idle(2) with { SendSpace = 0 });
+        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
+        core.Write(new byte[30_000]);
+        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out var on));
+        Assert.Equal(1, on);
+        // Subflow 1's send buffer had room for 10 000 only: the rest goes to subflow 2, whose node then dies.
+        core.Requeue(1, LocalIdsn + 10_001, 20_000);
+        Report(core, Busy(1, 10_000, 1 * Ms) with { SendSpace = 0 });
+        Report(core, Idle(2));
+        Assert.Equal((LocalIdsn + 10_001, 20_000), Next(core, 0, out on));
+        Assert.Equal(2, on);
+        core.RemoveSubflow(2);
+        // Subflow 1 answers and never carried those 20 000 bytes: they go again, on it.
+        Report(core, Busy(1, 10_000, 2 * Ms) with { SendSpace = 100_000 });
+        Assert.Equal((LocalIdsn + 10_001, 20_000), Next(core, 0, out on));
+        Assert.Equal(1, on);
+    }
 }

@@ -97,7 +97,10 @@ print('done', sent.hexdigest(), nbytes, got.hexdigest(), total, '%.3f' % gap, fl
                 }
             }) { IsBackground = true };
             reader.Start();
+            // The client's receive side as the kernel counts it: data it pruned or dropped (MPTcpExtRcvPruned, TCPRcvQDrop,
+            // TCPOFODrop...) and duplicates it received tell a sender's flood of reinjected data from a lost hole.
             string Context() => $"client: {clientErr.Result}; A: {a.Stderr}; B: {b.Stderr}; client sockets: {net.InClientNs("ss -tnMai || true")}; " +
+                                $"client counters: {net.InClientNs("nstat -az 'MPTcpExt*' 'TcpExt*' | awk '$2 != 0 {printf \"%s=%s \", $1, $2}' || true")}; " +
                                 $"mptcp info on A: {(a.Process.HasExited ? "(exited)" : Info(a).Stdout)}";
 
             // Data over both paths, each way, before B dies: the kernel's subflow to B has sent and received.
