@@ -198,7 +198,11 @@ public static class ClusterConnectionsBenchmark
             var both = IdleMemoryBenchmark.LiveHeap();
             self.Refresh();
             var workingSet = self.WorkingSet64;
-            var (perOwner, perSubflowNode, elsewhere) = Placement(owned);
+            // Said at once: what follows asks every connection again and stops the client, which a loaded machine may not finish.
+            Console.WriteLine(string.Create(Inv, $"  {n:N0} opened in {connected.TotalSeconds:0.0} s, all with two subflows at both ends in {joined.TotalSeconds:0.0} s; " +
+                $"managed heap {both / 1e6:0} MB over the empty cluster's {empty / 1e6:0} MB = {(double)(both - empty) / n / 1024:0.0} KiB per connection (both ends); " +
+                $"working set {workingSet / 1e6:0} MB (empty {emptyWorkingSet / 1e6:0} MB)"));
+            var (perOwner, perSubflowNode, elsewhere, unanswered) = Placement(owned);
 
 
             // The client gone, only the service's connections remain. The paths go silent first (blackholed, the carrier
@@ -237,7 +241,7 @@ public static class ClusterConnectionsBenchmark
             var total = run.Elapsed;
             return string.Create(Inv,
                 $"{n:N0} connections reached ({(double)n / Target:P0} of the {Target:N0} target); {errors.Describe()}\n" +
-                $"  owners per node {string.Join("/", perOwner)}; subflows per node {string.Join("/", perSubflowNode)}; second subflow on another node than its owner: {elsewhere:P1}\n" +
+                $"  owners per node {string.Join("/", perOwner)}; subflows per node {string.Join("/", perSubflowNode)}; second subflow on another node than its owner: {elsewhere:P1}{(unanswered > 0 ? $" ({unanswered:N0} connections did not answer within 60 s)" : "")}\n" +
                 $"  opened in {connected.TotalSeconds:0.0} s ({n / connected.TotalSeconds:0} connections/s), all with two subflows at both ends in {joined.TotalSeconds:0.0} s\n" +
                 $"  managed heap: empty cluster {empty / 1e6:0} MB; with the connections and the client {both / 1e6:0} MB = {perBoth / 1024:0.0} KiB per connection (both ends); " +
                 $"the nodes alone {service / 1e6:0} MB = {perService / 1024:0.0} KiB per connection (the service's side: owner, its subflow, the other node's subflow, the registry entry); " +
@@ -261,17 +265,19 @@ public static class ClusterConnectionsBenchmark
     /// Each node's connections asked for their info: connections per owner node, subflows per node they sit on (a
     /// subflow's local address is its node's), and the share of connections whose second subflow is on another node.
     /// </summary>
-    private static (int[] Owners, int[] Subflows, double Elsewhere) Placement(List<ConcurrentQueue<IActorRef>> owned)
+    private static (int[] Owners, int[] Subflows, double Elsewhere, int Unanswered) Placement(List<ConcurrentQueue<IActorRef>> owned)
     {
         var subflows = new int[Nodes];
         var elsewhere = 0;
+        var unanswered = 0;
         for (var i = 0; i < Nodes; i++)
         {
             foreach (var chunk in owned[i].Chunk(500))
             {
                 var asks = chunk.Select(c => c.Ask<ConnectionInfo>(GetConnectionInfo.Instance, TimeSpan.FromSeconds(60))).ToArray();
-                Task.WaitAll(asks);
-                foreach (var info in asks.Select(a => a.Result))
+                Task.WhenAll(asks).ContinueWith(_ => { }).Wait();
+                unanswered += asks.Count(a => !a.IsCompletedSuccessfully);
+                foreach (var info in asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result))
                 {
                     var nodesOf = info.Subflows.Select(s => s.Key.LocalAddress.ToIPAddress().GetAddressBytes()[2]).ToList();
                     foreach (var node in nodesOf) subflows[node]++;
@@ -279,6 +285,6 @@ public static class ClusterConnectionsBenchmark
                 }
             }
         }
-        return (owned.Select(q => q.Count).ToArray(), subflows, (double)elsewhere / Math.Max(1, owned.Sum(q => q.Count)));
+        return (owned.Select(q => q.Count).ToArray(), subflows, (double)elsewhere / Math.Max(1, owned.Sum(q => q.Count) - unanswered), unanswered);
     }
 }
