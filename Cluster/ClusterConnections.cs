@@ -15,6 +15,12 @@ public sealed record NodeConnection(string Node, ConnectionInfo Info);
 /// </summary>
 public static class ClusterConnections
 {
+    /// <summary>
+    /// Connections per <see cref="ConnectionList"/> from a node: about 100 bytes each, well under the frame limit. Pages
+    /// of a list changing meanwhile may miss or repeat a connection: the listing is a snapshot, like <c>ss</c>'s.
+    /// </summary>
+    public const int PageSize = 1000;
+
     public static async Task<IReadOnlyList<NodeConnection>> ListAsync(ActorSystem system, IActorRef manager, TimeSpan timeout)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
@@ -25,8 +31,14 @@ public static class ClusterConnections
             var path = new RootActorPath(node) / manager.Path.Elements;
             try
             {
-                var list = await system.ActorSelection(path).Ask<ConnectionList>(ListConnections.Instance, timeout);
-                var infos = await Task.WhenAll(list.Connections.Select(c => Ask(c, timeout)));
+                var connections = new List<IActorRef>();
+                ConnectionList page;
+                do
+                {
+                    page = await system.ActorSelection(path).Ask<ConnectionList>(new ListConnections(connections.Count, PageSize), timeout);
+                    connections.AddRange(page.Connections);
+                } while (page.Connections.Count > 0 && connections.Count < page.Total);
+                var infos = await Task.WhenAll(connections.Distinct().Select(c => Ask(c, timeout)));
                 return infos.OfType<ConnectionInfo>().Select(i => new NodeConnection(node.ToString(), i)).ToList();
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 
@@ -17,6 +18,8 @@ public sealed record ClusterOptions(string Host, int Port, IReadOnlyList<string>
     /// 64 KB; anything bigger is dropped by remoting with an error log, never delivered in part.
     /// </summary>
     public const int MaximumFrameSizeBytes = 256_000;
+    /// <summary>TLS on the cluster's remoting (mutual); null: plain TCP, for a cluster network trusted as a whole.</summary>
+    public ClusterTls? Tls { get; init; }
 }
 
 /// <summary>
@@ -48,12 +51,23 @@ public static class MptcpCluster
                 split-brain-resolver.active-strategy = keep-majority
               }
             }
+            {{(options.Tls is null ? "" : ClusterTls.Hocon)}}
             """).WithFallback(EngineConfig());
     }
 
-    /// <summary>The seed nodes' addresses (akka.tcp://mptcp@HOST:PORT).</summary>
+    /// <summary>
+    /// The node's actor system setup: <paramref name="config"/> (made with <see cref="Config"/>) and, with TLS, the
+    /// certificate and peer validation, which HOCON cannot carry.
+    /// </summary>
+    public static ActorSystemSetup SystemSetup(ClusterOptions options, Config config)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        return options.Tls is { } tls ? setup.And(tls.Setup()) : ActorSystemSetup.Create(setup);
+    }
+
+    /// <summary>The seed nodes' addresses (akka.tcp://mptcp@HOST:PORT, with TLS akka.ssl.tcp://mptcp@HOST:PORT).</summary>
     public static IEnumerable<string> SeedAddresses(ClusterOptions options) =>
-        options.Seeds.Select(s => $"akka.tcp://{ClusterOptions.SystemName}@{s}");
+        options.Seeds.Select(s => $"{(options.Tls is null ? "akka.tcp" : "akka.ssl.tcp")}://{ClusterOptions.SystemName}@{s}");
 
     /// <summary>
     /// What the engine needs of a cluster set up elsewhere (Akka.Cluster.Hosting's WithRemoting / WithClustering):

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Akka.Actor;
 using MptcpActors.Actors.Connection;
@@ -14,7 +15,8 @@ namespace MptcpActors.Cluster;
 /// </summary>
 public sealed class ShardedTokenRegistry(IActorRef region, TokenShards shards, IActorRef nodeWatcher) : ITokenRegistry
 {
-    private readonly HashSet<uint> _tokens = [];
+    // Concurrent: the manager registers and unregisters, the affinity refresher reads when it registers again.
+    private readonly ConcurrentDictionary<uint, IActorRef> _connections = new();
     private volatile ShardAffinity _affinity = ShardAffinity.Unknown;
 
     public IActorRef Region { get; } = region;
@@ -27,16 +29,35 @@ public sealed class ShardedTokenRegistry(IActorRef region, TokenShards shards, I
         set => _affinity = value;
     }
 
-    public bool CanTake(uint token) => !_tokens.Contains(token) && !_affinity.Foreign.Contains(Shards.ShardOf(token));
+    public bool CanTake(uint token) => !_connections.ContainsKey(token) && !_affinity.Foreign.Contains(Shards.ShardOf(token));
 
     public void Register(uint token, IActorRef connection)
     {
-        _tokens.Add(token);
+        _connections[token] = connection;
         Region.Tell(new TokenEnvelope(token, new RegisterConnection(connection)));
     }
 
     // The entry stops by itself when it sees its connection terminate.
-    public void Unregister(uint token) => _tokens.Remove(token);
+    public void Unregister(uint token) => _connections.TryRemove(token, out _);
+
+    /// <summary>
+    /// Registers this node's tokens of <paramref name="shards"/> again: their entries lived on a node that is gone
+    /// (the affinity race of a fresh shard put them there), and a join for them would be refused while the connection
+    /// lives. The registration allocates the shard anew; an entry told twice keeps the same connection. Returns the
+    /// shards this node has tokens in.
+    /// </summary>
+    public HashSet<string> RegisterAgain(IReadOnlySet<string> shards)
+    {
+        var registered = new HashSet<string>();
+        foreach (var (token, connection) in _connections)
+        {
+            var shard = Shards.ShardOf(token);
+            if (!shards.Contains(shard)) continue;
+            Region.Tell(new TokenEnvelope(token, new RegisterConnection(connection)));
+            registered.Add(shard);
+        }
+        return registered;
+    }
 
     public bool TryRoute(JoinRequest join)
     {

@@ -38,7 +38,24 @@ public sealed record SubflowUp(TcpFlowKey Key, bool IsJoin, ulong? RemoteKey, bo
 public readonly record struct DataChunk(ulong Dsn, byte[] Data);
 
 /// <summary>In-order subflow data, mapped to the data sequence space.</summary>
-public sealed record SubflowData(DataChunk[] Chunks);
+public sealed record SubflowData(DataChunk[] Chunks)
+{
+    /// <summary>
+    /// A subflow sends a batch once its <see cref="Cost"/> reaches this: a message to an owner on another node must
+    /// stay well under the remoting frame limit (a chunk is at most one mapping, 64 KB, so a batch costs at most this
+    /// plus one chunk).
+    /// </summary>
+    public const int MaxCost = 128 * 1024;
+
+    /// <summary>
+    /// What a chunk costs beyond its bytes: Hyperion spends 18 bytes per chunk, so a peer mapping every byte
+    /// separately (1-byte DSS mappings) cannot make a batch of 128 KB of data 19 times its size.
+    /// </summary>
+    public const int ChunkCost = 32;
+
+    /// <summary>A batch's cost: its bytes plus <see cref="ChunkCost"/> per chunk.</summary>
+    public static int Cost(int chunkBytes) => chunkBytes + ChunkCost;
+}
 
 /// <summary>
 /// A subflow's state after it handled a message: what the scheduler needs (RTT, cwnd, room), the peer's DATA_ACK,
@@ -47,6 +64,13 @@ public sealed record SubflowData(DataChunk[] Chunks);
 public sealed record SubflowReport(long SrttNs, long CongestionWindow, long BytesInFlight, long SendSpace, int Mss, int RtoBackoffs,
     bool PeerBackup, bool FullyEstablished, long BytesSinceLastLoss, long BytesBetweenLastTwoLosses, ulong? PeerDataAck, ulong PeerWindowEnd, ulong? PeerDataFin, MptcpSignal[]? Signals)
 {
+    /// <summary>
+    /// A subflow of an owner on another node reports at once, without waiting for its batch's flush, when this many
+    /// signals are pending: a peer sending an option on every segment (ADD_ADDRs, with a wrong HMAC too) would
+    /// otherwise make a report of a whole batch's signals, over the remoting frame limit.
+    /// </summary>
+    public const int MaxSignals = 64;
+
     /// <summary>Bytes the subflow sent again (for <c>mptcp info</c>; it changes only on loss, so reports stay as rare as before).</summary>
     public long BytesRetransmitted { get; init; }
     /// <summary>Its retransmission timeout now, backoff included (the connection's retransmission interval follows it).</summary>
@@ -163,14 +187,22 @@ public sealed record ConnectionInfo(uint LocalToken, uint? RemoteToken, bool Fal
     public bool Client { get; init; }
 }
 
-/// <summary>To the MptcpManager: the node's connections, answered with <see cref="ConnectionList"/>.</summary>
-public sealed record ListConnections
+/// <summary>
+/// To the MptcpManager: the node's connections, answered with <see cref="ConnectionList"/>; from another cluster node
+/// a page at a time (<paramref name="Skip"/>, at most <paramref name="Max"/>), as a list of every connection would
+/// exceed the remoting frame limit (about 2,500 references).
+/// </summary>
+public sealed record ListConnections(int Skip = 0, int Max = int.MaxValue)
 {
     public static readonly ListConnections Instance = new();
 }
 
 /// <summary>The node's connection actors (ask each for <see cref="ConnectionInfo"/>), and whether MPTCP is on at all.</summary>
-public sealed record ConnectionList(IReadOnlyList<IActorRef> Connections, bool MptcpEnabled);
+public sealed record ConnectionList(IReadOnlyList<IActorRef> Connections, bool MptcpEnabled)
+{
+    /// <summary>How many connections the node has: more pages follow while Skip + Connections.Count is below it.</summary>
+    public int Total { get; init; }
+}
 
 /// <summary>
 /// To each subflow of a connection under coupled congestion control: another subflow's latest figures (or that it is

@@ -131,8 +131,8 @@ public sealed class MptcpManager : UntypedActor, IWithTimers
             case CountConnections:
                 Sender.Tell(_tokenOf.Count);
                 break;
-            case ListConnections:
-                Sender.Tell(new ConnectionList(_tokenOf.Keys.ToList(), _settings.Enabled));
+            case ListConnections l:
+                Sender.Tell(new ConnectionList(_tokenOf.Keys.Skip(l.Skip).Take(l.Max).ToList(), _settings.Enabled) { Total = _tokenOf.Count });
                 break;
             case AbortAllConnections:
                 _abortWaiters.Add(Sender);

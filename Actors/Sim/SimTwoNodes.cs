@@ -27,8 +27,9 @@ public sealed record SimHostEnd(string Link, IpAddressBytes Own, int PrefixLengt
 public sealed class SimTwoNodes
 {
     public SimTwoNodes(IActorRefFactory system, IReadOnlyList<SimPath> paths, MptcpSettings localSettings, MptcpSettings peerSettings,
-        ulong seed = 1, PcapWriter? capture = null, MptcpMetrics? localMetrics = null, MptcpMetrics? peerMetrics = null)
+        ulong seed = 1, PcapWriter? capture = null, MptcpMetrics? localMetrics = null, MptcpMetrics? peerMetrics = null, bool resolveNeighbors = false)
     {
+        _resolveNeighbors = resolveNeighbors;
         Paths = paths;
         Network = new SimNetwork(seed);
         var macs = new Dictionary<IpAddressBytes, byte[]>();
@@ -53,6 +54,8 @@ public sealed class SimTwoNodes
     public static Config QuietSystemConfig { get; } =
         ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off");
 
+    private readonly bool _resolveNeighbors;
+
     public IReadOnlyList<SimPath> Paths { get; }
     /// <summary>The simulated network; only <see cref="Sim"/> may touch it once running (<see cref="SimNetworkActor.ChangeNetwork"/>).</summary>
     public SimNetwork Network { get; }
@@ -64,14 +67,15 @@ public sealed class SimTwoNodes
 
     private IReadOnlyList<InterfaceRoute> Node(IActorRefFactory system, string host, List<(SimPath Path, IpAddressBytes Own, IpAddressBytes Far)> ends,
         MptcpSettings settings, Dictionary<IpAddressBytes, byte[]> macs) =>
-        SimHostInterfaces(system, Sim, host, ends.Select(e => new SimHostEnd(e.Path.Name, e.Own, e.Path.PrefixLength, e.Far)).ToList(), settings, macs);
+        SimHostInterfaces(system, Sim, host, ends.Select(e => new SimHostEnd(e.Path.Name, e.Own, e.Path.PrefixLength, e.Far)).ToList(), settings, macs,
+            _resolveNeighbors);
 
     /// <summary>
     /// A simulated host's InterfaceActors, one per link it has on <paramref name="sim"/>'s network (port "host/link"):
     /// each link's far end is its gateway, and each interface takes segments for all of the host's addresses.
     /// </summary>
     public static IReadOnlyList<InterfaceRoute> SimHostInterfaces(IActorRefFactory system, IActorRef sim, string host, IReadOnlyList<SimHostEnd> ends,
-        MptcpSettings settings, IReadOnlyDictionary<IpAddressBytes, byte[]> macs)
+        MptcpSettings settings, IReadOnlyDictionary<IpAddressBytes, byte[]> macs, bool resolveNeighbors = false)
     {
         var options = settings.TcpCoreOptions();
         var isn = IsnGenerator.CreateRandom();
@@ -80,7 +84,7 @@ public sealed class SimTwoNodes
         {
             var port = $"{host}/{e.Link}";
             var setup = new InterfaceSetup($"{host}-{e.Link}", new DeviceRef(sim, port), macs[e.Own], e.Own, e.PrefixLength,
-                e.Gateway, options, isn, ip => macs.GetValueOrDefault(ip))
+                e.Gateway, options, isn, resolveNeighbors ? null : ip => macs.GetValueOrDefault(ip))
             {
                 NodeAddresses = addresses.Where(a => a.Length == e.Own.Length).ToList(),
                 DirectDevice = new SimPortDevice(sim, port),

@@ -14,11 +14,6 @@ namespace MptcpActors.Actors.Subflow;
 public sealed partial class SubflowActor
 {
     private const int QueueSegments = 16;
-    /// <summary>
-    /// Data per <see cref="SubflowData"/> at most: a message to an owner on another node must stay well under the
-    /// remoting frame limit (a mapping is at most 64 KB, so one message is at most this plus one mapping).
-    /// </summary>
-    internal const int MaxDataPerMessage = 128 * 1024;
     private MptcpSubflowHook? _mptcp;
     private IActorRef? Owner => _start.Owner;
     private bool _upReported;
@@ -132,7 +127,7 @@ public sealed partial class SubflowActor
         if (_upReported)
         {
             h.DropSentBefore(_core.SndUna - _core.InitialSendSequence);
-            if (!_ownerIsRemote || _flushNow || _closedReason is not null)
+            if (!_ownerIsRemote || _flushNow || _closedReason is not null || h.Signals.Count >= SubflowReport.MaxSignals)
             {
                 _flushNow = false;
                 PassData(now);
@@ -237,8 +232,8 @@ public sealed partial class SubflowActor
             _chunks.Add(new DataChunk(dsn, bytes));
             taken += n;
             seq += (uint)n;
-            batched += n;
-            if (batched >= MaxDataPerMessage)
+            batched += SubflowData.Cost(n);
+            if (batched >= SubflowData.MaxCost)
             {
                 Owner!.Tell(new SubflowData(_chunks.ToArray()));
                 _chunks.Clear();

@@ -16,6 +16,7 @@ public static class Program
         if (args.Contains("--token-affinity")) return TokenAffinityBenchmark.Run(args);
         if (args.Contains("--cluster-connections")) return ClusterConnectionsBenchmark.Run(args);
         if (args.Contains("--cluster")) return ClusterBenchmark.Run(args);
+        if (args.Contains("--sim-vs-netns")) return SimVsNetnsBenchmark.Run(args);
         if (args.Contains("--quick")) return args.Contains("sim") ? SimulatorSpeed.Quick(args) : Quick(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

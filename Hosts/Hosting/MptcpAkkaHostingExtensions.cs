@@ -23,6 +23,8 @@ public static class MptcpAkkaHostingExtensions
     /// <see cref="MptcpOptions.Cluster"/> the node joins the service's cluster (Akka.Cluster.Hosting: remoting on the
     /// cluster address, seeds, role, keep-majority split-brain resolver), its tokens go to the cluster's shard region
     /// and its signal endpoints are shared with the other nodes; the host's start waits until the node is a member.
+    /// With <see cref="MptcpClusterOptions.TlsCertificate"/> the cluster link is mutual TLS; a certificate that cannot
+    /// be read fails the configuration with a <see cref="ClusterTlsException"/>.
     /// </summary>
     public static AkkaConfigurationBuilder WithMptcp(this AkkaConfigurationBuilder builder, MptcpOptions options, MptcpSetup? setup = null)
     {
@@ -31,7 +33,8 @@ public static class MptcpAkkaHostingExtensions
         builder.AddHocon(config, HoconAddMode.Prepend);
         if (options.Cluster is { } cluster)
         {
-            WithCluster(builder, new NodeOptions(cluster.Host, cluster.Port, cluster.Seeds));
+            var tls = cluster.TlsCertificate is null ? null : ClusterTls.Load(cluster.TlsCertificate, cluster.TlsPassword, cluster.TlsAuthority);
+            WithCluster(builder, new NodeOptions(cluster.Host, cluster.Port, cluster.Seeds) { Tls = tls });
             setup = new MptcpSetup { SimulatedLink = setup?.SimulatedLink, OpenDevice = setup?.OpenDevice, TokenRegistry = system => JoinService(system, cluster.Seeds.Count == 0) };
         }
         if (setup is not null) builder.AddSetup(setup);
@@ -47,7 +50,17 @@ public static class MptcpAkkaHostingExtensions
     {
         if (!System.Net.IPAddress.TryParse(node.Host, out _))
             throw new ArgumentException($"mptcp cluster host '{node.Host}' is not an IP address (remoting binds to the cluster network's address only)");
-        builder.WithRemoting(new RemoteOptions { HostName = node.Host, Port = node.Port, MaxFrameSize = NodeOptions.MaximumFrameSizeBytes })
+        var remote = new RemoteOptions { HostName = node.Host, Port = node.Port, MaxFrameSize = NodeOptions.MaximumFrameSizeBytes };
+        if (node.Tls is { } tls)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate, SuppressValidation = false, RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false, CustomValidator = tls.Validator,
+            };
+        }
+        builder.WithRemoting(remote)
             .WithClustering(new Akka.Cluster.Hosting.ClusterOptions
             {
                 Roles = [MptcpCluster.Role],

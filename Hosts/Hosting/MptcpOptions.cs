@@ -57,6 +57,15 @@ public sealed class MptcpClusterOptions
     public int Port { get; set; } = MptcpActors.Cluster.ClusterOptions.DefaultPort;
     /// <summary>HOST:PORT of the seed nodes; empty: the node forms a cluster by itself.</summary>
     public List<string> Seeds { get; set; } = [];
+    /// <summary>
+    /// TLS on the cluster link (mutual), as the CLI's --cluster-tls-cert: this node's certificate and key (a PKCS#12
+    /// file); peers must present the same certificate or one issued by <see cref="TlsAuthority"/>. Null: plain TCP.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+    /// <summary>The password of <see cref="TlsCertificate"/> (bind it from a secret store, not from a file in the repository).</summary>
+    public string? TlsPassword { get; set; }
+    /// <summary>A certificate authority (PEM or DER file) whose certificates are accepted as well, as --cluster-tls-ca.</summary>
+    public string? TlsAuthority { get; set; }
 }
 
 /// <summary><c>mptcp.path-manager</c>.</summary>

@@ -57,7 +57,7 @@ public sealed class SimPort : IFrameDevice, ILinkStatus
         Receiver = receiver;
     }
 
-    /// <summary>Unplugs the receiver (a host taken away): frames arriving are dropped as at a port with nothing attached.</summary>
+    /// <summary>The host's interface is gone (its machine restarting): frames arriving meanwhile are dropped, and a new one may attach.</summary>
     public void Detach() => Receiver = null;
 
     internal void RaiseLinkStateChanged(bool up) => LinkStateChanged?.Invoke(this, up);

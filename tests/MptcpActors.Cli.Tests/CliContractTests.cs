@@ -13,9 +13,11 @@ public class CliContractTests
         ["--iface", "--sim", "--endpoint", "--limits", "--checksum", "--scheduler", "--plain", "--config", "--stats", "--pcap"];
 
     [Theory]
-    [InlineData("listen", new[] { "--port", "--keep-open", "--echo" })]
+    [InlineData("listen", new[] { "--port", "--keep-open", "--echo", "--cluster-host", "--cluster-port", "--cluster-seed",
+        "--cluster-tls-cert", "--cluster-tls-password-env", "--cluster-tls-ca" })]
     [InlineData("connect", new[] { "HOST", "PORT", "--source", "--echo" })]
-    [InlineData("proxy", new[] { "--listen", "--to" })]
+    [InlineData("proxy", new[] { "--listen", "--to", "--cluster-host", "--cluster-port", "--cluster-seed",
+        "--cluster-tls-cert", "--cluster-tls-password-env", "--cluster-tls-ca" })]
     public void Help_lists_every_flag_of_the_contract(string command, string[] own)
     {
         var r = MptcpProcess.Run(command, "--help");
@@ -231,6 +233,11 @@ public class CliContractTests
     [InlineData("--cluster-host", "--iface", "lo=127.0.0.9/8", "--cluster-host", "not-an-address")]
     [InlineData("--cluster-port", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-port", "70000")]
     [InlineData("--cluster-seed", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-seed", "nohost")]
+    [InlineData("--cluster-tls-cert", "--sim", "--cluster-tls-cert", "node.pfx")]
+    [InlineData("--cluster-tls-cert", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-cert", "/nonexistent/node.pfx")]
+    [InlineData("--cluster-tls-cert", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-ca", "ca.pem")]
+    [InlineData("--cluster-tls-password-env", "--iface", "lo=127.0.0.9/8", "--cluster-host", "127.0.0.1", "--cluster-tls-cert", "/nonexistent/node.pfx",
+        "--cluster-tls-password-env", "MPTCP_TEST_UNSET_VARIABLE")]
     public void Bad_cluster_flags_are_usage_errors(string named, params string[] args) =>
         AssertUsageError(MptcpProcess.Run(["listen", .. args]), named);
 }

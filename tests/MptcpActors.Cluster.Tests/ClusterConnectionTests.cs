@@ -15,43 +15,8 @@ namespace MptcpActors.Cluster.Tests;
 /// </summary>
 public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Wait = ClusterTransfer.Wait;
     private static readonly LinkParameters Link = new(RateBps: 20e6, Delay: TimeSpan.FromMilliseconds(5), QueueLimitPackets: 200);
-
-    private (Akka.TestKit.TestProbe Client, Akka.TestKit.TestProbe Server) Start(SimCluster cluster, byte[] up, byte[] down)
-    {
-        var serverReport = CreateTestProbe();
-        var clientReport = CreateTestProbe();
-        var listener = cluster.A.ActorOf(Props.Create(() => new TransferListener(down, serverReport.Ref)));
-        cluster.ManagerA.Tell(new TcpMsg.Bind(listener, new IPEndPoint(IPAddress.Any, 8080)), TestActor);
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        // Every node of the service listens on the port: a join arriving at B goes through B's listener entry.
-        var idle = cluster.B.ActorOf(Props.Create(() => new TransferListener(Array.Empty<byte>(), serverReport.Ref)));
-        cluster.ManagerB.Tell(new TcpMsg.Bind(idle, new IPEndPoint(IPAddress.Any, 8080)), TestActor);
-        ExpectMsg<TcpMsg.Bound>(Wait);
-        var client = Sys.ActorOf(Props.Create(() => new TransferHandler(up, clientReport.Ref)));
-        cluster.ClientManager.Tell(new TcpMsg.Connect(new IPEndPoint(SimCluster.AddressA, 8080)), client);
-        return (clientReport, serverReport);
-    }
-
-    /// <summary>Polls node A's connection until <paramref name="until"/> holds of it (its join came up, it sent enough).</summary>
-    private ConnectionInfo AwaitServerConnection(SimCluster cluster, Func<ConnectionInfo, bool> until)
-    {
-        ConnectionInfo? info = null;
-        var probe = CreateTestProbe();
-        AwaitCondition(() =>
-        {
-            SimCluster.Connections(cluster.A, cluster.ManagerA).Tell(GetConnectionInfo.Instance, probe.Ref);
-            // No connection yet means no answer: ask again soon rather than waiting long and missing a short transfer.
-            info = probe.ReceiveOne(TimeSpan.FromMilliseconds(500)) as ConnectionInfo;
-            return info is not null && until(info);
-        }, Wait, TimeSpan.FromMilliseconds(100));
-        return info!;
-    }
-
-    private static void AssertIntact(byte[] sent, byte[] received) => Assert.Equal(TransferHandler.Sha256(sent), TransferHandler.Sha256(received));
-
-    private static bool JoinedOnB(ConnectionInfo i) => i.Subflows.Any(s => s.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
 
     [Fact]
     public async Task A_join_on_a_non_owner_node_reaches_its_connection_and_data_flows_both_ways_across_nodes()
@@ -60,8 +25,8 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
         var up = TransferHandler.RandomBytes(12 << 20, 1);
         var down = TransferHandler.RandomBytes(12 << 20, 2);
 
-        var (clientReport, serverReport) = Start(cluster, up, down);
-        var info = AwaitServerConnection(cluster, JoinedOnB);
+        var (clientReport, serverReport) = ClusterTransfer.Start(this, cluster, up, down);
+        var info = ClusterTransfer.AwaitServerConnection(this, cluster, ClusterTransfer.JoinedOnB);
 
         // The token's entry lives on A, beside its connection (token-affine key), and B's region finds it there.
         var shard = cluster.RegistryA.Shards.ShardOf(info.LocalToken);
@@ -76,9 +41,9 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
 
         var c = clientReport.ExpectMsg<TransferResult>(Wait);
         var s = serverReport.ExpectMsg<TransferResult>(Wait);
-        AssertIntact(up, s.Received);
-        AssertIntact(down, c.Received);
-        var onB = Assert.Single(s.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+        ClusterTransfer.AssertIntact(up, s.Received);
+        ClusterTransfer.AssertIntact(down, c.Received);
+        var onB = Assert.Single(s.Finished!.Subflows, ClusterTransfer.OnB);
         Assert.True(onB.BytesReceived > 256 * 1024, $"the subflow on B received only {onB.BytesReceived} bytes");
         Assert.True(onB.BytesSent > 256 * 1024, $"the subflow on B sent only {onB.BytesSent} bytes");
         Assert.Equal(s.Finished.LocalToken, c.Finished!.RemoteToken);
@@ -100,16 +65,16 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
         var up = TransferHandler.RandomBytes(6 << 20, 3);
         var down = TransferHandler.RandomBytes(6 << 20, 4);
 
-        var (clientReport, serverReport) = Start(cluster, up, down);
-        AwaitServerConnection(cluster, i => JoinedOnB(i) && i.BytesSent > 1 << 20);
+        var (clientReport, serverReport) = ClusterTransfer.Start(this, cluster, up, down);
+        ClusterTransfer.AwaitServerConnection(this, cluster, i => ClusterTransfer.JoinedOnB(i) && i.BytesSent > 1 << 20);
         if (crash) cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p1").Blackhole()));
         cluster.B.Terminate();
 
         var c = clientReport.ExpectMsg<TransferResult>(Wait);
         var s = serverReport.ExpectMsg<TransferResult>(Wait);
-        AssertIntact(up, s.Received);
-        AssertIntact(down, c.Received);
-        var onB = Assert.Single(s.Finished!.Subflows, sf => sf.Key.LocalAddress.ToIPAddress().Equals(SimCluster.AddressB));
+        ClusterTransfer.AssertIntact(up, s.Received);
+        ClusterTransfer.AssertIntact(down, c.Received);
+        var onB = Assert.Single(s.Finished!.Subflows, ClusterTransfer.OnB);
         Assert.Equal(Actors.Tcp.TcpCloseReason.Aborted, onB.Reason);
         Assert.True(s.Finished.BytesReinjected > 0, "node A reinjected nothing of what B's subflow carried");
     }
@@ -120,8 +85,8 @@ public class ClusterConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
         using var cluster = new SimCluster(Sys, Link, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
         var up = TransferHandler.RandomBytes(64 << 20, 5);
 
-        var (clientReport, _) = Start(cluster, up, []);
-        AwaitServerConnection(cluster, JoinedOnB);
+        var (clientReport, _) = ClusterTransfer.Start(this, cluster, up, []);
+        ClusterTransfer.AwaitServerConnection(this, cluster, ClusterTransfer.JoinedOnB);
         var addressA = SimCluster.AkkaCluster(cluster.A).SelfAddress;
         cluster.Sim.Tell(new Actors.Sim.SimNetworkActor.ChangeNetwork(net => net.GetLink("p0").Blackhole()));
         cluster.A.Terminate();

@@ -16,7 +16,7 @@ public static class FailoverCommand
     {
         var file = new Argument<string?>("SCENARIO") { Description = "scenario file (HOCON)", Arity = ArgumentArity.ZeroOrOne };
         var on = new Option<string>("--on") { Description = "sim (simulated network, virtual time) | netns (namespaces, the kernel as peer; root)", DefaultValueFactory = _ => "sim" };
-        var engineSide = new Option<string>("--engine-side") { Description = "netns: client | server", DefaultValueFactory = _ => "client" };
+        var engineSide = new Option<string>("--engine-side") { Description = "netns: client | server | both (the engine on both ends, like the simulator)", DefaultValueFactory = _ => "client" };
         var compare = new Option<string?>("--compare") { Description = "netns: kernel (also run kernel<->kernel on the same paths)" };
         var report = new Option<string?>("--report") { Description = "report directory (default ./failover-report/NAME)" };
         var seed = new Option<ulong?>("--seed") { Description = "seed (overrides the scenario's)" };
@@ -40,7 +40,7 @@ public static class FailoverCommand
         }
         if ((file is null) == (builtin is null)) return CliErrors.Usage(Console.Error, "give a SCENARIO file or --builtin NAME (--list shows the built-ins)");
         if (on is not ("sim" or "netns")) return CliErrors.Usage(Console.Error, $"--on: '{on}' is not sim or netns");
-        if (engineSide is not ("client" or "server")) return CliErrors.Usage(Console.Error, $"--engine-side: '{engineSide}' is not client or server");
+        if (engineSide is not ("client" or "server" or "both")) return CliErrors.Usage(Console.Error, $"--engine-side: '{engineSide}' is not client, server or both");
         if (compare is not (null or "kernel")) return CliErrors.Usage(Console.Error, $"--compare: '{compare}' is not kernel");
         if (on == "sim" && compare is not null) return CliErrors.Usage(Console.Error, "--compare kernel needs --on netns (the simulator has no kernel)");
         string text;
@@ -79,10 +79,10 @@ public static class FailoverCommand
         {
             try
             {
-                var engineClient = engineSide == "client";
-                outcome = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(engineClient, !engineClient, !engineClient), Path.GetFullPath(dir), progress.Update);
+                var ends = NetnsFailoverRun.Ends.For(engineSide);
+                outcome = NetnsFailoverRun.Run(scenario, ends, Path.GetFullPath(dir), progress.Update);
                 // The kernel on both ends, with the extra subflows opened the same way as in the engine's run.
-                if (compare is not null) kernel = NetnsFailoverRun.Run(scenario, new NetnsFailoverRun.Ends(false, false, !engineClient), Path.GetFullPath(dir), progress.Update);
+                if (compare is not null) kernel = NetnsFailoverRun.Run(scenario, ends with { EngineClient = false, EngineServer = false }, Path.GetFullPath(dir), progress.Update);
             }
             catch (InvalidOperationException e)
             {

@@ -4,7 +4,11 @@ namespace MptcpActors.Cli.Failover;
 
 /// <summary>What a run of a scenario did, in the terms of CLI.md's report.json (one per side with --compare kernel).</summary>
 public sealed record FailoverOutcome(bool Completed, bool Sha256Match, long Bytes, double DurationS, double MaxGapMs, double MaxGapAtS,
-    IReadOnlyList<FaultOutcome> Faults, long ReinjectedBytes, IReadOnlyList<SubflowOutcome> Subflows, IReadOnlyList<PathSeries> Series, string? Error);
+    IReadOnlyList<FaultOutcome> Faults, long ReinjectedBytes, IReadOnlyList<SubflowOutcome> Subflows, IReadOnlyList<PathSeries> Series, string? Error)
+{
+    /// <summary>On namespaces, how punctual the path emulator was (summary.md; not a report.json field).</summary>
+    public string? Emulator { get; init; }
+}
 
 /// <summary>A fault and the time until data flowed again after the longest stall it caused.</summary>
 public sealed record FaultOutcome(double AtS, string Path, string Action, double RecoveryMs);

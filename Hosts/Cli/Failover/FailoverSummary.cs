@@ -45,6 +45,8 @@ public static class FailoverSummary
             md.AppendLine("|---|---|---|---|---|");
             foreach (var s in run.Subflows) md.AppendLine(Inv($"| {s.Path} | {(s.Backup ? "yes" : "no")} | {s.Bytes} | {s.RetransmittedBytes} | {s.SrttMs:0.##} |"));
         }
+        foreach (var (label, run) in runs)
+            if (run.Emulator is { } e) md.AppendLine().AppendLine($"{label}: {e}.");
         md.AppendLine();
         md.AppendLine("Recovery: from the fault to the first delivery after the longest stall (a gap of at least 1 ms in the received stream) " +
                       Inv($"under way at the fault or beginning within {FailoverAnalysis.RecoveryWindow.TotalSeconds:0} s after it (and before the next fault); 0 when that stall ") +

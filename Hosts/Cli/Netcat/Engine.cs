@@ -47,7 +47,9 @@ public sealed class Engine : IDisposable
     public static Engine Start(IReadOnlyList<InterfaceSpec> specs, MptcpSettings settings, Config config, string? pcap, Func<string, IFrameDevice> open,
         Cluster.ClusterOptions? cluster = null)
     {
-        var system = ActorSystem.Create(Cluster.ClusterOptions.SystemName, cluster is null ? config : Cluster.MptcpCluster.Config(cluster).WithFallback(config));
+        var system = cluster is null
+            ? ActorSystem.Create(Cluster.ClusterOptions.SystemName, config)
+            : ActorSystem.Create(Cluster.ClusterOptions.SystemName, Cluster.MptcpCluster.SystemSetup(cluster, Cluster.MptcpCluster.Config(cluster).WithFallback(config)));
         var devices = new Dictionary<string, IFrameDevice>();
         PcapWriter? writer = pcap is null ? null : PcapWriter.Create(pcap);
         try

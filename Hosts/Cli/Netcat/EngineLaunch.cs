@@ -144,15 +144,39 @@ public static class EngineLaunch
         cluster = null;
         var seeds = p.GetValue(o.ClusterSeed) ?? [];
         if (p.GetValue(o.ClusterHost) is not { } host)
-            return seeds.Length > 0 || p.GetResult(o.ClusterPort) is { Implicit: false } ? "--cluster-host: needed with --cluster-port and --cluster-seed" : null;
+            return seeds.Length > 0 || p.GetResult(o.ClusterPort) is { Implicit: false } || p.GetValue(o.ClusterTlsCert) is not null
+                ? "--cluster-host: needed with --cluster-port, --cluster-seed and --cluster-tls-cert" : null;
         if (sim) return "--cluster-host: a cluster node runs on real interfaces, not --sim";
         if (!System.Net.IPAddress.TryParse(host, out _)) return $"--cluster-host: '{host}' is not an IP address";
         var port = p.GetValue(o.ClusterPort);
         if (port is < 1 or > 65535) return $"--cluster-port: {port} is not a TCP port (1-65535)";
         foreach (var seed in seeds)
             if (!System.Net.IPEndPoint.TryParse(seed, out var ep) || ep.Port == 0) return $"--cluster-seed: '{seed}' is not HOST:PORT";
-        cluster = new Cluster.ClusterOptions(host, port, seeds);
+        if (ClusterTlsFlags(p, o, out var tls) is { } tlsError) return tlsError;
+        cluster = new Cluster.ClusterOptions(host, port, seeds) { Tls = tls };
         return null;
+    }
+
+    /// <summary>The cluster link's TLS from --cluster-tls-cert/--cluster-tls-password-env/--cluster-tls-ca (null without a certificate), or why not.</summary>
+    private static string? ClusterTlsFlags(ParseResult p, EngineOptions o, out Cluster.ClusterTls? tls)
+    {
+        tls = null;
+        var variable = p.GetValue(o.ClusterTlsPasswordEnv);
+        var authority = p.GetValue(o.ClusterTlsCa);
+        if (p.GetValue(o.ClusterTlsCert) is not { } certificate)
+            return variable is not null || authority is not null ? "--cluster-tls-cert: needed with --cluster-tls-password-env and --cluster-tls-ca" : null;
+        string? password = null;
+        if (variable is not null && (password = Environment.GetEnvironmentVariable(variable)) is null)
+            return $"--cluster-tls-password-env: the environment variable '{variable}' is not set";
+        try
+        {
+            tls = Cluster.ClusterTls.Load(certificate.FullName, password, authority?.FullName);
+            return null;
+        }
+        catch (Cluster.ClusterTlsException e)
+        {
+            return $"--cluster-tls-cert: {e.Message}";
+        }
     }
 
     /// <summary>Flags over --config over the embedded defaults (CLI.md: the flag wins).</summary>

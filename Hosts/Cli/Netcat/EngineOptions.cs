@@ -34,6 +34,14 @@ public sealed class EngineOptions
     public Option<int> ClusterPort { get; } = new("--cluster-port") { HelpName = "PORT", Description = "remoting port (default 4053)", DefaultValueFactory = _ => Cluster.ClusterOptions.DefaultPort };
     public Option<string[]> ClusterSeed { get; } = new("--cluster-seed") { HelpName = "HOST:PORT", Description = "seed node of the cluster (repeatable; a node may name itself)", AllowMultipleArgumentsPerToken = false };
 
+    public Option<FileInfo?> ClusterTlsCert { get; } = new("--cluster-tls-cert")
+    {
+        HelpName = "FILE.pfx",
+        Description = "TLS on the cluster link (mutual): this node's certificate and key (PKCS#12); peers must present the same certificate or one issued by --cluster-tls-ca",
+    };
+    public Option<string?> ClusterTlsPasswordEnv { get; } = new("--cluster-tls-password-env") { HelpName = "VAR", Description = "the environment variable holding the --cluster-tls-cert file's password" };
+    public Option<FileInfo?> ClusterTlsCa { get; } = new("--cluster-tls-ca") { HelpName = "FILE", Description = "also accept peers whose certificate this authority issued (PEM or DER)" };
+
     public EngineOptions()
     {
         Scheduler.CompletionSources.Add("default", "roundrobin", "redundant");
@@ -43,7 +51,7 @@ public sealed class EngineOptions
     /// <summary>CLI.md "Cluster": listen and proxy run as one node of a service.</summary>
     public void AddClusterTo(Command c)
     {
-        foreach (var o in new Option[] { ClusterHost, ClusterPort, ClusterSeed }) c.Options.Add(o);
+        foreach (var o in new Option[] { ClusterHost, ClusterPort, ClusterSeed, ClusterTlsCert, ClusterTlsPasswordEnv, ClusterTlsCa }) c.Options.Add(o);
     }
 
     public void AddTo(Command c)

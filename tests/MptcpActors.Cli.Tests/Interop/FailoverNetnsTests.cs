@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace MptcpActors.Cli.Tests.Interop;
 
 /// <summary>
-/// <c>mptcp failover --on netns</c> against the Linux kernel (root): the engine as client, then as server, each with
-/// the kernel ↔ kernel run beside it, on two emulated paths with a blackhole; and a run interrupted with Ctrl-C leaves
+/// <c>mptcp failover --on netns</c> against the Linux kernel (root): the engine as client, then as server, then on both
+/// ends, each with the kernel ↔ kernel run beside it, on two emulated paths with a blackhole; and a run interrupted with Ctrl-C leaves
 /// no namespace behind.
 /// </summary>
 [Collection("netns")]
@@ -33,6 +33,7 @@ public class FailoverNetnsTests
     [Theory]
     [InlineData("client")]
     [InlineData("server")]
+    [InlineData("both")] // like for like with --on sim: the engine on both ends
     public void Engine_and_kernel_runs_deliver_intact_and_nothing_crosses_the_blackholed_path(string engineSide)
     {
         Assert.Equal(0u, VethPair.geteuid()); // the namespace tests run as root in CI: never skip them silently
@@ -62,6 +63,11 @@ public class FailoverNetnsTests
                     if (t[i] >= 1.2 && t[i] + 0.1 <= 3) Assert.True(mbps[i] == 0, $"wifi carried {mbps[i]} Mbit/s at {t[i]} s while blackholed");
                 Assert.True(lte.GetProperty("mbps").EnumerateArray().Sum(v => v.GetDouble()) > 0, "the second path was never used");
             }
+            // The engine's run: its subflows (from its --stats) cover both paths, and each engine end ran (its stats and log).
+            var paths = report.GetProperty("subflows").EnumerateArray().Select(s => s.GetProperty("path").GetString()).ToHashSet();
+            Assert.True(paths.SetEquals(["wifi", "lte"]), $"the engine's subflows ran on {string.Join(", ", paths)}");
+            foreach (var end in new[] { "client", "server" })
+                Assert.Equal(engineSide is "both" || engineSide == end, File.Exists(Path.Combine(dir, $"engine-{end}.json")));
             Assert.Contains("| kernel |", File.ReadAllText(Path.Combine(dir, "summary.md")));
             Assert.Contains("(kernel)", File.ReadAllText(Path.Combine(dir, "throughput.svg")));
         }

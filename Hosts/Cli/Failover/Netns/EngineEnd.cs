@@ -34,8 +34,8 @@ public sealed class EngineEnd : IRunEnd
         bool signal, Func<long> started)
     {
         _isClient = isClient;
-        _stats = Path.Combine(workDir, isClient ? "engine-client-stats.json" : "engine-server-stats.json");
-        var config = Path.Combine(workDir, "engine.conf");
+        _stats = Path.Combine(workDir, isClient ? "engine-client.json" : "engine-server.json");
+        var config = Path.Combine(workDir, isClient ? "engine-client.conf" : "engine-server.conf");
         // One frame per segment, as the topology's gso_max_segs 1 makes the kernel ends send, so the path emulator's rate
         // and queues see packets: the engine's GSO super-segments would pass the veth whole.
         File.WriteAllText(config, $"mptcp.congestion-control = {Actors.Configuration.SettingNames.CongestionControls.NameOf(scenario.CongestionControl)}\n" +
@@ -56,24 +56,32 @@ public sealed class EngineEnd : IRunEnd
                 args.AddRange(["--endpoint", $"{p.ServerIp},signal" + (scenario.Paths[p.Index].Backup ? ",backup" : "")]);
         var n = Math.Max(2, paths.Count - 1).ToString(CultureInfo.InvariantCulture);
         args.AddRange(["--limits", $"subflows={n},add-addr-accepted={n}", "--scheduler", Actors.Configuration.SettingNames.Schedulers.NameOf(scenario.Scheduler),
-            "--config", config, "--stats", _stats]);
+            "--config", config, "--stats", _stats, "--monitor"]);
         if (isClient) args.AddRange([paths[0].ServerIp, port.ToString(CultureInfo.InvariantCulture)]);
         else args.AddRange(["--port", port.ToString(CultureInfo.InvariantCulture)]);
         var psi = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the engine");
         _stderr = _process.StandardError.ReadToEndAsync();
-        _receiving = Task.Run(Receive);
-        _sending = Task.Run(() => Send(send, peerSends, started));
+        // Threads of their own: both block (on the pipes, or waiting for the start), and on the thread pool's few
+        // threads the client's sender of an engine-to-engine run waited for the pool to grow, half a second, while its
+        // engine had connected and had nothing to send.
+        _receiving = Task.Factory.StartNew(Receive, TaskCreationOptions.LongRunning);
+        _sending = Task.Factory.StartNew(() => Send(send, peerSends, started), TaskCreationOptions.LongRunning);
     }
 
     public bool Exited => _process.HasExited;
 
-    /// <summary>This command as a process: the apphost, or dotnet and the assembly.</summary>
+    /// <summary>
+    /// This command as a process: its apphost when it is what runs, else dotnet and its assembly (run as
+    /// <c>dotnet mptcp.dll</c>, or hosted by another program, such as the benchmarks).
+    /// </summary>
     private static IEnumerable<string> Self()
     {
         var host = Environment.ProcessPath ?? "dotnet";
-        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(EngineEnd).Assembly.Location] : [host];
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") return [host, typeof(EngineEnd).Assembly.Location];
+        if (System.Reflection.Assembly.GetEntryAssembly() == typeof(EngineEnd).Assembly) return [host];
+        return [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", typeof(EngineEnd).Assembly.Location];
     }
 
     /// <summary>
@@ -167,6 +175,7 @@ public sealed class EngineEnd : IRunEnd
             _process.WaitForExit(5000);
             return (null, $"the engine's end did not finish: {_stderr.Result.Trim().Split('\n').LastOrDefault()}");
         }
+        File.WriteAllText(Path.ChangeExtension(_stats, "log"), _stderr.Result); // its --monitor events, for a look at what it did
         var error = _process.ExitCode == 0 ? null : $"the engine's end exited with {_process.ExitCode}: {_stderr.Result.Trim().Split('\n').LastOrDefault()}";
         TimeSpan At(long ts) => ts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startTimestamp, ts);
         return (new EndResult(_isClient, _sent, Convert.ToHexString(_sentHash.GetHashAndReset()), _received, Convert.ToHexString(_receivedHash.GetHashAndReset()),

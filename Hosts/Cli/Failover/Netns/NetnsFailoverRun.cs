@@ -19,7 +19,22 @@ public static class NetnsFailoverRun
     /// endpoints): the engine as a server replies to a join from the interface of the address it was sent to, so a
     /// join must come to that path's own address.
     /// </summary>
-    public sealed record Ends(bool EngineClient, bool EngineServer, bool ServerSignals);
+    public sealed record Ends(bool EngineClient, bool EngineServer, bool ServerSignals)
+    {
+        /// <summary>
+        /// <c>--engine-side client | server | both</c>: a kernel client (engine server) joins the addresses the server
+        /// announces, as the kernel-to-engine interop runs do; an engine client opens its subflows to the server's first
+        /// address, as on the simulator. Not both ways at once: a client that opens its own and also follows the
+        /// announcements has used up its subflow limit and cannot rejoin a path that comes back.
+        /// </summary>
+        public static Ends For(string engineSide) => engineSide switch
+        {
+            "client" => new Ends(true, false, false),
+            "server" => new Ends(false, true, true),
+            "both" => new Ends(true, true, false),
+            _ => throw new ArgumentOutOfRangeException(nameof(engineSide), engineSide, "client, server or both"),
+        };
+    }
 
     public static FailoverOutcome Run(Scenario scenario, Ends ends, string workDir, Action<TimeSpan, long>? progress)
     {
@@ -90,7 +105,7 @@ public static class NetnsFailoverRun
         var results = new[] { clientResult, serverResult }.OfType<EndResult>().ToList();
         string PathOf(Actors.Stack.TcpFlowKey key) =>
             paths.FirstOrDefault(p => p.ClientIp == key.LocalAddress.ToString() || p.ClientIp == key.RemoteAddress.ToString())?.Name ?? key.ToString();
-        return FailoverAnalysis.Build(scenario, results, series, PathOf, clientError ?? serverError);
+        return FailoverAnalysis.Build(scenario, results, series, PathOf, clientError ?? serverError) with { Emulator = emulator.Lateness.ToString() };
     }
 
     private static IRunEnd Start(NetnsTopology topology, Ends ends, bool isClient, Scenario scenario, SendPlan? plan, SendPlan? peerPlan, string workDir,
@@ -98,7 +113,7 @@ public static class NetnsFailoverRun
     {
         var ns = isClient ? topology.ClientNs : topology.ServerNs;
         return (isClient ? ends.EngineClient : ends.EngineServer)
-            ? new EngineEnd(ns, isClient, topology.Paths, scenario, Port, plan, peerPlan, workDir, signal: !isClient && ends.ServerSignals, started)
+            ? new EngineEnd(ns, isClient, topology.Paths, scenario, Port, plan, peerPlan, workDir, signal: ends.ServerSignals, started)
             : new KernelEnd(ns, isClient, topology.Paths[0].ServerIp, Port, plan);
     }
 
@@ -112,8 +127,11 @@ public static class NetnsFailoverRun
                 Carrier(topology, path, "down");
                 break;
             case FaultAction.Up:
+                // The link first, then the carrier: a host asks for its neighbours the moment its carrier returns, and
+                // that ARP request, dropped by a link still down, was retried only a second or more later (the
+                // simulator does both at once).
+                emulator.Change(n => n.GetLink(fault.Path).Up()).Wait(TimeSpan.FromSeconds(5));
                 Carrier(topology, path, "up");
-                emulator.Change(n => n.GetLink(fault.Path).Up());
                 break;
             case FaultAction.Blackhole:
                 emulator.Change(n => n.GetLink(fault.Path).Blackhole());

@@ -18,7 +18,7 @@ public sealed class PathEmulator : IDisposable
 {
     private readonly SimNetwork _network;
     private readonly ConcurrentQueue<(SimPort Port, byte[] Frame, int Length, long At)> _arrived = new();
-    private readonly ConcurrentQueue<Action<SimNetwork>> _changes = new();
+    private readonly ConcurrentQueue<(Action<SimNetwork> Change, TaskCompletionSource Applied)> _changes = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly List<AfPacketDevice> _devices = [];
     private readonly Thread _thread;
@@ -43,17 +43,22 @@ public sealed class PathEmulator : IDisposable
 
     private long _start;
 
+    /// <summary>How late the emulator's thread came to what was due (a frame's delivery, its transmitter freeing); read it after <see cref="Dispose"/>.</summary>
+    public EmulatorLateness Lateness { get; } = new();
+
     /// <summary>Per path and direction, delivered bytes per bucket; read it after <see cref="Dispose"/>.</summary>
     public NetworkTrace Trace { get; }
 
     /// <summary>The emulated links; read them after <see cref="Dispose"/>.</summary>
     public SimNetwork Network => _thread.IsAlive ? throw new InvalidOperationException("the emulator is still running") : _network;
 
-    /// <summary>Applies <paramref name="change"/> to the emulated links at the emulator's next step (within a millisecond).</summary>
-    public void Change(Action<SimNetwork> change)
+    /// <summary>Applies <paramref name="change"/> to the emulated links at the emulator's next step (within a millisecond); the task completes then.</summary>
+    public Task Change(Action<SimNetwork> change)
     {
-        _changes.Enqueue(change);
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _changes.Enqueue((change, applied));
         _wake.Set();
+        return applied.Task;
     }
 
     /// <summary>Takes what arrives on one of the router's ends (on that device's receive thread) to the emulator's thread, super-frames cut to the MTU.</summary>
@@ -125,8 +130,13 @@ public sealed class PathEmulator : IDisposable
                 ArrayPool<byte>.Shared.Return(a.Frame);
             }
             var now = NowNs();
+            if (_network.Scheduler.TryPeekNextTime(out var due) && due <= now) Lateness.Add(now - due);
             _network.RunUntil(Math.Max(now, _network.NowNs));
-            while (_changes.TryDequeue(out var change)) change(_network);
+            while (_changes.TryDequeue(out var c))
+            {
+                c.Change(_network);
+                c.Applied.SetResult();
+            }
             if (!_network.Scheduler.TryPeekNextTime(out var next)) next = now + 10_000_000;
             var wait = next - NowNs();
             // The OS wakes a sleeper a millisecond or so late: sleep only when the next frame is further off than that, then spin.
