@@ -71,15 +71,23 @@ public static class MptcpCluster
 
     /// <summary>
     /// What the engine needs of a cluster set up elsewhere (Akka.Cluster.Hosting's WithRemoting / WithClustering):
-    /// the split-brain resolver's wait, the token region's role and no remembered entities, Hyperion bound to the
+    /// the split-brain resolver's wait, the token region's role, no remembered entities and no passivation of idle entries, room for many remote death watches, Hyperion bound to the
     /// engine's messages, sharding's defaults.
     /// </summary>
     public static Config EngineConfig() => ConfigurationFactory.ParseString($$"""
+        # Every subflow on another node than its connection watches its owner and is watched by it (remote death watch,
+        # system messages acknowledged by the peer node). Remoting keeps at most resend-limit of them unacknowledged per
+        # node (default 200) and fails the association past that: opening ~1,000 cross-node subflows a second on a
+        # loaded machine overflowed it at 50,000 connections (ResendBufferCapacityReachedException, the nodes cut off).
+        akka.remote.resend-limit = 20000
         akka.cluster {
           split-brain-resolver.stable-after = 10s
           sharding {
             role = {{Role}}
             remember-entities = off
+            # An entry is idle for as long as its connection takes no join: passivated (sharding's default after
+            # 120 s) it would be gone, and a join to a connection idle for two minutes refused as for an unknown token.
+            passivate-idle-entity-after = off
           }
         }
         {{EngineMessages.Hocon()}}

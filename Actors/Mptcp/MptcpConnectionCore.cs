@@ -41,7 +41,9 @@ public sealed class MptcpConnectionCore
     private readonly ReinjectionQueue _reinject = new();
     /// <summary>Scratch for the ranges one subflow gives up, before what others carry is taken out of them.</summary>
     private readonly ReinjectionQueue _givenUp = new();
-    private readonly SubflowView[] _views = new SubflowView[16];
+    // The scheduler looks at the first MaxViews subflows; the array grows with the subflows (most connections have two).
+    private const int MaxViews = 16;
+    private SubflowView[] _views = [];
     private readonly int[] _chosen = new int[16];
     private ulong _dataUna;
     private ulong _sndNxt;
@@ -161,6 +163,8 @@ public sealed class MptcpConnectionCore
         if ((long)(dataAck - _dataUna) <= 0) return 0;
         var freed = (int)Math.Min((long)(dataAck - _dataUna), _send.Count);
         _send.Consume(freed);
+        // Everything acknowledged at the data level: an idle connection keeps no send buffer.
+        _send.ReleaseIfEmpty();
         _dataUna += (ulong)freed;
         if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
@@ -314,7 +318,8 @@ public sealed class MptcpConnectionCore
     /// </summary>
     private int FillViews(int wanted, bool reinjection)
     {
-        var n = Math.Min(_subflows.Count, _views.Length);
+        var n = Math.Min(_subflows.Count, MaxViews);
+        if (n > _views.Length) Array.Resize(ref _views, n);
         bool healthyRegular = false, answering = false;
         for (var i = 0; i < n; i++)
         {

@@ -141,7 +141,8 @@ internal static class IdleMemoryBenchmark
             var serverConnections = new ConcurrentQueue<IActorRef>();
             var failed = 0;
             var clientEnd = system.ActorOf(Props.Create(() => new ClientEnd(clientConnections, () => Interlocked.Increment(ref failed))), "client-app");
-            var serverEnd = system.ActorOf(Props.Create(() => new ServerEnd(serverConnections)), "server-app");
+            Action<int> ignore = _ => { };
+            var serverEnd = system.ActorOf(Props.Create(() => new ServerEnd(serverConnections, ignore)), "server-app");
             var bound = server.Ask<object>(new TcpMsg.Bind(serverEnd, new IPEndPoint(IPAddress.Any, Port)), TimeSpan.FromSeconds(10)).Result;
             if (bound is not TcpMsg.Bound) throw new InvalidOperationException($"the server could not listen: {bound}");
             var empty = LiveHeap();
@@ -209,7 +210,7 @@ internal static class IdleMemoryBenchmark
     }
 
     /// <summary>Asks every connection for its info (500 at a time) until each has reported two subflows or time is up; returns how many did.</summary>
-    private static int WaitForTwoSubflows(List<IActorRef> connections, Func<bool> timeUp)
+    internal static int WaitForTwoSubflows(List<IActorRef> connections, Func<bool> timeUp)
     {
         var pending = connections.ToList();
         while (pending.Count > 0 && !timeUp())
@@ -228,7 +229,7 @@ internal static class IdleMemoryBenchmark
     }
 
     /// <summary>Bytes of live managed objects after a full, blocking, compacting collection (finalizers run, then again).</summary>
-    private static long LiveHeap()
+    internal static long LiveHeap()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
@@ -245,7 +246,7 @@ internal static class IdleMemoryBenchmark
     }
 
     /// <summary>Errors the actor system logged (failed actors): how many, and the first one's cause.</summary>
-    private sealed class ErrorCount
+    internal sealed class ErrorCount
     {
         private int _count;
         private string? _first;
@@ -261,7 +262,7 @@ internal static class IdleMemoryBenchmark
             : string.Create(Inv, $"{Volatile.Read(ref _count):N0} actor failures, the first: {Volatile.Read(ref _first)}");
     }
 
-    private sealed class ErrorListener : ReceiveActor
+    internal sealed class ErrorListener : ReceiveActor
     {
         public ErrorListener(ErrorCount errors) => Receive<Akka.Event.Error>(errors.Add);
     }
@@ -269,7 +270,7 @@ internal static class IdleMemoryBenchmark
     private static IpAddressBytes Ip(string host, int path) => IpAddressBytes.From(IPAddress.Parse($"10.7.{path}.{(host == "client" ? 1 : 2)}"));
 
     /// <summary>The client's application: one actor for every connection; it registers each and keeps its reference.</summary>
-    private sealed class ClientEnd : ReceiveActor
+    internal sealed class ClientEnd : ReceiveActor
     {
         public ClientEnd(ConcurrentQueue<IActorRef> connections, Action failed)
         {
@@ -283,12 +284,15 @@ internal static class IdleMemoryBenchmark
         }
     }
 
-    /// <summary>The server's application: registers each connection, writes one byte on it (the client joins after data), keeps its reference.</summary>
-    private sealed class ServerEnd : ReceiveActor
+    /// <summary>
+    /// The server's application: registers each connection, writes one byte on it (the client joins after data), keeps
+    /// its reference, and tells <paramref name="received"/> how many bytes each Received brought.
+    /// </summary>
+    internal sealed class ServerEnd : ReceiveActor
     {
         private static readonly ByteString One = ByteString.FromBytes([1]);
 
-        public ServerEnd(ConcurrentQueue<IActorRef> connections)
+        public ServerEnd(ConcurrentQueue<IActorRef> connections, Action<int> received)
         {
             Receive<TcpMsg.Connected>(_ =>
             {
@@ -296,7 +300,7 @@ internal static class IdleMemoryBenchmark
                 Sender.Tell(TcpMsg.Write.Create(One));
                 connections.Enqueue(Sender);
             });
-            Receive<TcpMsg.Received>(_ => { });
+            Receive<TcpMsg.Received>(r => received(r.Data.Count));
         }
     }
 }

@@ -14,6 +14,7 @@ public static class Program
         if (args.Contains("--interop")) return Interop.InteropBenchmark.Run(args);
         if (args.Contains("--simult")) return SimultFlowsBenchmark.Run(args);
         if (args.Contains("--token-affinity")) return TokenAffinityBenchmark.Run(args);
+        if (args.Contains("--cluster-connections")) return ClusterConnectionsBenchmark.Run(args);
         if (args.Contains("--cluster")) return ClusterBenchmark.Run(args);
         if (args.Contains("--sim-vs-netns")) return SimVsNetnsBenchmark.Run(args);
         if (args.Contains("--quick")) return args.Contains("sim") ? SimulatorSpeed.Quick(args) : Quick(args);
