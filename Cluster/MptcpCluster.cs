@@ -85,6 +85,11 @@ public static class MptcpCluster
           sharding {
             role = {{Role}}
             remember-entities = off
+            # The coordinator's state lives as long as the cluster: kept in memory. Sharding's default (persistence with
+            # the local snapshot store) wrote a snapshot every 1000 allocations into the working directory, which a
+            # coordinator started later in that directory recovered: shards of a cluster long gone.
+            journal-plugin-id = "akka.persistence.journal.inmem"
+            snapshot-plugin-id = "akka.persistence.snapshot-store.inmem"
             # An entry is idle for as long as its connection takes no join: passivated (sharding's default after
             # 120 s) it would be gone, and a join to a connection idle for two minutes refused as for an unknown token.
             passivate-idle-entity-after = off

@@ -9,7 +9,8 @@ namespace MptcpActors.Cluster.Tests;
 
 /// <summary>
 /// A token's registry entry on its own (no sharding around it): a join that comes before the connection's registration
-/// waits for it, one for a token nobody registers is refused, and the node's sharding never passivates an idle entry.
+/// waits for it, one for a token nobody registers is refused, the node's sharding never passivates an idle entry
+/// and keeps its coordinator's state in memory.
 /// </summary>
 public class ConnectionEntryTests() : TestKit(MptcpCluster.Config(new ClusterOptions("127.0.0.1", 0, [])))
 {
@@ -52,5 +53,15 @@ public class ConnectionEntryTests() : TestKit(MptcpCluster.Config(new ClusterOpt
     {
         // Sharding passivates entities idle for 120 s by default: an entry whose connection takes no join for that long.
         Assert.Equal(TimeSpan.Zero, ClusterSharding.Get(Sys).Settings.PassivateIdleEntityAfter);
+    }
+
+    [Fact]
+    public void The_coordinators_state_is_kept_in_memory_never_in_files_a_later_cluster_would_recover()
+    {
+        var settings = ClusterSharding.Get(Sys).Settings;
+        // Sharding's default is the local snapshot store: files in the working directory.
+        Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(settings.SnapshotPluginId);
+        Assert.Contains("MemorySnapshotStore", Sys.Settings.Config.GetString(settings.SnapshotPluginId + ".class"));
+        Assert.Equal("akka.persistence.journal.inmem", settings.JournalPluginId);
     }
 }
