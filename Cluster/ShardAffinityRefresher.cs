@@ -8,7 +8,8 @@ namespace MptcpActors.Cluster;
 /// <summary>
 /// Keeps <see cref="ShardedTokenRegistry.Affinity"/> current: asks the region for the cluster's shard allocation
 /// (<see cref="GetClusterShardingStats"/>) every <paramref name="every"/> and publishes which shards are this
-/// node's and which are other nodes'. A shard last seen on a node that is no longer a member has lost its entries:
+/// node's and which are other nodes'. A shard last seen on a node that is no longer a member, or seen on another node
+/// since, has lost its entries:
 /// this node's tokens in it are registered again (<see cref="ShardedTokenRegistry.RegisterAgain"/>), at every
 /// refresh until the shard is seen with a new home (the registration itself allocates one).
 /// </summary>
@@ -51,8 +52,10 @@ public sealed class ShardAffinityRefresher(ShardedTokenRegistry registry, TimeSp
 
     private void RegisterOrphans(ClusterShardingStats stats, Address self, HashSet<Address> members)
     {
-        // Orphans: shards last seen on a node that is gone, whether or not a join or registration has given them a new home since.
-        var orphans = _foreignHomes.Where(h => !members.Contains(h.Value)).Select(h => h.Key).ToHashSet();
+        // Orphans: shards last seen on a node that is gone, whether or not a join or registration has given them a new home
+        // since; or seen with a new home while that node is still leaving (shards are never rebalanced: a shard moves only
+        // when its region is gone, its entries with it).
+        var orphans = _foreignHomes.Where(h => !members.Contains(h.Value) || MovedFrom(stats, h.Key, h.Value)).Select(h => h.Key).ToHashSet();
         foreach (var (node, region) in stats.Regions)
         foreach (var shard in region.Stats.Keys)
         {
@@ -65,5 +68,12 @@ public sealed class ShardAffinityRefresher(ShardedTokenRegistry registry, TimeSp
         foreach (var shard in orphans.Except(registered)) _foreignHomes.Remove(shard);
         if (registered.Count > 0)
             Context.GetLogger().Info("shards {0} lost their node: this node's tokens in them registered again", string.Join(",", registered.Order()));
+    }
+
+    private static bool MovedFrom(ClusterShardingStats stats, string shard, Address home)
+    {
+        foreach (var (node, region) in stats.Regions)
+            if (!node.Equals(home) && region.Stats.ContainsKey(shard)) return true;
+        return false;
     }
 }

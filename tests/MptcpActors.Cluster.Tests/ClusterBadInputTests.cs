@@ -263,7 +263,7 @@ public class ClusterBadInputTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Equal(Key, refused.ExpectMsg<RefuseSubflow>(Wait).Key);
         // The refusal, and A's token whose entry was on B registered again by A's affinity refresher, in either order.
         var expected = new List<string> { $"unknown token {tokenB:x8} refused", "lost their node: this node's tokens in them registered again" };
-        while (expected.Count > 0) logs.FishForMessage(m => expected.RemoveAll(text => Logged(m, text)) > 0, Wait);
+        while (expected.Count > 0) logs.FishForMessage(m => expected.RemoveAll(text => Logged(m, text)) > 0, Wait, $"no log line yet: {string.Join(" | ", expected)}");
         Assert.Equal(onA, (await Lookup(registryA, tokenA)).Connection);
         await AwaitAssertAsync(async () => Assert.Equal(onA, (await Lookup(registryA, raced)).Connection), Wait, TimeSpan.FromMilliseconds(500));
     }
