@@ -350,8 +350,8 @@ public class MptcpConnectionCoreTests
         Assert.All(resent, r => Assert.True(r.Dsn + (ulong)r.Length <= LocalIdsn + 1 + (ulong)hole || r.Dsn >= tail, $"{r} resent"));
     }
 
-    [Fact]
-    public void A_range_resent_on_a_subflow_that_then_fails_is_not_resent_again_while_the_subflow_that_timed_out_answers()
+    /// <summary>Two subflows, only the first with room: <paramref name="bytes"/> written, all sent on it.</summary>
+    private static MptcpConnectionCore SentOnTheFirstOfTwo(int bytes)
     {
         var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
         core.AddSubflow(1);
@@ -359,9 +359,17 @@ public class MptcpConnectionCoreTests
         Report(core, Idle(1));
         Report(core, Idle(2) with { SendSpace = 0 });
         core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
-        core.Write(new byte[30_000]);
-        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out var on));
+        core.Write(new byte[bytes]);
+        Assert.Equal((LocalIdsn + 1, bytes), Next(core, 0, out var on));
         Assert.Equal(1, on);
+        return core;
+    }
+
+    [Fact]
+    public void A_range_resent_on_a_subflow_that_then_fails_is_not_resent_again_while_the_subflow_that_timed_out_answers()
+    {
+        var core = SentOnTheFirstOfTwo(30_000);
+        int on;
         // Subflow 1 times out: its unacknowledged 30 000 bytes go to subflow 2.
         core.UpdateSubflow(Busy(1, 30_000, 1 * Ms) with { Handed = core.SubflowBytes(1).Scheduled }, retransmissionTimedOut: true);
         Report(core, Idle(2));
@@ -407,15 +415,8 @@ public class MptcpConnectionCoreTests
     [Fact]
     public void A_range_its_subflow_refused_is_sent_again_even_after_another_subflow_that_took_it_fails()
     {
-        var core = new MptcpConnectionCore(new MptcpConnectionOptions(), LocalIdsn, RemoteIdsn);
-        core.AddSubflow(1);
-        core.AddSubflow(2);
-        Report(core, Idle(1));
-        Report(core, Idle(2) with { SendSpace = 0 });
-        core.OnDataAck(LocalIdsn + 1, LocalIdsn + 1 + 1_000_000, 0);
-        core.Write(new byte[30_000]);
-        Assert.Equal((LocalIdsn + 1, 30_000), Next(core, 0, out var on));
-        Assert.Equal(1, on);
+        var core = SentOnTheFirstOfTwo(30_000);
+        int on;
         // Subflow 1's send buffer had room for 10 000 only: the rest goes to subflow 2, whose node then dies.
         core.Requeue(1, LocalIdsn + 10_001, 20_000);
         Report(core, Busy(1, 10_000, 1 * Ms) with { SendSpace = 0 });
