@@ -143,12 +143,17 @@ public sealed class ConfigReader
     public string? OptionalText(string key) => OptionalScalar(key, "a string");
 
     /// <summary>The objects of a list, each read under <c>key[i]</c>. A missing list is an error; an empty one is not.</summary>
-    public IReadOnlyList<ConfigReader> Objects(string key)
+    public IReadOnlyList<ConfigReader> Objects(string key) => Objects(key, required: true);
+
+    /// <summary>The objects of a list that may be left out (then none).</summary>
+    public IReadOnlyList<ConfigReader> OptionalObjects(string key) => Objects(key, required: false);
+
+    private IReadOnlyList<ConfigReader> Objects(string key, bool required)
     {
         var value = Raw(key);
         if (value is null || IsNull(value))
         {
-            Missing(key);
+            if (required) Missing(key);
             return [];
         }
 
@@ -158,7 +163,7 @@ public sealed class ConfigReader
             return [];
         }
 
-        return value.GetArray()
+        return Items(value)
             .Select((item, i) => ForObject(item, $"{KeyPath(key)}[{i}]", _errors))
             .ToList();
     }
@@ -176,7 +181,7 @@ public sealed class ConfigReader
         }
 
         var result = new List<T>();
-        var items = value.GetArray();
+        var items = Items(value);
         for (var i = 0; i < items.Count; i++)
         {
             var itemKey = $"{key}[{i}]";
@@ -282,9 +287,15 @@ public sealed class ConfigReader
     // Akka's HOCON keeps `key = null` as a string value whose text is null.
     private static bool IsNull(HoconValue value) => value.IsString() && value.GetString() is null;
 
-    // Akka's HoconValue.IsArray() is false for an empty list, which is still a list.
+    // Akka's HoconValue.IsArray() is false for an empty list, which is still a list, also when the spaces after it on
+    // its line (`faults = [] }`) come along as a literal.
     private static bool IsList(HoconValue value) =>
-        value.IsArray() || (value.Values.Count == 1 && value.Values[0] is HoconArray);
+        value.IsArray() || (value.Values.Count(v => v is HoconArray) == 1
+                            && value.Values.All(v => v is HoconArray || v is HoconLiteral { Value: var text } && string.IsNullOrWhiteSpace(text)));
+
+    // An empty list written over several lines (`[` newline `]`) reads as one item without any value: no item at all.
+    private static List<HoconValue> Items(HoconValue list) =>
+        list.Values.OfType<HoconArray>().SelectMany(a => a).Where(item => item.Values.Count > 0).ToList();
 
     private static string Describe(HoconValue value) =>
         value.IsObject() ? "an object"

@@ -91,8 +91,20 @@ public sealed class SimLink
     /// <summary>Carrier back and blackholes cleared, in both directions.</summary>
     public void Up()
     {
+        Restore();
+        CarrierUp();
+    }
+
+    /// <summary>Blackholes cleared in both directions; the carrier stays as it is.</summary>
+    public void Restore()
+    {
         AToB.IsBlackholed = false;
         BToA.IsBlackholed = false;
+    }
+
+    /// <summary>Carrier back; a blackhole stays (a failover scenario's <c>up</c> undoes its <c>down</c>, not a <c>blackhole</c>).</summary>
+    public void CarrierUp()
+    {
         if (!_down) return;
         _down = false;
         A.RaiseLinkStateChanged(true);

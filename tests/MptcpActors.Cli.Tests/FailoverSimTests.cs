@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MptcpActors.Cli.Failover;
+using MptcpActors.Cli.Tests.ScenarioFuzz;
 
 namespace MptcpActors.Cli.Tests;
 
@@ -11,8 +12,7 @@ namespace MptcpActors.Cli.Tests;
 /// </summary>
 public class FailoverSimTests
 {
-    private static readonly string[] Fields =
-        ["scenario", "on", "completed", "sha256_match", "bytes", "duration_s", "max_gap_ms", "faults", "reinjected_bytes", "subflows", "series"];
+    private static readonly string[] Fields = FailoverReportInvariants.Fields;
 
     public static TheoryData<string> Builtins() => new(BuiltinScenarios.All.Select(b => b.Name));
 
@@ -47,11 +47,10 @@ public class FailoverSimTests
             // Nothing arrives over a path while it is down or blackholed (buckets wholly inside the outage). A blackhole
             // drops what is sent from then on: what was already queued or on the wire still arrives, at most a full
             // queue's serialization and the delay with its jitter later.
-            foreach (var (path, down, to) in Outages(scenario, end))
+            var timeline = new ScenarioTimeline(scenario);
+            foreach (var (path, down, to, blackhole) in timeline.Outages(end))
             {
-                var p = scenario.Path(path);
-                var blackhole = scenario.Faults.First(f => f.Path == path && f.At.TotalSeconds == down).Action == FaultAction.Blackhole;
-                var from = down + (blackhole ? (p.QueueBytes ?? ScenarioPath.DefaultQueuePackets * 1514L) * 8 / p.RateBps + (p.Delay + p.Jitter).TotalSeconds : 0);
+                var from = down + (blackhole ? timeline.BlackholeTail(path) : 0);
                 var (t, mbps) = series[path];
                 for (var i = 0; i < t.Length; i++)
                     if (t[i] >= from && t[i] + bucket <= to) Assert.True(mbps[i] == 0, $"{path}: {mbps[i]} Mbit/s at {t[i]} s while out ({from}..{to} s)");
@@ -83,7 +82,7 @@ public class FailoverSimTests
             foreach (var backup in scenario.Paths.Where(p => p.Backup))
             {
                 var regular = scenario.Paths.Where(p => !p.Backup).Select(p => p.Name).ToHashSet();
-                var outages = Outages(scenario, end).Where(o => regular.Contains(o.Path)).ToList();
+                var outages = timeline.Outages(end).Where(o => regular.Contains(o.Path)).ToList();
                 var (t, mbps) = series[backup.Name];
                 for (var i = 0; i < t.Length; i++)
                 {
@@ -123,26 +122,5 @@ public class FailoverSimTests
         {
             foreach (var d in new[] { dirA, dirB, dirC }) Directory.Delete(d, recursive: true);
         }
-    }
-
-    /// <summary>When each path is down or blackholed: from the fault to the up/restore that ends it (or the end).</summary>
-    private static List<(string Path, double From, double To)> Outages(Scenario scenario, double end)
-    {
-        var outages = new List<(string, double, double)>();
-        foreach (var p in scenario.Paths)
-        {
-            double? since = null;
-            foreach (var f in scenario.Faults.Where(f => f.Path == p.Name))
-            {
-                if (f.Action is FaultAction.Down or FaultAction.Blackhole) since ??= f.At.TotalSeconds;
-                else if (f.Action is FaultAction.Up or FaultAction.Restore && since is { } s)
-                {
-                    outages.Add((p.Name, s, f.At.TotalSeconds));
-                    since = null;
-                }
-            }
-            if (since is { } open) outages.Add((p.Name, open, Math.Max(open, end)));
-        }
-        return outages;
     }
 }

@@ -59,8 +59,9 @@ public static class FailoverCommand
         try { scenario = ScenarioParser.Parse(text); }
         catch (MptcpConfigurationException e)
         {
-            foreach (var error in e.Errors.Skip(1)) Console.Error.WriteLine($"mptcp: error: {error}");
-            return CliErrors.Usage(Console.Error, e.Errors[0].ToString());
+            // One line per bad key, the first one first.
+            foreach (var error in e.Errors.SkipLast(1)) CliErrors.Usage(Console.Error, error.ToString());
+            return CliErrors.Usage(Console.Error, e.Errors[^1].ToString());
         }
         if (seed is { } s) scenario = scenario with { Seed = s };
         var dir = reportDir ?? Path.Combine("failover-report", scenario.Name);

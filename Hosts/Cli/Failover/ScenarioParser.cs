@@ -43,7 +43,7 @@ public static class ScenarioParser
     {
         var name = r.Text("name");
         var seed = r.OptionalText("seed") is { } seedText ? Seed(r, seedText) : 1UL;
-        var paths = r.Objects("paths").Select(ReadPath).ToList();
+        var paths = r.Objects("paths").Select((p, i) => ReadPath(p, i)).ToList();
         if (paths.Count == 0 && !r.Failed("paths")) r.Fail("paths", "needs at least one path");
         foreach (var duplicate in paths.GroupBy(p => p.Name).Where(g => g.Count() > 1 && g.Key != ""))
             r.Fail("paths", $"path name '{duplicate.Key}' is used {duplicate.Count()} times");
@@ -51,7 +51,7 @@ public static class ScenarioParser
         var traffic = ReadTraffic(r.Section("traffic"));
         var scheduler = r.OptionalEnum("scheduler", SettingNames.Schedulers) ?? Scheduler.Default;
         var cc = r.OptionalEnum("congestion-control", SettingNames.CongestionControls) ?? CongestionControl.Cubic;
-        var faults = r.Objects("faults").Select(f => ReadFault(f, paths, traffic)).ToList();
+        var faults = r.OptionalObjects("faults").Select(f => ReadFault(f, paths, traffic)).ToList();
         r.RejectUnknownKeys();
         return new Scenario(name, seed, paths, traffic, scheduler, cc, faults.OrderBy(f => f.At).ToList());
     }
@@ -63,7 +63,7 @@ public static class ScenarioParser
         return 0;
     }
 
-    private static ScenarioPath ReadPath(ConfigReader p)
+    private static ScenarioPath ReadPath(ConfigReader p, int index)
     {
         var name = p.Text("name");
         var rate = Rate(p, "rate", required: true) ?? 0;
@@ -73,6 +73,9 @@ public static class ScenarioParser
         long? queue = p.OptionalText("queue") is null ? null : p.ByteSize("queue", 1500, 1 << 30);
         var limit = p.OptionalInt("limit", 1, 1_000_000);
         var backup = p.OptionalText("backup") is not null && p.Bool("backup");
+        // The client connects over the first path, and an MP_CAPABLE subflow has no backup flag (a set fault's backup
+        // is refused there for the same reason).
+        if (backup && index == 0) p.Fail("backup", "the first path carries the initial subflow, which cannot be a backup; make another path the backup");
         p.RejectUnknownKeys();
         return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup) { QueuePackets = limit };
     }

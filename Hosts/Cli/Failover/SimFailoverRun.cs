@@ -96,11 +96,13 @@ public static class SimFailoverRun
                     link.Down();
                     Carrier(nodes, fault.Path, up: false);
                     break;
+                // up undoes down and restore undoes blackhole, each leaving the other as it is: overlapping faults
+                // (a blackhole, then down and up) end when their own undoing comes.
                 case FaultAction.Up:
-                    link.Up();
+                    link.CarrierUp();
                     Carrier(nodes, fault.Path, up: true);
                     break;
-                case FaultAction.Restore: link.Up(); break;
+                case FaultAction.Restore: link.Restore(); break;
                 case FaultAction.Blackhole: link.Blackhole(); break;
                 case FaultAction.Set:
                     link.SetParameters(Changed(link.AToB.Parameters, fault), Changed(link.BToA.Parameters, fault));

@@ -130,14 +130,14 @@ public static class NetnsFailoverRun
                 // The link first, then the carrier: a host asks for its neighbours the moment its carrier returns, and
                 // that ARP request, dropped by a link still down, was retried only a second or more later (the
                 // simulator does both at once).
-                emulator.Change(n => n.GetLink(fault.Path).Up()).Wait(TimeSpan.FromSeconds(5));
+                emulator.Change(n => n.GetLink(fault.Path).CarrierUp()).Wait(TimeSpan.FromSeconds(5));
                 Carrier(topology, path, "up");
                 break;
             case FaultAction.Blackhole:
                 emulator.Change(n => n.GetLink(fault.Path).Blackhole());
                 break;
             case FaultAction.Restore:
-                emulator.Change(n => n.GetLink(fault.Path).Up());
+                emulator.Change(n => n.GetLink(fault.Path).Restore());
                 break;
             case FaultAction.Set:
                 emulator.Change(n =>

@@ -1,0 +1,56 @@
+namespace MptcpActors.Cli.Tests.ScenarioFuzz;
+
+/// <summary>
+/// Scenarios the generator of <see cref="FailoverFuzzTests"/> found failing, shrunk and kept as they were printed
+/// (after the fix, each holds every invariant of <see cref="FailoverReportInvariants"/>).
+/// </summary>
+public class FailoverFuzzRegressionTests
+{
+    public static TheoryData<string, string> Found() => new()
+    {
+        {
+            // The only path's carrier went and came back: the engine closed the connection's last subflow with the
+            // interface and ended the connection ("all subflows closed"), where Linux's msk outlives its subflows.
+            "one path down and up",
+            """
+            scenario {
+              name = one-path-flap
+              paths = [ { name = wifi, rate = 10Mbit, delay = 20ms } ]
+              traffic { direction = upload, bytes = 512KiB }
+              faults = [
+                { at = 200ms, path = wifi, action = down }
+                { at = 1000ms, path = wifi, action = up }
+              ]
+            }
+            """
+        },
+        {
+            // Every path out at once, then back: the same, with two paths and data both ways.
+            "every path down at once, then up",
+            """
+            scenario {
+              name = all-paths-flap
+              paths = [
+                { name = wifi, rate = 10Mbit, delay = 20ms }
+                { name = lte, rate = 5Mbit, delay = 50ms }
+              ]
+              traffic { direction = both, bytes = 1MiB }
+              faults = [
+                { at = 500ms, path = wifi, action = down }
+                { at = 500ms, path = lte, action = down }
+                { at = 1500ms, path = wifi, action = up }
+                { at = 1500ms, path = lte, action = up }
+              ]
+            }
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Found))]
+    public void Found_by_the_generator_and_fixed(string what, string hocon)
+    {
+        var problems = FailoverFuzzTests.RunAndCheck(hocon);
+        Assert.True(problems.Count == 0, $"{what}:\n{string.Join("\n", problems)}");
+    }
+}
