@@ -14,7 +14,7 @@ namespace MptcpActors.Cli.Tests.ScenarioFuzz;
 public class FailoverFuzzTests
 {
     /// <summary>Few: each is a process with an ActorSystem (about a second of this noisy machine's time).</summary>
-    private const int RunsPerTest = 10;
+    private const int RunsPerTest = 20;
 
     private static long Iter(int usual) => Environment.GetEnvironmentVariable("CsCheck_Iter") is null ? usual : -1;
 

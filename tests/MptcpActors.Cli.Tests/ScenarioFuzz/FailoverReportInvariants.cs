@@ -100,7 +100,7 @@ public static class FailoverReportInvariants
                     Require(mbps[i] == 0, $"{o.Path}: {mbps[i]} Mbit/s at {ts[i]} s while {(o.Blackhole ? "blackholed" : "down")} ({o.From}..{o.To} s)");
         }
 
-        // A backup path carries data only while no regular path is usable. Switching back takes a tail: a regular path
+        // A backup path carries data only while no regular path is usable (and free of random loss, see SettledRegular). Switching back takes a tail: a regular path
         // back from an outage is found by its backed-off retransmission timer (up to the outage's length again) or
         // joined again (ARP, SYN, a lost SYN's second), and a path's new backup flag reaches the peer in an MP_PRIO.
         foreach (var (path, (ts, mbps)) in byPath)
@@ -120,14 +120,19 @@ public static class FailoverReportInvariants
     private static bool BackupThroughout(ScenarioTimeline timeline, string path, double from, double to) =>
         Points(timeline, Math.Max(0, from), to).All(t => timeline.BackupAt(path, t));
 
-    /// <summary>Regular and usable from well before <paramref name="from"/> (its settling tail) to <paramref name="to"/>.</summary>
+    /// <summary>
+    /// Regular, usable and without random loss from well before <paramref name="from"/> (its settling tail) to
+    /// <paramref name="to"/>. A lossy path is usable but not enough: on its retransmission timeouts the data level
+    /// resends what it holds on a backup once every regular subflow went two intervals unanswered, as Linux does
+    /// (<c>mptcp_subflow_get_retrans</c>).
+    /// </summary>
     private static bool SettledRegular(ScenarioTimeline timeline, IReadOnlyList<ScenarioTimeline.Outage> outages, string path, double from, double to)
     {
         var tail = Settle(timeline, path) + outages.Where(o => o.Path == path && o.To <= from).Select(o => o.Length).DefaultIfEmpty(0).Max();
         // The connection's own start: the initial subflow's handshake and the joins, over the slowest path.
         var start = 2 + 8 * timeline.Scenario.Paths.Max(p => timeline.MaxDelay(p.Name));
         if (from < start) return false;
-        return Points(timeline, Math.Max(0, from - tail), to).All(t => !timeline.BackupAt(path, t) && !timeline.OutAt(path, t));
+        return Points(timeline, Math.Max(0, from - tail), to).All(t => !timeline.BackupAt(path, t) && !timeline.OutAt(path, t) && timeline.LossAt(path, t) == 0);
     }
 
     /// <summary>The instants at which the timeline may change within [from, to], and the ends.</summary>

@@ -49,6 +49,11 @@ public sealed class ScenarioTimeline(Scenario scenario)
         Scenario.Faults.Where(f => f.Path == path && f.Backup is not null && f.At.TotalSeconds <= t).Select(f => f.Backup!.Value)
             .DefaultIfEmpty(Scenario.Path(path).Backup).Last();
 
+    /// <summary>The path's loss probability at <paramref name="t"/>: the scenario's, then each <c>set loss</c> up to then.</summary>
+    public double LossAt(string path, double t) =>
+        Scenario.Faults.Where(f => f.Path == path && f.Loss is not null && f.At.TotalSeconds <= t).Select(f => f.Loss!.Value)
+            .DefaultIfEmpty(Scenario.Path(path).Loss).Last();
+
     /// <summary>When the last fault happens (0 without faults).</summary>
     public double LastFault => Scenario.Faults.Select(f => f.At.TotalSeconds).DefaultIfEmpty(0).Max();
 
