@@ -105,13 +105,14 @@ public sealed partial class ConnectionActor
 
     /// <summary>
     /// A deleted endpoint, or one whose interface went down (Linux: mptcp_pm_remove_addrs_and_subflows): REMOVE_ADDR when it
-    /// was announced or carries subflows, sent on another subflow when there is one; its subflows are closed.
+    /// was announced or carries subflows, sent on another subflow when there is one; its subflows are closed (but
+    /// <paramref name="spare"/>, the last one a carrier loss keeps).
     /// </summary>
-    private void Withdraw(byte id, IpAddressBytes address, ushort? port)
+    private void Withdraw(byte id, IpAddressBytes address, ushort? port, SubflowEntry? spare = null)
     {
         var announced = _announced.Remove(id);
         Timers.Cancel(AddAddrTimerKey(id));
-        var victims = _subflows.Values.Where(e => e.Key is { } k && k.LocalAddress.Equals(address) && (port is null || k.LocalPort == port)).ToList();
+        var victims = _subflows.Values.Where(e => e != spare && e.Key is { } k && k.LocalAddress.Equals(address) && (port is null || k.LocalPort == port)).ToList();
         if (announced || victims.Count > 0)
         {
             // While the path works, on the subflow being closed, just before its FIN: the peer then handles the REMOVE_ADDR
@@ -140,7 +141,16 @@ public sealed partial class ConnectionActor
         // A subflow dies with the interface it crosses, not with its local address: a join to our initial address that
         // came in over another path keeps working (as on Linux, whose weak host model takes it on any interface), and
         // with it the connection.
-        foreach (var e in _subflows.Values.Where(e => next.DownInterfaces.Contains(e.Route.Name) && !old.DownInterfaces.Contains(e.Route.Name)))
+        var dying = _subflows.Values.Where(e => next.DownInterfaces.Contains(e.Route.Name) && !old.DownInterfaces.Contains(e.Route.Name)).ToList();
+        // A carrier loss that would take every subflow keeps one (the initial, else the oldest): its TCP rides the outage
+        // out by retransmitting, as Linux's does (Linux closes no subflow on carrier loss at all). The peer, told of the
+        // same loss, keeps the same one; closing it would end the connection, or, where one end is not yet fully
+        // established and keeps its subflow, leave that end's retransmissions to be reset by the other.
+        var kept = dying.Count > 0 && _subflows.Values.All(e => e.Withdrawn || dying.Contains(e))
+            ? _initial is not null && dying.Contains(_initial) ? _initial : dying.MinBy(e => e.Id)
+            : null;
+        if (kept is not null) dying.Remove(kept);
+        foreach (var e in dying)
         {
             e.Withdrawn = true;
             e.Actor.Tell(new AbortSubflow(false, MpTcpRstReason.Unspecified));
@@ -148,7 +158,7 @@ public sealed partial class ConnectionActor
         if (!InEnginePm) return;
         static bool Same(EndpointSettings a, EndpointSettings b) => a.Id == b.Id && a.Address.Equals(b.Address) && a.Port == b.Port;
         foreach (var gone in old.Endpoints.Where(o => !next.Endpoints.Any(n => Same(o, n))))
-            Withdraw((byte)gone.Id, IpAddressBytes.From(gone.Address), gone.Port is { } p ? (ushort)p : null);
+            Withdraw((byte)gone.Id, IpAddressBytes.From(gone.Address), gone.Port is { } p ? (ushort)p : null, spare: kept);
         foreach (var ep in next.Endpoints)
         {
             var before = old.Endpoints.FirstOrDefault(o => Same(o, ep));

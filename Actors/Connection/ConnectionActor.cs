@@ -100,19 +100,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         public static readonly FinalTimeout Instance = new();
     }
 
-    /// <summary>The connection lost every subflow to its path manager (carrier loss, endpoints withdrawn) and got none back.</summary>
-    private sealed class NoSubflowTimeout
-    {
-        public static readonly NoSubflowTimeout Instance = new();
-    }
-
-    /// <summary>
-    /// How long a connection whose subflows were all withdrawn by its path manager waits for one to come back. Linux keeps
-    /// such an msk as long as its socket is open (and its TCP would ride out a carrier loss by retransmitting, about
-    /// 15 minutes with tcp_retries2); a bound keeps a peer that never returns from holding the connection for ever.
-    /// </summary>
-    private static readonly TimeSpan NoSubflowWait = TimeSpan.FromMinutes(2);
-
     /// <summary>
     /// How long subflows may take to close once the connection is over: a subflow on a dead path cannot finish its
     /// FIN exchange, and the application must not wait for it (Linux releases the connection and resets leftovers).
@@ -222,11 +209,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 AbortAll(fastClose: false);
                 Timers.StartSingleTimer("final", FinalTimeout.Instance, TimeSpan.FromSeconds(1));
                 break;
-            case NoSubflowTimeout:
-                if (_subflows.Count > 0 || _opening > 0 || _closedReported) break;
-                ReportClosed(new TcpMsg.ErrorClosed($"all subflows closed and none came back within {NoSubflowWait.TotalSeconds:0} s"));
-                Finish();
-                return;
             case FinalTimeout:
                 foreach (var e in _subflows.Values)
                     if (e.Key is { } key) _finished.Add(new SubflowFinished(key, 0, 0, 0, 0, TcpCloseReason.Aborted));
@@ -446,10 +428,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _finished.Add(down.Finished);
         // A join accepted here but refused by its subflow (bad HMAC, stage) never came up: it frees its place too.
         if (_pendingAccepts.Remove(down.Finished.Key) && _core is not null) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
-        var withdrawn = false;
         if (_subflows.Remove(subflow, out var e))
         {
-            withdrawn = e.Withdrawn;
             // The limit counts subflows that exist (Linux: pm.subflows), so a closed join frees its place.
             if (e.IsJoin) _joinsOpenedOrAccepted = Math.Max(0, _joinsOpenedOrAccepted - 1);
             if (e.Up && !_fallback) Publish(PmEventKind.SubflowClosed, e, error: down.Finished.Reason == TcpCloseReason.Closed ? null : Describe(down));
@@ -472,14 +452,6 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         _log.Debug("connection {0:x8}: subflow {1} down: {2}", _localToken, down.Finished.Key, down.Finished.Reason);
         if (_subflows.Count > 0 || _opening > 0 && _core is not null) return;
-        // The path manager took the last subflow (every path's carrier went at once): the connection is not over, the
-        // client joins again when a path is back (as Linux's msk outlives its subflows), and the data waits for it.
-        if (withdrawn && _core is not null && _fullyEstablished && !_fallback && !_subflowsClosing && !_closedReported)
-        {
-            _log.Debug("connection {0:x8}: no subflow left; waiting {1} for one", _localToken, NoSubflowWait);
-            Timers.StartSingleTimer("no-subflow", NoSubflowTimeout.Instance, NoSubflowWait);
-            return;
-        }
         if (_core is null && _start is { Connect: { } connect, Commander: { } commander } && !_closedReported)
         {
             // Refused or timed out before the initial subflow came up: Akka.IO answers the Connect with CommandFailed.

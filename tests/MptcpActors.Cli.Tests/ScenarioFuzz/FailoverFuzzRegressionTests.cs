@@ -10,7 +10,7 @@ public class FailoverFuzzRegressionTests
     {
         {
             // The only path's carrier went and came back: the engine closed the connection's last subflow with the
-            // interface and ended the connection ("all subflows closed"), where Linux's msk outlives its subflows.
+            // interface and ended the connection ("all subflows closed"), where Linux's TCP rides the outage out.
             "one path down and up",
             """
             scenario {
@@ -40,6 +40,32 @@ public class FailoverFuzzRegressionTests
                 { at = 500ms, path = lte, action = down }
                 { at = 1500ms, path = wifi, action = up }
                 { at = 1500ms, path = lte, action = up }
+              ]
+            }
+            """
+        },
+        {
+            // A blackhole over the handshake, then the carrier gone for 19 ms: the server, fully established, closed its
+            // only subflow with the interface; the client, not yet fully established, kept its own and retransmitted
+            // into the server's reset ("Connection reset by peer"). Now a carrier loss keeps a connection's last subflow.
+            "the only path downed while the client is not yet fully established",
+            """
+            scenario {
+              name = fuzz-89
+              seed = 89
+              paths = [
+                { name = wifi, rate = 64951kbit, delay = 179ms, loss = 3.1%, limit = 197 }
+              ]
+              traffic { direction = download, duration = 1163ms, rate = 2350kbit }
+              scheduler = redundant
+              congestion-control = lia
+              faults = [
+                { at = 730ms, path = wifi, action = blackhole }
+                { at = 747ms, path = wifi, action = blackhole }
+                { at = 954ms, path = wifi, action = restore }
+                { at = 1080ms, path = wifi, action = down }
+                { at = 1099ms, path = wifi, action = up }
+                { at = 1119ms, path = wifi, action = restore }
               ]
             }
             """
