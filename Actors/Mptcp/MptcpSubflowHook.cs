@@ -503,10 +503,15 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (d.DataFin)
         {
             // DATA_FIN takes the last DSN of its mapping; alone it has subflow sequence 0 and length 1 (3.3.3).
+            var known = PeerDataFin;
             PeerDataFin = dsn + d.DataLevelLength - 1u;
             if (d.DataLevelLength > 1 && d.SubflowSequenceNumber != 0)
                 Map(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength - 1, d.Checksum, d.DataLevelLength));
-            return true; // a DATA_FIN is answered with a DATA_ACK covering it, even on a pure ACK
+            // Answered with a DATA_ACK at once, even on a pure ACK, when it is new or our DATA_ACK covers it (the peer
+            // sends it again because our answer was lost). Not a known one beyond a hole: the answer could not
+            // acknowledge it, and two ends each with a DATA_FIN outstanding on their pure ACKs answered each other's
+            // for as long as the hole lasted, an ACK storm at the link's rate that starved the retransmissions.
+            return known != PeerDataFin || DataAck > PeerDataFin;
         }
         Map(new DataMapping(d.SubflowSequenceNumber, dsn, d.DataLevelLength, d.Checksum));
         return false;

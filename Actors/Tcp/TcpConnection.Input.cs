@@ -303,7 +303,11 @@ public sealed partial class TcpConnection
             {
                 _flight.MarkFirstLost(); // RFC 6582 partial ACK: the next hole is lost too
             }
-            var appLimited = _send.Count - (int)SeqMath.Distance(_sndUna, _sndNxt) <= 0;
+            // Application-limited (RFC 7661) only with nothing left to send: after a timeout the outstanding data is
+            // presumed lost and waits for the window (sent once already, it is not beyond snd.nxt), so slow start must
+            // grow it. Counted as limited, a sender whose last data was sent before the timeout resent one segment per
+            // round trip to the end (a 1 s transfer both ways over coupled congestion control took minutes).
+            var appLimited = !_afterRto && _send.Count - (int)SeqMath.Distance(_sndUna, _sndNxt) <= 0;
             _cc.OnAck(new Congestion.AckSample(nowNs, dataAcked + newlySacked, _flight.Pipe, rttNs, _rtt.MinRttNs, EffectiveMss, _inRecovery, appLimited));
             if (finAcked) OnOurFinAcked(nowNs);
             ArmTailLossProbe(nowNs);

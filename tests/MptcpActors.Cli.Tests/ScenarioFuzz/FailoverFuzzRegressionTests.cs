@@ -70,6 +70,25 @@ public class FailoverFuzzRegressionTests
             }
             """
         },
+        {
+            // No fault at all: a second of bulk both ways over one path, coupled congestion control. Slow start overshot
+            // the 514-packet queue and an RTO followed; the TCP core then counted every ACK as application-limited (all
+            // data had been sent once), so cwnd stayed at one segment, and both ends, each with its DATA_FIN out beyond
+            // the hole, answered each other's DATA_FIN at once: an ACK storm. Not finished in 84 s; now 4.4 s.
+            "one path both ways with olia, no fault",
+            """
+            scenario {
+              name = fuzz-273
+              seed = 273
+              paths = [
+                { name = wifi, rate = 52920kbit, delay = 65ms, loss = 0%, limit = 514 }
+              ]
+              traffic { direction = both, duration = 1000ms }
+              scheduler = redundant
+              congestion-control = olia
+            }
+            """
+        },
     };
 
     [Theory]
