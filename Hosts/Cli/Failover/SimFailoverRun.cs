@@ -62,14 +62,16 @@ public static class SimFailoverRun
 
     /// <summary>
     /// How long a run may take: the bytes (or the duration, and then what the connection's buffers may still hold) at a
-    /// tenth of what the paths can carry, past the last fault, plus a minute. A lossy path carries what TCP gets through
+    /// tenth of what the regular paths can carry, past the last fault, plus a minute. A lossy path carries what TCP gets through
     /// its loss (Mathis et al.: MSS / RTT · 1.22 / √p), far below its rate: a 1 s download over 4 % loss and 250 ms
     /// leaves megabytes in the send buffer that take minutes.
     /// </summary>
     public static TimeSpan Limit(Scenario scenario)
     {
         var traffic = scenario.Traffic;
-        var capacity = scenario.Paths.Sum(p => Achievable(scenario, p)) / 10;
+        // Backup paths carry data only while the others cannot, so they add nothing while a regular one works.
+        var regular = scenario.Paths.Where(p => !p.Backup).ToList();
+        var capacity = (regular.Count > 0 ? regular : scenario.Paths).Sum(p => Achievable(scenario, p)) / 10;
         var buffered = 2.0 * MptcpSettings.Default.Tcp.SendBuffer * 8;
         var sending = traffic.Duration is { } d
             ? d + TimeSpan.FromSeconds(Math.Min((traffic.RateBps ?? double.MaxValue) * d.TotalSeconds, capacity * 10 * d.TotalSeconds + buffered) / capacity)
