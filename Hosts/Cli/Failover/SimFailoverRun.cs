@@ -38,7 +38,7 @@ public static class SimFailoverRun
         driver.Attach(nodes.Network, nodes.Sim);
         var trace = nodes.Network.EnableTrace(Bucket.Ticks * 100);
         var ends = new RunEnds();
-        foreach (var fault in scenario.Faults) Schedule(nodes, paths, fault, ends);
+        foreach (var fault in scenario.Faults) Schedule(nodes, paths, fault);
 
         var traffic = scenario.Traffic;
         var seed = (int)(scenario.Seed % int.MaxValue);
@@ -62,7 +62,7 @@ public static class SimFailoverRun
 
     /// <summary>
     /// How long a run may take: the bytes (or the duration, and then what the connection's buffers may still hold) at a
-    /// tenth of what the regular paths can carry, past the last fault, plus a minute. A lossy path carries what TCP gets through
+    /// tenth of what the regular paths can carry (round robin: as many times the slowest), past the last fault, plus a minute. A lossy path carries what TCP gets through
     /// its loss (Mathis et al.: MSS / RTT · 1.22 / √p), far below its rate: a 1 s download over 4 % loss and 250 ms
     /// leaves megabytes in the send buffer that take minutes.
     /// </summary>
@@ -70,8 +70,11 @@ public static class SimFailoverRun
     {
         var traffic = scenario.Traffic;
         // Backup paths carry data only while the others cannot, so they add nothing while a regular one works.
+        // Round robin gives each path its turn, so the slowest (a lossy one) sets the pace of the others: the receiver
+        // waits for its share in order.
         var regular = scenario.Paths.Where(p => !p.Backup).ToList();
-        var capacity = (regular.Count > 0 ? regular : scenario.Paths).Sum(p => Achievable(scenario, p)) / 10;
+        var carrying = (regular.Count > 0 ? regular : scenario.Paths).Select(p => Achievable(scenario, p)).ToList();
+        var capacity = (scenario.Scheduler == Scheduler.RoundRobin ? carrying.Count * carrying.Min() : carrying.Sum()) / 10;
         var buffered = 2.0 * MptcpSettings.Default.Tcp.SendBuffer * 8;
         var sending = traffic.Duration is { } d
             ? d + TimeSpan.FromSeconds(Math.Min((traffic.RateBps ?? double.MaxValue) * d.TotalSeconds, capacity * 10 * d.TotalSeconds + buffered) / capacity)
@@ -105,7 +108,7 @@ public static class SimFailoverRun
             """);
     }
 
-    private static void Schedule(SimTwoNodes nodes, IReadOnlyList<SimPath> paths, ScenarioFault fault, RunEnds ends)
+    private static void Schedule(SimTwoNodes nodes, IReadOnlyList<SimPath> paths, ScenarioFault fault)
     {
         var path = paths.First(p => p.Name == fault.Path);
         nodes.Network.At(fault.At.Ticks * 100, fault.Path, link =>
@@ -126,7 +129,10 @@ public static class SimFailoverRun
                 case FaultAction.Blackhole: link.Blackhole(); break;
                 case FaultAction.Set:
                     link.SetParameters(Changed(link.AToB.Parameters, fault), Changed(link.BToA.Parameters, fault));
-                    if (fault.Backup is { } backup) ends.ClientConnection?.Tell(new SetBackup(path.LocalAddress, backup));
+                    // The client's endpoint changes (`ip mptcp endpoint change ... backup`, as on namespaces): MP_PRIO on
+                    // its subflows, and the flag on those it opens later (a join still to come, one after a down).
+                    if (fault.Backup is { } backup)
+                        nodes.Local.Tell(new ChangeEndpoint(0, backup, Address: path.LocalAddress.ToIPAddress()), ActorRefs.NoSender);
                     break;
             }
         });

@@ -26,19 +26,11 @@ public readonly record struct DeliveryGap(TimeSpan From, TimeSpan To)
 public sealed record EndResult(bool IsClient, long BytesSent, string SentSha256, long BytesReceived, string ReceivedSha256, TimeSpan LastByteAt,
     IReadOnlyList<DeliveryGap> Gaps, ConnectionFinished? Finished, string? Error);
 
-/// <summary>Where the ends of a run report, and the client's connection for faults that talk to it (set backup).</summary>
+/// <summary>Where the ends of a run report.</summary>
 public sealed class RunEnds
 {
     private readonly object _gate = new();
     private readonly List<EndResult> _results = [];
-    private IActorRef? _clientConnection;
-
-    public IActorRef? ClientConnection
-    {
-        get => Volatile.Read(ref _clientConnection);
-        set => Volatile.Write(ref _clientConnection, value);
-    }
-
     public void Add(EndResult result)
     {
         lock (_gate) _results.Add(result);
@@ -140,7 +132,6 @@ public sealed class TrafficEnd : ReceiveActor, IWithTimers
     private void OnConnected()
     {
         _connection = Sender;
-        if (_isClient) _ends.ClientConnection = Sender;
         _start = _lastByte = Now;
         Sender.Tell(new TcpMsg.Register(Self, keepOpenOnPeerClosed: true));
         if (_plan is null) return;
