@@ -602,7 +602,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (State != MptcpNegotiation.Mptcp) return 0;
         if ((segment.Flags & TcpFlags.Rst) != 0) return (FastCloseOnReset ? 12 : 0) + (FailDsn.HasValue ? 12 : 0) + 4;
         if (IsJoin && Client && !_joinConfirmed) return 24;
-        if (!IsJoin && Client && !_peerAckedData && (!_thirdAckSent || IsFirstData(segment))) return 24;
+        if (!IsJoin && Client && (IsFirstData(segment) ? !_peerAckedData || _firstDataCarriedCapable : !_peerAckedData && !_thirdAckSent)) return 24;
         if (segment.PayloadLength == 0 && _failToSend.HasValue) return DssAckSpace + MpFailSpace;
         if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
         return segment.PayloadLength > 0 || DataFinToSend.HasValue ? DssFullSpace : DssAckSpace;
@@ -655,18 +655,23 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             w.TryWrite(MpJoinOption.Ack(hmac));
             return w.Finish();
         }
-        if (!IsJoin && Client && !_peerAckedData)
+        if (!IsJoin && Client)
         {
             // The third ACK repeats both keys; the first data carries them too, with its data-level length (RFC 8684 3.1).
-            if (!_thirdAckSent && segment.PayloadLength == 0)
+            if (!_thirdAckSent && !_peerAckedData && segment.PayloadLength == 0)
             {
                 _thirdAckSent = true;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey));
                 return w.Finish();
             }
-            if (IsFirstData(segment))
+            // The first data sent again carries the same MP_CAPABLE, also once the server's DATA_ACKs came (they say the
+            // keys arrived, not this data): the segment was cut for this option, and a DSS mapping 4 bytes longer
+            // made it too long for the link, so every retransmission of the lost first data was dropped and the
+            // connection hung. (Data after the server's first DATA_ACK goes with DSS from the start, as Linux's.)
+            if (IsFirstData(segment) && (!_peerAckedData || _firstDataCarriedCapable))
             {
                 _thirdAckSent = true;
+                _firstDataCarriedCapable = true;
                 var length = (ushort)segment.PayloadLength;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey, length,
                     Checksums ? MptcpCrypto.DssChecksum(LocalIdsn + 1, 1, length, 0, payload) : null));
@@ -744,6 +749,9 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     }
 
     private bool CarriesInfiniteMapping(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _infiniteMappingSeq;
+
+    // The client's first data went out with MP_CAPABLE (before any DATA_ACK of the server): so it goes again.
+    private bool _firstDataCarriedCapable;
 
     private bool IsFirstData(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _iss + 1;
 

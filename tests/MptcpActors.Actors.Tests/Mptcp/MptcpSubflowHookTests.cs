@@ -57,6 +57,23 @@ public class MptcpSubflowHookTests
     }
 
     [Fact]
+    public void The_first_data_sent_again_after_the_servers_data_ack_carries_mp_capable_as_it_was_cut_for()
+    {
+        var h = Client();
+        Written(h, 101, 901, Ack); // the third ACK
+        var room = 1460 - h.OptionSpace(new OutgoingSegmentInfo(101, 901, Ack, 1420, false));
+        MpCapableOption.Read(Written(h, 101, 901, Ack, new byte[room]).Single(), out var first);
+        Assert.Equal((ushort)room, first.DataLevelLength);
+        // Lost. The server's DATA_ACKs come (of nothing: the keys arrived, not this data), as duplicate ACKs do.
+        h.SendMappings.Append(101, MptcpCrypto.Idsn(ClientKey) + 1, 64 * 1024);
+        h.OnOptions(Options(DssOption.Create(dataAck: MptcpCrypto.Idsn(ClientKey) + 1)), new IncomingSegmentInfo(901, 101, Ack, 0, TcpState.Established, 65535));
+        // Sent again it needs no more room than the first time (a DSS mapping would need 4 bytes more: too long for the link).
+        Assert.Equal(1460 - room, h.OptionSpace(new OutgoingSegmentInfo(101, 901, Ack, room, true)));
+        MpCapableOption.Read(Written(h, 101, 901, Ack, new byte[room], retransmission: true).Single(), out var again);
+        Assert.Equal((first.SenderKey, first.ReceiverKey, first.DataLevelLength), (again.SenderKey, again.ReceiverKey, again.DataLevelLength));
+    }
+
+    [Fact]
     public void Client_sends_both_keys_on_the_third_ack_then_maps_data_with_dss()
     {
         var h = Client();
