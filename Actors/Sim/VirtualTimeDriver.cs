@@ -76,7 +76,9 @@ public sealed class VirtualTimeDriver
     private bool AwaitingGuardian(ref DateTime? wall)
     {
         if (!_dispatcher.IsIdle) return true;
-        if (System.WhenTerminated.IsCompleted) return false;
+        // Once terminating, nothing new needs its start waited for, and the cells being torn down on Akka's threads
+        // must not be read from here (a null mailbox queue mid-teardown crashed a run: NullReferenceException).
+        if (_terminating || System.WhenTerminated.IsCompleted) return false;
         foreach (var child in TopLevelActors())
         {
             if (child is not RepointableActorRef r || r.IsStarted && r.Underlying is not ActorCell { Mailbox.MessageQueue.HasMessages: true }) continue;
@@ -89,6 +91,8 @@ public sealed class VirtualTimeDriver
     }
 
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
+
+    private bool _terminating;
 
     private IChildrenContainer? _guardianChildren;
     private IActorRef[] _topLevel = [];
@@ -173,6 +177,7 @@ public sealed class VirtualTimeDriver
     /// <summary>Terminates the system, running it until its shutdown (which may exchange messages and wait on timers) is over.</summary>
     public void Shutdown(TimeSpan limit)
     {
+        _terminating = true;
         var terminated = System.Terminate();
         var until = Now + limit;
         RunUntil(() => terminated.IsCompleted, until);
