@@ -11,7 +11,8 @@ namespace MptcpActors.Actors.Mptcp;
 public sealed class DataReassembly
 {
     private readonly int _capacity;
-    // Allocated with the first data and grown with what is held: an idle connection costs little for its window.
+    // Allocated with the first data, grown with what is held, given back once all is read: an idle connection costs
+    // nothing for its window.
     private ByteRing? _ringOrNull;
     private BitRing? _heldOrNull;
     // The ring slot of ReadDsn: the ByteRing keeps its head to itself, and the bits must line up with its bytes.
@@ -60,6 +61,8 @@ public sealed class DataReassembly
         if (offset >= room) return 0;
         var at = (int)offset;
         if (data.Length > room - at) data = data[..(room - at)];
+        // Nothing new: nothing can become in order (the slot at NextDsn is never held), and a released ring stays so.
+        if (data.IsEmpty) return 0;
         var needed = Ring.Count + at + data.Length;
         if (needed > Ring.Allocated)
         {
@@ -115,6 +118,13 @@ public sealed class DataReassembly
         Ring.Consume(count);
         ReadDsn += (ulong)count;
         if (count > 0) _readSlot = (_readSlot + count) % Ring.Allocated;
+        if (Ring.Count == 0 && OutOfOrderBytes == 0)
+        {
+            // All read and nothing held beyond: an idle connection keeps no buffer; the next data starts at slot 0.
+            Ring.ReleaseIfEmpty();
+            _heldOrNull?.Release();
+            _readSlot = 0;
+        }
     }
 
     /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>

@@ -163,6 +163,8 @@ public sealed class MptcpConnectionCore
         if ((long)(dataAck - _dataUna) <= 0) return 0;
         var freed = (int)Math.Min((long)(dataAck - _dataUna), _send.Count);
         _send.Consume(freed);
+        // Everything acknowledged at the data level: an idle connection keeps no send buffer.
+        _send.ReleaseIfEmpty();
         _dataUna += (ulong)freed;
         if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
