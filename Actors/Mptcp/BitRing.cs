@@ -50,8 +50,11 @@ internal sealed class BitRing
         _length = 0;
     }
 
-    /// <summary>How many slots from <paramref name="start"/> on (at most <paramref name="max"/>, wrapping) hold <paramref name="value"/>.</summary>
-    public int Run(int start, int max, bool value) => Run(_words, _length, start, max, value);
+    /// <summary>
+    /// How many slots from <paramref name="start"/> on (at most <paramref name="max"/>, wrapping) hold <paramref name="value"/>;
+    /// never more than the ring has, however large <paramref name="max"/> (the reassembly asks up to its window).
+    /// </summary>
+    public int Run(int start, int max, bool value) => Run(_words, _length, start, Math.Min(max, _length), value);
 
     /// <summary>Sets <paramref name="count"/> slots from <paramref name="start"/> on (wrapping) to <paramref name="value"/>.</summary>
     public void Fill(int start, int count, bool value)

@@ -149,4 +149,72 @@ public class DataReassemblyPropertyTests
             Assert.InRange(r.Buffered, 0, capacity);
         }
     }
+
+    /// <summary>
+    /// The window far larger than what the ring allocates (16 KiB first, doubling with what is held; given back when all
+    /// is read): chunks up to several ring sizes long anywhere in the window, their ends often on a power of two from
+    /// the read position (where a fresh or given-back ring has its slot 0, and where data filling the whole ring ends),
+    /// reads of everything or a part. A model of held ranges says what must be in order; every byte read must be the
+    /// stream's at its position.
+    /// </summary>
+    [Fact]
+    public void A_window_larger_than_the_ring_matches_a_model_of_held_ranges() =>
+        Gen.Select(Gen.Int[16_385, 300_000], InitialDsn,
+                Gen.Select(Gen.Int[0, 5], Gen.Int[-3000, 140_000], Gen.Int[0, 70_000], Gen.Int[10, 18]).Array[1, 50])
+            .Sample((capacity, dsn, ops) => RunRanges(capacity, dsn, ops), iter: 200,
+                print: t => $"capacity {t.Item1}, initial DSN {t.Item2}: {string.Join(", ", t.Item3)}");
+
+    /// <summary>Kinds 0–1: a chunk at A past NextDsn, B long; 2–3: a chunk ending 2^C past the read position, B long; 4: read all; 5: read B.</summary>
+    private static void RunRanges(int capacity, ulong initialDsn, (int Kind, int A, int B, int C)[] ops)
+    {
+        var r = new DataReassembly(initialDsn, capacity);
+        long readPos = 0, nextPos = 0;
+        var held = new List<(long Start, long End)>(); // beyond nextPos, sorted, disjoint, not touching
+        var buffer = new byte[capacity];
+        foreach (var (kind, a, b, c) in ops)
+        {
+            if (kind >= 4)
+            {
+                var n = r.Read(buffer.AsSpan(0, kind == 4 ? capacity : Math.Min(b, capacity)));
+                Assert.Equal(Math.Min(kind == 4 ? capacity : Math.Min(b, capacity), nextPos - readPos), n);
+                for (var i = 0; i < n; i++)
+                    if (buffer[i] != StreamByte(readPos + i)) Assert.Fail($"byte {readPos + i} read wrong");
+                readPos += n;
+            }
+            else
+            {
+                var start = kind < 2 ? nextPos + a : readPos + (1L << c) - b;
+                var data = new byte[b];
+                for (var i = 0; i < b; i++) data[i] = StreamByte(start + i);
+                var advanced = r.Insert(initialDsn + (ulong)start, data);
+
+                var from = Math.Max(start, nextPos);
+                var to = Math.Min(start + b, readPos + capacity);
+                if (from < to) AddRange(held, from, to);
+                var before = nextPos;
+                if (held.Count > 0 && held[0].Start == nextPos)
+                {
+                    nextPos = held[0].End;
+                    held.RemoveAt(0);
+                }
+                Assert.Equal(nextPos - before, advanced);
+            }
+            Assert.Equal(initialDsn + (ulong)readPos, r.ReadDsn);
+            Assert.Equal(initialDsn + (ulong)nextPos, r.NextDsn);
+            Assert.Equal(held.Sum(h => h.End - h.Start), r.OutOfOrderBytes);
+        }
+    }
+
+    private static void AddRange(List<(long Start, long End)> ranges, long start, long end)
+    {
+        var i = 0;
+        while (i < ranges.Count && ranges[i].End < start) i++;
+        while (i < ranges.Count && ranges[i].Start <= end)
+        {
+            start = Math.Min(start, ranges[i].Start);
+            end = Math.Max(end, ranges[i].End);
+            ranges.RemoveAt(i);
+        }
+        ranges.Insert(i, (start, end));
+    }
 }
