@@ -373,7 +373,13 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OnData(SubflowEntry e, SubflowData d)
     {
         if (_core is null) return;
-        foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
+        foreach (var c in d.Chunks)
+        {
+            // In-order data with nothing buffered goes to the application in the subflow's own (fresh) array rather
+            // than through the reassembly ring: two copies and an allocation less for nearly every byte of a transfer.
+            if (c.Data.Length > 0 && _handler is not null && !_readingSuspended && _core.TryReadThrough(c.Dsn, c.Data.Length)) Hand(c.Data, c.Data.Length);
+            else _core.OnData(c.Dsn, c.Data);
+        }
         Deliver();
         e.Actor.Tell(DataAck(force: true));
         // One immutable message serves every other subflow: the data level's ACK is the same on all of them.
@@ -554,10 +560,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_core.Readable > 0)
         {
             var data = GC.AllocateUninitializedArray<byte>(_core.Readable);
-            var n = _core.Read(data);
-            _bytesReceived += n;
-            _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
-            if (_pullMode) _readingSuspended = true;
+            Hand(data, _core.Read(data));
         }
         if (_core.PeerClosed && !_peerClosedReported)
         {
@@ -571,6 +574,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 ReportClosed(TcpMsg.PeerClosed.Instance);
             }
         }
+    }
+
+    /// <summary>Gives the application <paramref name="count"/> bytes of <paramref name="data"/>, which it then owns.</summary>
+    private void Hand(byte[] data, int count)
+    {
+        _bytesReceived += count;
+        _handler!.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, count)));
+        if (_pullMode) _readingSuspended = true;
     }
 
     private void CheckClosed()
