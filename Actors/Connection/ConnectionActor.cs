@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
@@ -122,6 +123,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         /// <summary>Closed on purpose (endpoint deleted, address removed or down, a controller's command): not opened again.</summary>
         public bool Withdrawn;
         public SubflowReport? Last;
+        /// <summary>On this node: a message to it is never serialised, so it may carry a rented array.</summary>
+        public bool Local { get; } = actor is IActorRefScope { IsLocal: true };
+    }
+
+    private SubflowEntry? SubflowOf(int id)
+    {
+        foreach (var e in _subflows.Values)
+            if (e.Id == id) return e;
+        return null;
     }
 
     private MptcpSettings Settings => _start.Settings;
@@ -485,11 +495,18 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var n = _core.NextChunk(ids, out var dsn, out var length, now);
             if (n == 0) break;
             if (_core.BytesReinjected > 0) EndInfiniteFallback();
+            if (n == 1 && SubflowOf(ids[0]) is { Local: true } only)
+            {
+                // One subflow on this node: the chunk travels in a rented array, which the subflow gives back.
+                var rented = ArrayPool<byte>.Shared.Rent(length);
+                _core.CopySendData(dsn, rented.AsSpan(0, length));
+                only.Actor.Tell(new SubflowSend(dsn, rented) { Length = length, Pooled = true });
+                continue;
+            }
             var data = GC.AllocateUninitializedArray<byte>(length); // filled whole at once: zeroing it first was wasted
             _core.CopySendData(dsn, data);
             for (var i = 0; i < n; i++)
-                foreach (var e in _subflows.Values)
-                    if (e.Id == ids[i]) e.Actor.Tell(new SubflowSend(dsn, data));
+                if (SubflowOf(ids[i]) is { } e) e.Actor.Tell(new SubflowSend(dsn, data));
         }
         if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose && _pending is null) _core.Close();
         if (_core.DataFinDsn is { } fin && _core.AllSent && _dataFinSent is null && !_fallback)
