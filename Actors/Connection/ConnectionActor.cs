@@ -500,7 +500,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 // One subflow on this node: the chunk travels in a rented array, which the subflow gives back.
                 var rented = ArrayPool<byte>.Shared.Rent(length);
                 _core.CopySendData(dsn, rented.AsSpan(0, length));
-                only.Actor.Tell(new SubflowSend(dsn, rented) { Length = length, Pooled = true });
+                only.Actor.Tell(new RentedSubflowSend(dsn, rented, length));
                 continue;
             }
             var data = GC.AllocateUninitializedArray<byte>(length); // filled whole at once: zeroing it first was wasted

@@ -90,18 +90,15 @@ public sealed record SubflowReport(long SrttNs, long CongestionWindow, long Byte
 public sealed record SubflowDown(SubflowFinished Finished, MpTcpRstReason? PeerResetReason);
 
 /// <summary>Data for a subflow to send: queued after what it holds, mapped at <see cref="Dsn"/>.</summary>
-public sealed record SubflowSend(ulong Dsn, byte[] Data)
-{
-    /// <summary>The bytes to send are Data's first Length (a rented array is often longer).</summary>
-    public int Length { get; init; } = Data.Length;
+public sealed record SubflowSend(ulong Dsn, byte[] Data);
 
-    /// <summary>
-    /// Data was rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> for this one subflow on this node, which
-    /// gives it back once it has copied the bytes: a send allocates no array per chunk. Never set for a subflow on
-    /// another node (the message is serialised later, on another thread) nor for a chunk sent on several subflows.
-    /// </summary>
-    public bool Pooled { get; init; }
-}
+/// <summary>
+/// A <see cref="SubflowSend"/> of Data's first <see cref="Length"/> bytes in an array rented from
+/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, which the subflow gives back once it has copied them: a send
+/// allocates no array per chunk. For one subflow on this node only: it is no cross-node message (never serialised), so
+/// its length cannot come from anywhere else.
+/// </summary>
+public sealed record RentedSubflowSend(ulong Dsn, byte[] Data, int Length);
 
 /// <summary>The subflow could not take all of a <see cref="SubflowSend"/>: this part goes elsewhere.</summary>
 public sealed record SubflowSendRefused(ulong Dsn, int Length);

@@ -39,8 +39,11 @@ public sealed partial class SubflowActor
         switch (message)
         {
             case SubflowSend s:
-                Queue(s.Dsn, s.Data.AsSpan(0, s.Length), now);
-                if (s.Pooled) ArrayPool<byte>.Shared.Return(s.Data);
+                Queue(s.Dsn, s.Data, now);
+                break;
+            case RentedSubflowSend r:
+                Queue(r.Dsn, r.Data.AsSpan(0, r.Length), now);
+                ArrayPool<byte>.Shared.Return(r.Data);
                 break;
             case DataLevelAck a:
                 var opened = a.WindowEnd != _mptcp!.ReceiveWindowEnd;
