@@ -385,8 +385,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_core is null) return;
         foreach (var c in d.Chunks)
         {
-            // In-order data with nothing buffered goes to the application in the subflow's own (fresh) array rather
-            // than through the reassembly ring: two copies and an allocation less for nearly every byte of a transfer.
+            // In-order data that fits a hole goes to the application in the subflow's own (fresh) array rather than
+            // through the reassembly ring: two copies and an allocation less (about half the bytes of the failover
+            // benchmark, two paths of different delays: the rest arrives ahead of a hole or overlaps held bytes).
             if (c.Data.Length > 0 && _handler is not null && !_readingSuspended && _core.TryReadThrough(c.Dsn, c.Data.Length)) Hand(c.Data, c.Data.Length);
             else _core.OnData(c.Dsn, c.Data);
         }
