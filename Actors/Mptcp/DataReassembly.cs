@@ -87,6 +87,36 @@ public sealed class DataReassembly
             at += skip;
         }
 
+        return TakeHeld(room);
+    }
+
+    /// <summary>
+    /// Takes [dsn, dsn + length) as inserted and read in one step when it is exactly the next in-order data, nothing is
+    /// readable yet and it overlaps no held byte: what <see cref="Insert"/> then reading it would do, without the bytes'
+    /// two copies through the ring (the caller hands them on itself). Held bytes right after it become readable, as
+    /// with Insert. Nothing changes when it returns false. Its slots are skipped empty: the ring's head and the read
+    /// slot move together, so the held bytes' slots still line up.
+    /// </summary>
+    public bool TryReadThrough(ulong dsn, int length)
+    {
+        if (dsn != ReadDsn || Readable != 0 || length > _capacity) return false;
+        if (OutOfOrderBytes == 0)
+        {
+            ReadDsn += (ulong)length;
+            return true;
+        }
+        // Bytes are held beyond a hole (the usual case with paths of different delays): the chunk must fit the hole.
+        if (length > Ring.Allocated || Held.Run(_readSlot, length, value: false) < length) return false;
+        Ring.Skip(length);
+        _readSlot = (_readSlot + length) % Ring.Allocated;
+        ReadDsn += (ulong)length;
+        TakeHeld(Ring.Free);
+        return true;
+    }
+
+    /// <summary>Held bytes from NextDsn on (within <paramref name="room"/>) become in-order readable; returns how many.</summary>
+    private int TakeHeld(int room)
+    {
         var advanced = Held.Run(Slot(0), room, value: true);
         if (advanced == 0) return 0;
         // In-order slots are known by the ring's count; their bits are cleared so the slots come back empty after a read.

@@ -86,6 +86,16 @@ public sealed class ByteRing
         Count -= n;
     }
 
+    /// <summary>
+    /// Moves the head past <paramref name="n"/> slots while the ring is empty: bytes that were never written here (a
+    /// reader took them elsewhere) and that slots beyond Count, written already, now follow.
+    /// </summary>
+    public void Skip(int n)
+    {
+        if (Count != 0 || n > _buffer.Length) throw new InvalidOperationException($"cannot skip {n} slots with {Count} bytes readable in {_buffer.Length}");
+        _head = (_head + n) % _buffer.Length;
+    }
+
     /// <summary>Reads and consumes up to destination.Length bytes.</summary>
     public int Read(Span<byte> destination)
     {
