@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
@@ -122,6 +123,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         /// <summary>Closed on purpose (endpoint deleted, address removed or down, a controller's command): not opened again.</summary>
         public bool Withdrawn;
         public SubflowReport? Last;
+        /// <summary>On this node: a message to it is never serialised, so it may carry a rented array.</summary>
+        public bool Local { get; } = actor is IActorRefScope { IsLocal: true };
+    }
+
+    private SubflowEntry? SubflowOf(int id)
+    {
+        foreach (var e in _subflows.Values)
+            if (e.Id == id) return e;
+        return null;
     }
 
     private MptcpSettings Settings => _start.Settings;
@@ -373,7 +383,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OnData(SubflowEntry e, SubflowData d)
     {
         if (_core is null) return;
-        foreach (var c in d.Chunks) _core.OnData(c.Dsn, c.Data);
+        foreach (var c in d.Chunks)
+        {
+            // In-order data that fits a hole goes to the application in the subflow's own (fresh) array rather than
+            // through the reassembly ring: two copies and an allocation less (about half the bytes of the failover
+            // benchmark, two paths of different delays: the rest arrives ahead of a hole or overlaps held bytes).
+            if (c.Data.Length > 0 && _handler is not null && !_readingSuspended && _core.TryReadThrough(c.Dsn, c.Data.Length)) Hand(c.Data, c.Data.Length);
+            else _core.OnData(c.Dsn, c.Data);
+        }
         Deliver();
         e.Actor.Tell(DataAck(force: true));
         // One immutable message serves every other subflow: the data level's ACK is the same on all of them.
@@ -479,11 +496,18 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             var n = _core.NextChunk(ids, out var dsn, out var length, now);
             if (n == 0) break;
             if (_core.BytesReinjected > 0) EndInfiniteFallback();
+            if (n == 1 && SubflowOf(ids[0]) is { Local: true } only)
+            {
+                // One subflow on this node: the chunk travels in a rented array, which the subflow gives back.
+                var rented = ArrayPool<byte>.Shared.Rent(length);
+                _core.CopySendData(dsn, rented.AsSpan(0, length));
+                only.Actor.Tell(new RentedSubflowSend(dsn, rented, length));
+                continue;
+            }
             var data = GC.AllocateUninitializedArray<byte>(length); // filled whole at once: zeroing it first was wasted
             _core.CopySendData(dsn, data);
             for (var i = 0; i < n; i++)
-                foreach (var e in _subflows.Values)
-                    if (e.Id == ids[i]) e.Actor.Tell(new SubflowSend(dsn, data));
+                if (SubflowOf(ids[i]) is { } e) e.Actor.Tell(new SubflowSend(dsn, data));
         }
         if (_closeCommand is TcpMsg.Close or TcpMsg.ConfirmedClose && _pending is null) _core.Close();
         if (_core.DataFinDsn is { } fin && _core.AllSent && _dataFinSent is null && !_fallback)
@@ -554,10 +578,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_core.Readable > 0)
         {
             var data = GC.AllocateUninitializedArray<byte>(_core.Readable);
-            var n = _core.Read(data);
-            _bytesReceived += n;
-            _handler.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, n)));
-            if (_pullMode) _readingSuspended = true;
+            Hand(data, _core.Read(data));
         }
         if (_core.PeerClosed && !_peerClosedReported)
         {
@@ -571,6 +592,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 ReportClosed(TcpMsg.PeerClosed.Instance);
             }
         }
+    }
+
+    /// <summary>Gives the application <paramref name="count"/> bytes of <paramref name="data"/>, which it then owns.</summary>
+    private void Hand(byte[] data, int count)
+    {
+        _bytesReceived += count;
+        _handler!.Tell(new TcpMsg.Received(ByteString.FromBytes(data, 0, count)));
+        if (_pullMode) _readingSuspended = true;
     }
 
     private void CheckClosed()

@@ -92,6 +92,14 @@ public sealed record SubflowDown(SubflowFinished Finished, MpTcpRstReason? PeerR
 /// <summary>Data for a subflow to send: queued after what it holds, mapped at <see cref="Dsn"/>.</summary>
 public sealed record SubflowSend(ulong Dsn, byte[] Data);
 
+/// <summary>
+/// A <see cref="SubflowSend"/> of Data's first <see cref="Length"/> bytes in an array rented from
+/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, which the subflow gives back once it has copied them: a send
+/// allocates no array per chunk. For one subflow on this node only: it is no cross-node message (never serialised), so
+/// its length cannot come from anywhere else.
+/// </summary>
+public sealed record RentedSubflowSend(ulong Dsn, byte[] Data, int Length);
+
 /// <summary>The subflow could not take all of a <see cref="SubflowSend"/>: this part goes elsewhere.</summary>
 public sealed record SubflowSendRefused(ulong Dsn, int Length);
 

@@ -11,7 +11,8 @@ namespace MptcpActors.Actors.Mptcp;
 public sealed class DataReassembly
 {
     private readonly int _capacity;
-    // Allocated with the first data and grown with what is held: an idle connection costs little for its window.
+    // Allocated with the first data, grown with what is held, given back once all is read: an idle connection costs
+    // nothing for its window.
     private ByteRing? _ringOrNull;
     private BitRing? _heldOrNull;
     // The ring slot of ReadDsn: the ByteRing keeps its head to itself, and the bits must line up with its bytes.
@@ -60,6 +61,8 @@ public sealed class DataReassembly
         if (offset >= room) return 0;
         var at = (int)offset;
         if (data.Length > room - at) data = data[..(room - at)];
+        // Nothing new: nothing can become in order (the slot at NextDsn is never held), and a released ring stays so.
+        if (data.IsEmpty) return 0;
         var needed = Ring.Count + at + data.Length;
         if (needed > Ring.Allocated)
         {
@@ -84,6 +87,36 @@ public sealed class DataReassembly
             at += skip;
         }
 
+        return TakeHeld(room);
+    }
+
+    /// <summary>
+    /// Takes [dsn, dsn + length) as inserted and read in one step when it is exactly the next in-order data, nothing is
+    /// readable yet and it overlaps no held byte: what <see cref="Insert"/> then reading it would do, without the bytes'
+    /// two copies through the ring (the caller hands them on itself). Held bytes right after it become readable, as
+    /// with Insert. Nothing changes when it returns false. Its slots are skipped empty: the ring's head and the read
+    /// slot move together, so the held bytes' slots still line up.
+    /// </summary>
+    public bool TryReadThrough(ulong dsn, int length)
+    {
+        if (dsn != ReadDsn || Readable != 0 || length > _capacity) return false;
+        if (OutOfOrderBytes == 0)
+        {
+            ReadDsn += (ulong)length;
+            return true;
+        }
+        // Bytes are held beyond a hole (the usual case with paths of different delays): the chunk must fit the hole.
+        if (length > Ring.Allocated || Held.Run(_readSlot, length, value: false) < length) return false;
+        Ring.Skip(length);
+        _readSlot = (_readSlot + length) % Ring.Allocated;
+        ReadDsn += (ulong)length;
+        TakeHeld(Ring.Free);
+        return true;
+    }
+
+    /// <summary>Held bytes from NextDsn on (within <paramref name="room"/>) become in-order readable; returns how many.</summary>
+    private int TakeHeld(int room)
+    {
         var advanced = Held.Run(Slot(0), room, value: true);
         if (advanced == 0) return 0;
         // In-order slots are known by the ring's count; their bits are cleared so the slots come back empty after a read.
@@ -115,6 +148,13 @@ public sealed class DataReassembly
         Ring.Consume(count);
         ReadDsn += (ulong)count;
         if (count > 0) _readSlot = (_readSlot + count) % Ring.Allocated;
+        if (Ring.Count == 0 && OutOfOrderBytes == 0)
+        {
+            // All read and nothing held beyond: an idle connection keeps no buffer; the next data starts at slot 0.
+            Ring.ReleaseIfEmpty();
+            _heldOrNull?.Release();
+            _readSlot = 0;
+        }
     }
 
     /// <summary>The ring slot of the byte <paramref name="offset"/> past NextDsn (offset below the window's room).</summary>

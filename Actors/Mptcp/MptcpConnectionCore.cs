@@ -163,6 +163,8 @@ public sealed class MptcpConnectionCore
         if ((long)(dataAck - _dataUna) <= 0) return 0;
         var freed = (int)Math.Min((long)(dataAck - _dataUna), _send.Count);
         _send.Consume(freed);
+        // Everything acknowledged at the data level: an idle connection keeps no send buffer.
+        _send.ReleaseIfEmpty();
         _dataUna += (ulong)freed;
         if ((long)(_sndNxt - _dataUna) < 0) _sndNxt = _dataUna;
         if (_finQueued && _send.Count == 0 && dataAck == _dataUna + 1) DataFinAcked = true;
@@ -184,6 +186,12 @@ public sealed class MptcpConnectionCore
 
     /// <summary>Data from a subflow, already mapped to its DSN; returns how many bytes became readable in order.</summary>
     public int OnData(ulong dsn, ReadOnlySpan<byte> data) => _recv.Insert(dsn, data);
+
+    /// <summary>
+    /// Data from a subflow that the application takes as it is: true (and the data counts as received and read) when
+    /// it is the next in-order data and nothing is buffered; otherwise nothing changes and it goes to <see cref="OnData"/>.
+    /// </summary>
+    public bool TryReadThrough(ulong dsn, int length) => _recv.TryReadThrough(dsn, length);
 
     /// <summary>The peer's DATA_FIN at <paramref name="dsn"/> (the DSN after its last byte).</summary>
     public void OnPeerDataFin(ulong dsn) => _peerDataFin ??= dsn;

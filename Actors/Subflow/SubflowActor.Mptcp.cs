@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 using MptcpActors.Actors.Connection;
 using MptcpActors.Actors.Mptcp;
@@ -39,6 +40,10 @@ public sealed partial class SubflowActor
         {
             case SubflowSend s:
                 Queue(s.Dsn, s.Data, now);
+                break;
+            case RentedSubflowSend r:
+                Queue(r.Dsn, r.Data.AsSpan(0, r.Length), now);
+                ArrayPool<byte>.Shared.Return(r.Data);
                 break;
             case DataLevelAck a:
                 var opened = a.WindowEnd != _mptcp!.ReceiveWindowEnd;
@@ -94,7 +99,7 @@ public sealed partial class SubflowActor
     }
 
     /// <summary>Queues connection data behind what this subflow holds, recording where its mapping starts.</summary>
-    private void Queue(ulong dsn, byte[] data, long now)
+    private void Queue(ulong dsn, ReadOnlySpan<byte> data, long now)
     {
         _handed += data.Length;
         var end = _core.SndUna - _core.InitialSendSequence + (uint)_core.SendBufferUsed;
@@ -102,7 +107,7 @@ public sealed partial class SubflowActor
         if (accepted > 0)
         {
             _mptcp!.SendMappings.Append(end, dsn, accepted);
-            _core.Write(data.AsSpan(0, accepted), now);
+            _core.Write(data[..accepted], now);
         }
         if (accepted < data.Length) Owner!.Tell(new SubflowSendRefused(dsn + (ulong)accepted, data.Length - accepted));
     }

@@ -58,9 +58,26 @@ public sealed class ReceiveBuffer(int capacity)
         return advanced;
     }
 
-    public int Read(Span<byte> destination) => _ring.Read(destination);
+    public int Read(Span<byte> destination)
+    {
+        var n = _ring.Read(destination);
+        ReleaseIfEmpty();
+        return n;
+    }
+
     public void Peek(Span<byte> destination) => _ring.Peek(0, destination);
-    public void Consume(int n) => _ring.Consume(n);
+
+    public void Consume(int n)
+    {
+        _ring.Consume(n);
+        ReleaseIfEmpty();
+    }
+
+    // All read and nothing held out of order: an idle subflow keeps no receive buffer.
+    private void ReleaseIfEmpty()
+    {
+        if (_ooo.Count == 0) _ring.ReleaseIfEmpty();
+    }
 
     /// <summary>Writes up to <paramref name="blocks"/>.Length SACK blocks (absolute sequence numbers), the most recently changed first.</summary>
     public int SackBlocks(uint rcvNxt, Span<SackBlock> blocks)

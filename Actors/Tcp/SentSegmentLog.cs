@@ -3,12 +3,14 @@ namespace MptcpActors.Actors.Tcp;
 /// <summary>
 /// The sender's scoreboard (RFC 6675 2): segments from SND.UNA to SND.NXT in order, in a ring that grows only when
 /// the flight outgrows it. Pipe and loss marking are kept incrementally, so each ACK costs O(1) amortized even with
-/// tens of thousands of segments in flight.
+/// tens of thousands of segments in flight. The ring comes from the shared pool with the first segment and goes back
+/// when all are acknowledged: an idle subflow holds none.
 /// </summary>
 public sealed class SentSegmentLog
 {
     public const int DupThresh = 3;
-    private SentSegment[] _ring = new SentSegment[64];
+    private const int InitialSize = 64;
+    private SentSegment[] _ring = [];
     private int _head;
     // Sequence numbers of the DupThresh highest SACKed segments, highest first; every un-SACKed segment below the
     // last of them has DupThresh SACKed segments above it and is lost (RFC 6675 IsLost).
@@ -32,8 +34,9 @@ public sealed class SentSegmentLog
     {
         if (Count == _ring.Length)
         {
-            var bigger = new SentSegment[_ring.Length * 2];
+            var bigger = System.Buffers.ArrayPool<SentSegment>.Shared.Rent(Math.Max(InitialSize, _ring.Length * 2));
             for (var i = 0; i < Count; i++) bigger[i] = this[i];
+            ReturnRing();
             _ring = bigger;
             _head = 0;
         }
@@ -81,6 +84,12 @@ public sealed class SentSegmentLog
             Pipe -= this[0].PipeShare;
             _head = (_head + 1) % _ring.Length;
             Count--;
+        }
+        if (Count == 0)
+        {
+            ReturnRing();
+            _ring = [];
+            _head = 0;
         }
         if (Count > 0 && SeqMath.Lt(this[0].Seq, ack))
         {
@@ -263,5 +272,10 @@ public sealed class SentSegmentLog
             else hi = mid;
         }
         return lo;
+    }
+
+    private void ReturnRing()
+    {
+        if (_ring.Length > 0) System.Buffers.ArrayPool<SentSegment>.Shared.Return(_ring);
     }
 }

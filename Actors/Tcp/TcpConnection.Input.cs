@@ -281,7 +281,12 @@ public sealed partial class TcpConnection
             if (_flight.Count > 0 && SeqMath.Lt(_flight[0].Seq, ack) && SeqMath.Lt(ack, _flight[0].End))
                 dataAcked += (int)(ack - _flight[0].Seq); // part of a segment
             _flight.AckUpTo(ack);
-            if (dataAcked > 0) _send.Consume((int)Math.Min(dataAcked, _send.Count));
+            if (dataAcked > 0)
+            {
+                _send.Consume((int)Math.Min(dataAcked, _send.Count));
+                // Everything acknowledged: an idle subflow keeps no send buffer.
+                _send.ReleaseIfEmpty();
+            }
             _sndUna = ack;
             if (SeqMath.Lt(_sndNxt, _sndUna)) _sndNxt = _sndUna;
             if (rttNs >= 0) _rtt.Sample(rttNs, nowNs);

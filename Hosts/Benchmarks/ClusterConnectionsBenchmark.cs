@@ -25,7 +25,8 @@ namespace MptcpActors.Benchmarks;
 /// two subflows at both ends (and, with --data, the client has sent BYTES on each and the nodes received them all), a
 /// few seconds of idle, then full blocking GCs: the live managed heap over the empty cluster's with the client, then
 /// again once the client's system is gone (the nodes' connections stay up: nothing more arrives) — the service's own
-/// cost per connection. One count per process (run it again for another): its heap starts fresh. Bounded in time and
+/// cost per connection; with --hold-seconds, measured once more after the hold (at 100,000 the first, 2 s after the
+/// client stopped, still holds work under way). One count per process (run it again for another): its heap starts fresh. Bounded in time and
 /// in heap (--heap-limit-gb, default 15): what is not reached is reported, with how far it got.
 /// </summary>
 public static class ClusterConnectionsBenchmark
@@ -224,7 +225,11 @@ public static class ClusterConnectionsBenchmark
             }));
             if (!silent.Task.Wait(TimeSpan.FromSeconds(120))) return Unreached("silencing the paths");
             clientConnections.Clear();
-            clientSystem.Terminate().Wait(TimeSpan.FromSeconds(120));
+            var stopping = Stopwatch.StartNew();
+            // Not stopped in time, the client's actors are still in the heap measured as the nodes alone: said with it.
+            var clientStopped = clientSystem.Terminate().Wait(TimeSpan.FromSeconds(120))
+                ? string.Create(Inv, $"the client stopped in {stopping.Elapsed.TotalSeconds:0.0} s")
+                : "the client NOT stopped after 120 s, still in this figure";
             clientSystem = null;
             Thread.Sleep(TimeSpan.FromSeconds(2));
             var service = IdleMemoryBenchmark.LiveHeap();
@@ -233,6 +238,8 @@ public static class ClusterConnectionsBenchmark
                 Console.WriteLine($"holding {hold.TotalSeconds:0} s for a heap dump of the nodes alone: dotnet-gcdump collect -p {Environment.ProcessId}");
                 Thread.Sleep(hold);
             }
+            // Measured again after the hold: whether the first figure had work still under way (the client's stop).
+            var serviceLater = hold > TimeSpan.Zero ? IdleMemoryBenchmark.LiveHeap() : service;
             var alive = owned.SelectMany(q => q.Take(200)).Select(c => c.Ask<ConnectionInfo>(GetConnectionInfo.Instance, TimeSpan.FromSeconds(60))).ToArray();
             // A connection that no longer answers counts as gone (its ask times out).
             Task.WhenAll(alive).ContinueWith(_ => { }).Wait();
@@ -248,7 +255,7 @@ public static class ClusterConnectionsBenchmark
                 $"  owners per node {string.Join("/", perOwner)}; subflows per node {string.Join("/", perSubflowNode)}; second subflow on another node than its owner: {elsewhere:P1}{(unanswered > 0 ? $" ({unanswered:N0} connections did not answer within 60 s)" : "")}\n" +
                 $"  opened in {connected.TotalSeconds:0.0} s ({n / connected.TotalSeconds:0} connections/s), all with two subflows at both ends in {joined.TotalSeconds:0.0} s\n" +
                 $"  managed heap: empty cluster {empty / 1e6:0} MB; with the connections and the client {both / 1e6:0} MB = {perBoth / 1024:0.0} KiB per connection (both ends); " +
-                $"the nodes alone {service / 1e6:0} MB = {perService / 1024:0.0} KiB per connection (the service's side: owner, its subflow, the other node's subflow, the registry entry); " +
+                $"the nodes alone {service / 1e6:0} MB = {perService / 1024:0.0} KiB per connection (the service's side: owner, its subflow, the other node's subflow, the registry entry; {clientStopped}){(hold > TimeSpan.Zero ? $", {serviceLater / 1e6:0} MB = {(double)(serviceLater - empty) / n / 1024:0.0} KiB after the {hold.TotalSeconds:0} s hold" : "")}; " +
                 $"{stillTwo} of {alive.Length} sampled connections still with two subflows ({states})\n" +
                 $"  working set: {emptyWorkingSet / 1e6:0} MB empty, {workingSet / 1e6:0} MB with the connections and the client = {(workingSet - emptyWorkingSet) / 1024.0 / n:0.0} KiB per connection (both ends)\n" +
                 $"  projected for {Target:N0} connections: the service's managed heap {empty / 1e9 + perService * Target / 1e9:0.0} GB, with the client here {empty / 1e9 + perBoth * Target / 1e9:0.0} GB " +

@@ -8,9 +8,15 @@ public sealed class ProgressLine(TextWriter stderr, Scenario scenario, string cl
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private TimeSpan _drawn = TimeSpan.FromDays(-1);
+    private TimeSpan _checkedAt = TimeSpan.FromDays(-1);
 
     public void Update(TimeSpan now, long _)
     {
+        // The simulator calls at every idle moment of virtual time (millions in a run): the wall clock is read once per
+        // millisecond of scenario time at most (a second run, --compare kernel, starts its time again).
+        var sinceChecked = now - _checkedAt;
+        if (sinceChecked >= TimeSpan.Zero && sinceChecked < TimeSpan.FromMilliseconds(1)) return;
+        _checkedAt = now;
         var interval = _terminal ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1);
         if (_wall.Elapsed - _drawn < interval) return;
         _drawn = _wall.Elapsed;
