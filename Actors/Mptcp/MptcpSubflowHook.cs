@@ -47,6 +47,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     private readonly uint _localNonce;
     private uint _iss;
     private uint _irs;
+    private bool _thirdAckSent;
     private bool _peerAckedData;
     private uint _remoteNonce;
     private ulong? _failToSend;
@@ -601,7 +602,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (State != MptcpNegotiation.Mptcp) return 0;
         if ((segment.Flags & TcpFlags.Rst) != 0) return (FastCloseOnReset ? 12 : 0) + (FailDsn.HasValue ? 12 : 0) + 4;
         if (IsJoin && Client && !_joinConfirmed) return 24;
-        if (!IsJoin && Client && (IsFirstData(segment) ? !_peerAckedData || _firstDataCarriedCapable : !_peerAckedData && segment.PayloadLength == 0 && segment.Seq == _iss + 1 && DataFinToSend is null))
+        if (!IsJoin && Client && (IsFirstData(segment) ? !_peerAckedData || _firstDataCarriedCapable : !_peerAckedData && !_thirdAckSent))
             return 24;
         if (segment.PayloadLength == 0 && _failToSend.HasValue) return DssAckSpace + MpFailSpace;
         if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
@@ -658,11 +659,9 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (!IsJoin && Client)
         {
             // The third ACK repeats both keys; the first data carries them too, with its data-level length (RFC 8684 3.1).
-            // Every pure ACK before our data does until the server's first DATA_ACK says they arrived, as Linux's client
-            // does until it is fully established (mptcp_established_options_mp, at snd_isn): a lost third ACK with no data to follow (a download) left the server without
-            // the keys, its side never established, the transfer never started.
-            if (!_peerAckedData && segment.PayloadLength == 0 && segment.Seq == _iss + 1 && DataFinToSend is null)
+            if (!_thirdAckSent && !_peerAckedData && segment.PayloadLength == 0)
             {
+                _thirdAckSent = true;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey));
                 return w.Finish();
             }
@@ -672,6 +671,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             // connection hung. (Data after the server's first DATA_ACK goes with DSS from the start, as Linux's.)
             if (IsFirstData(segment) && (!_peerAckedData || _firstDataCarriedCapable))
             {
+                _thirdAckSent = true;
                 _firstDataCarriedCapable = true;
                 var length = (ushort)segment.PayloadLength;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey, length,

@@ -57,21 +57,6 @@ public class MptcpSubflowHookTests
     }
 
     [Fact]
-    public void Pure_acks_carry_both_keys_until_the_servers_first_data_ack()
-    {
-        var h = Client();
-        // The third ACK may be lost, and a downloading client has no data to carry the keys: every ACK before its data
-        // repeats them.
-        for (var i = 0; i < 3; i++)
-        {
-            MpCapableOption.Read(Written(h, 101, 901 + (uint)i * 100, Ack).Single(), out var again);
-            Assert.Equal((ClientKey, ServerKey), (again.SenderKey!.Value, again.ReceiverKey!.Value));
-        }
-        h.OnOptions(Options(DssOption.Create(dataAck: MptcpCrypto.Idsn(ClientKey) + 1)), new IncomingSegmentInfo(1201, 101, Ack, 0, TcpState.Established, 65535));
-        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(h, 101, 1201, Ack).Single()));
-    }
-
-    [Fact]
     public void The_first_data_sent_again_after_the_servers_data_ack_carries_mp_capable_as_it_was_cut_for()
     {
         var h = Client();
