@@ -42,6 +42,22 @@ public class FailoverScenarioTests
         Assert.False(s.Faults[1].Backup);
     }
 
+    [Fact]
+    public void A_backup_written_first_yields_the_initial_subflow_to_the_first_regular_path()
+    {
+        var backupFirst = Good
+            .Replace("{ name = wifi, rate = 50Mbit, delay = 10ms, jitter = 2ms, loss = 0%, queue = 64KiB }", "{ name = lte, rate = 20Mbit, delay = 40ms, backup = true }\n    { name = wifi, rate = 50Mbit, delay = 10ms }")
+            .Replace("{ name = lte,  rate = 20Mbit, delay = 40ms, backup = true }", "{ name = dsl, rate = 10Mbit, backup = true }");
+        var s = ScenarioParser.Parse(backupFirst);
+        Assert.Equal(["wifi", "lte", "dsl"], s.Paths.Select(p => p.Name));
+        Assert.Equal([false, true, true], s.Paths.Select(p => p.Backup));
+
+        var allBackup = ScenarioParser.Parse(backupFirst.Replace("delay = 10ms }", "delay = 10ms, backup = true }")
+            .Replace("loss = 1.5%, backup = false", "loss = 1.5%"));
+        Assert.Equal(["lte", "wifi", "dsl"], allBackup.Paths.Select(p => p.Name));
+        Assert.Equal([false, true, true], allBackup.Paths.Select(p => p.Backup));
+    }
+
     [Theory]
     [InlineData("rate = 50Mbit, delay", "rate = 50Mbit, dealy", "scenario.paths[0].dealy")]
     [InlineData("{ at = 8s, path = wifi", "{ at = 11s, path = wifi", "scenario.faults[2].at")]

@@ -43,7 +43,7 @@ public static class ScenarioParser
     {
         var name = r.Text("name");
         var seed = r.OptionalText("seed") is { } seedText ? Seed(r, seedText) : 1UL;
-        var paths = r.Objects("paths").Select((p, i) => ReadPath(p, i)).ToList();
+        var paths = InitialFirst(r.Objects("paths").Select(ReadPath).ToList());
         if (paths.Count == 0 && !r.Failed("paths")) r.Fail("paths", "needs at least one path");
         foreach (var duplicate in paths.GroupBy(p => p.Name).Where(g => g.Count() > 1 && g.Key != ""))
             r.Fail("paths", $"path name '{duplicate.Key}' is used {duplicate.Count()} times");
@@ -63,7 +63,23 @@ public static class ScenarioParser
         return 0;
     }
 
-    private static ScenarioPath ReadPath(ConfigReader p, int index)
+    /// <summary>
+    /// The client connects over the first path, and an MP_CAPABLE subflow has no backup flag: when the first path
+    /// written is a backup, the first regular one is moved ahead of it (with every path a backup, the first carries the
+    /// initial subflow as a regular one, and the others are the backups).
+    /// </summary>
+    private static List<ScenarioPath> InitialFirst(List<ScenarioPath> paths)
+    {
+        var regular = paths.FindIndex(p => !p.Backup);
+        if (regular < 0 && paths.Count > 0) paths[0] = paths[0] with { Backup = false };
+        if (regular <= 0) return paths;
+        var initial = paths[regular];
+        paths.RemoveAt(regular);
+        paths.Insert(0, initial);
+        return paths;
+    }
+
+    private static ScenarioPath ReadPath(ConfigReader p)
     {
         var name = p.Text("name");
         var rate = Rate(p, "rate", required: true) ?? 0;
@@ -73,9 +89,6 @@ public static class ScenarioParser
         long? queue = p.OptionalText("queue") is null ? null : p.ByteSize("queue", 1500, 1 << 30);
         var limit = p.OptionalInt("limit", 1, 1_000_000);
         var backup = p.OptionalText("backup") is not null && p.Bool("backup");
-        // The client connects over the first path, and an MP_CAPABLE subflow has no backup flag (a set fault's backup
-        // is refused there for the same reason).
-        if (backup && index == 0) p.Fail("backup", "the first path carries the initial subflow, which cannot be a backup; make another path the backup");
         p.RejectUnknownKeys();
         return new ScenarioPath(name, rate, delay, jitter, loss, queue, backup) { QueuePackets = limit };
     }
