@@ -34,6 +34,18 @@ public class DataReassemblyPropertyTests
             .Sample((capacity, dsn, stream, chunks) => Deliver(capacity, dsn, stream, chunks), iter: 2000,
                 print: t => $"capacity {t.Item1}, initial DSN {t.Item2}, {t.Item3.Length} bytes: {string.Join(", ", t.Item4)}");
 
+    /// <summary>
+    /// The chunk's bytes, cut at the stream's end; bytes before the stream's start are garbage: they lie below the
+    /// initial DSN and must never be delivered.
+    /// </summary>
+    private static byte[] ChunkBytes(byte[] stream, int start, int length)
+    {
+        var end = Math.Min(start + length, stream.Length);
+        var data = new byte[Math.Max(0, end - start)];
+        for (var i = 0; i < data.Length; i++) data[i] = start + i >= 0 ? stream[start + i] : (byte)0xEE;
+        return data;
+    }
+
     /// <summary>Each chunk is (start relative to the initial DSN, length, bytes to read afterwards).</summary>
     private static void Deliver(int capacity, ulong initialDsn, byte[] stream, (int Start, int Length, int Read)[] chunks)
     {
@@ -42,10 +54,7 @@ public class DataReassemblyPropertyTests
         var buffer = new byte[64];
         foreach (var (start, length, toRead) in chunks)
         {
-            // Bytes before the stream's start are garbage: they lie below the initial DSN and must never be delivered.
-            var end = Math.Min(start + length, stream.Length);
-            var data = new byte[Math.Max(0, end - start)];
-            for (var i = 0; i < data.Length; i++) data[i] = start + i >= 0 ? stream[start + i] : (byte)0xEE;
+            var data = ChunkBytes(stream, start, length);
             var dsn = initialDsn + (ulong)(long)start;
             var beyond = (long)(dsn - r.WindowEnd) >= 0;
             var (readable, ooo) = (r.Readable, r.OutOfOrderBytes);
@@ -120,9 +129,7 @@ public class DataReassemblyPropertyTests
         var buffer = new byte[64];
         foreach (var (start, length, toRead) in chunks)
         {
-            var end = Math.Min(start + length, stream.Length);
-            var data = new byte[Math.Max(0, end - start)];
-            for (var i = 0; i < data.Length; i++) data[i] = start + i >= 0 ? stream[start + i] : (byte)0xEE;
+            var data = ChunkBytes(stream, start, length);
             var dsn = initialDsn + (ulong)(long)start;
 
             twin.Insert(dsn, data);
