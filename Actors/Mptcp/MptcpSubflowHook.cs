@@ -47,7 +47,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     private readonly uint _localNonce;
     private uint _iss;
     private uint _irs;
-    private bool _thirdAckSent;
+    private bool _peerFinSeen;
     private bool _peerAckedData;
     private uint _remoteNonce;
     private ulong? _failToSend;
@@ -362,6 +362,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
     {
         var syn = (segment.Flags & TcpFlags.Syn) != 0;
         if (syn) _irs = segment.Seq;
+        _peerFinSeen |= (segment.Flags & TcpFlags.Fin) != 0; // Linux's MP_CAPABLE ACK goes only in TCP_ESTABLISHED
         if (State == MptcpNegotiation.Fallback)
         {
             if ((segment.Flags & TcpFlags.Ack) != 0) SetPeerDataAck(LocalIdsn + (segment.Ack - _iss), segment.Window);
@@ -602,8 +603,7 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         if (State != MptcpNegotiation.Mptcp) return 0;
         if ((segment.Flags & TcpFlags.Rst) != 0) return (FastCloseOnReset ? 12 : 0) + (FailDsn.HasValue ? 12 : 0) + 4;
         if (IsJoin && Client && !_joinConfirmed) return 24;
-        if (!IsJoin && Client && (IsFirstData(segment) ? !_peerAckedData || _firstDataCarriedCapable : !_peerAckedData && !_thirdAckSent))
-            return 24;
+        if (CapableAckDue(segment) || !IsJoin && Client && IsFirstData(segment) && (!_peerAckedData || _firstDataCarriedCapable)) return 24;
         if (segment.PayloadLength == 0 && _failToSend.HasValue) return DssAckSpace + MpFailSpace;
         if (segment.PayloadLength == 0 && _pending.Count > 0) return DssAckSpace + (_pending[0].Length + 3 & ~3);
         return segment.PayloadLength > 0 || DataFinToSend.HasValue ? DssFullSpace : DssAckSpace;
@@ -658,10 +658,10 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
         }
         if (!IsJoin && Client)
         {
-            // The third ACK repeats both keys; the first data carries them too, with its data-level length (RFC 8684 3.1).
-            if (!_thirdAckSent && !_peerAckedData && segment.PayloadLength == 0)
+            // The third ACK repeats both keys, and so does every ACK after it until the server shows it has them; the
+            // first data carries them too, with its data-level length (RFC 8684 3.1).
+            if (CapableAckDue(segment))
             {
-                _thirdAckSent = true;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey));
                 return w.Finish();
             }
@@ -671,7 +671,6 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
             // connection hung. (Data after the server's first DATA_ACK goes with DSS from the start, as Linux's.)
             if (IsFirstData(segment) && (!_peerAckedData || _firstDataCarriedCapable))
             {
-                _thirdAckSent = true;
                 _firstDataCarriedCapable = true;
                 var length = (ushort)segment.PayloadLength;
                 w.TryWrite(new MpCapableOption(1, _capableFlags, LocalKey, RemoteKey, length,
@@ -753,6 +752,19 @@ public sealed class MptcpSubflowHook : ITcpOptionHook
 
     // The client's first data went out with MP_CAPABLE (before any DATA_ACK of the server): so it goes again.
     private bool _firstDataCarriedCapable;
+
+    /// <summary>
+    /// Linux's rule for the client's MP_CAPABLE ACK (mptcp_established_options_mp): every segment at the first sequence
+    /// number (ISS + 1) while the subflow is established and not yet fully established (no DSS from the server), no
+    /// DATA_FIN to send. A lost third ACK before a download (the client has no data to carry the keys) is so repeated
+    /// by the ACK of the server's SYN/ACK sent again, else the server never learns our key. A signal waiting for a pure
+    /// ACK takes it instead, as Linux's ADD_ADDR drops the other options of a pure ACK: a pure ACK owed for a signal
+    /// that the MP_CAPABLE took left that signal and every later one a pure ACK behind (an upload sends few), and the
+    /// kernel never got our REMOVE_ADDR.
+    /// </summary>
+    private bool CapableAckDue(in OutgoingSegmentInfo segment) =>
+        !IsJoin && Client && !_peerAckedData && segment.PayloadLength == 0 && segment.Seq == _iss + 1
+        && (segment.Flags & TcpFlags.Fin) == 0 && !_peerFinSeen && DataFinToSend is null && _pending.Count == 0;
 
     private bool IsFirstData(in OutgoingSegmentInfo segment) => segment.PayloadLength > 0 && segment.Seq == _iss + 1;
 

@@ -57,6 +57,43 @@ public class MptcpSubflowHookTests
     }
 
     [Fact]
+    public void A_lost_third_ack_before_a_download_is_repeated_and_the_server_becomes_established_on_the_next_ack()
+    {
+        var server = MptcpSubflowHook.Initial(client: false, ServerKey);
+        Assert.True(server.AcceptSyn(Options(new MpCapableOption(1, 1)), synAck: false));
+        server.OnOptions(Options(new MpCapableOption(1, 1)), new IncomingSegmentInfo(100, 0, Syn, 0, TcpState.Listen));
+        Assert.Equal(ServerKey, MpCapableOption.Read(Written(server, 900, 101, Syn | Ack).Single(), out var synAck) == MptcpOptionError.None
+            ? synAck.SenderKey : null);
+        var client = Client();
+        Written(client, 101, 901, Ack); // the third ACK, lost; the client, downloading, has no data to carry the keys
+        // The server's SYN/ACK sent again is answered by a pure ACK at the same sequence: it carries the keys again.
+        var again = Written(client, 101, 901, Ack);
+        Assert.False(server.OnOptions(Options(again), new IncomingSegmentInfo(101, 901, Ack, 0, TcpState.SynReceived)));
+        Assert.Equal((MptcpNegotiation.Mptcp, true, ClientKey), (server.State, server.FullyEstablished, server.RemoteKey!.Value));
+        Assert.False(client.FullyEstablished);
+        // The server's first DSS says the keys arrived: from there the client's ACKs carry DSS.
+        client.OnOptions(Options(DssOption.Create(dataAck: MptcpCrypto.Idsn(ClientKey) + 1)), new IncomingSegmentInfo(901, 101, Ack, 0, TcpState.Established, 65535));
+        Assert.True(client.FullyEstablished);
+        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(client, 101, 901, Ack).Single()));
+    }
+
+    [Fact]
+    public void A_signal_before_the_server_showed_it_has_the_keys_takes_its_pure_ack_and_mp_capable_the_next()
+    {
+        var h = Client();
+        Written(h, 101, 901, Ack); // the third ACK
+        h.QueueRemoveAddr([2]);
+        var withSignal = Written(h, 101, 901, Ack);
+        Assert.Contains(withSignal, o => MptcpOptionHeader.SubtypeOf(o) == MptcpSubtype.RemoveAddr);
+        Assert.DoesNotContain(withSignal, o => MptcpOptionHeader.SubtypeOf(o) == MptcpSubtype.MpCapable);
+        Assert.Equal(MptcpSubtype.MpCapable, MptcpOptionHeader.SubtypeOf(Written(h, 101, 901, Ack).Single()));
+        // Not on a FIN, nor once the peer's FIN came (Linux sends it in TCP_ESTABLISHED only).
+        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(h, 101, 901, Ack | Fin).Single()));
+        h.OnOptions([], new IncomingSegmentInfo(901, 101, Ack | Fin, 0, TcpState.Established, 65535));
+        Assert.Equal(MptcpSubtype.Dss, MptcpOptionHeader.SubtypeOf(Written(h, 101, 902, Ack).Single()));
+    }
+
+    [Fact]
     public void The_first_data_sent_again_after_the_servers_data_ack_carries_mp_capable_as_it_was_cut_for()
     {
         var h = Client();

@@ -107,6 +107,24 @@ public class FailoverFuzzRegressionTests
             }
             """
         },
+        {
+            // The client's third ACK (both keys) lost on the 4.2 % loss path, and the client, downloading, had no data to
+            // carry them: its later ACKs went without, the server's side never established, nothing was sent.
+            "the third ACK lost before a download",
+            """
+            scenario {
+              name = fuzz-489
+              seed = 489
+              paths = [
+                { name = wifi, rate = 82875kbit, delay = 242ms, loss = 4.2%, limit = 742 }
+                { name = lte, rate = 96750kbit, delay = 51ms, jitter = 29ms, loss = 0%, limit = 16 }
+              ]
+              traffic { direction = download, bytes = 512KiB, rate = 14523kbit }
+              scheduler = default
+              congestion-control = lia
+            }
+            """
+        },
     };
 
     [Theory]
