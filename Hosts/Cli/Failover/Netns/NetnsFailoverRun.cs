@@ -38,15 +38,28 @@ public static class NetnsFailoverRun
 
     public static FailoverOutcome Run(Scenario scenario, Ends ends, string workDir, Action<TimeSpan, long>? progress)
     {
-        using var topology = new NetnsTopology(scenario.Paths, kernelClient: !ends.EngineClient, kernelServer: !ends.EngineServer);
-        // Ctrl-C or a kill ends the process: the namespaces (and what runs in them) go first.
-        ConsoleCancelEventHandler cancel = (_, _) => topology.Dispose();
-        EventHandler exit = (_, _) => topology.Dispose();
+        // Ctrl-C or a kill ends the process: the namespaces (and what runs in them) go first. Watched from before the
+        // first namespace is made: a Ctrl-C while they are being made removes them once they are all there.
+        NetnsTopology? topology = null;
+        var interrupted = false;
+        ConsoleCancelEventHandler cancel = (_, _) =>
+        {
+            Volatile.Write(ref interrupted, true);
+            Volatile.Read(ref topology)?.Dispose();
+        };
+        EventHandler exit = (_, _) => Volatile.Read(ref topology)?.Dispose();
         Console.CancelKeyPress += cancel;
         AppDomain.CurrentDomain.ProcessExit += exit;
         try
         {
-            return RunIn(topology, scenario, ends, workDir, progress);
+            using var made = new NetnsTopology(scenario.Paths, kernelClient: !ends.EngineClient, kernelServer: !ends.EngineServer);
+            Volatile.Write(ref topology, made);
+            if (Volatile.Read(ref interrupted))
+            {
+                made.Dispose();
+                throw new InvalidOperationException("interrupted while the namespaces were being made; they are removed");
+            }
+            return RunIn(made, scenario, ends, workDir, progress);
         }
         finally
         {
