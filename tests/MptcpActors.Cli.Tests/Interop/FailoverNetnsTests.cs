@@ -92,9 +92,16 @@ public class FailoverNetnsTests
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mptcp.dll"), "failover", file, "--on", "netns", "--report", Path.Combine(Path.GetTempPath(), $"failover-int-{Guid.NewGuid():N}") })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
-            var stderr = p.StandardError.ReadToEndAsync();
-            var made = Stopwatch.StartNew();
-            while (OurNamespaces().Except(before).Count() < 3 && made.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(100);
+            _ = p.StandardOutput.ReadToEndAsync();
+            // Interrupted while its traffic flows: after its progress line (printed from the run's loop, once the
+            // namespaces and both ends are up), not on a count of namespaces that other tests' runs may share.
+            using var progressed = new ManualResetEventSlim();
+            _ = Task.Run(() =>
+            {
+                while (p.StandardError.ReadLine() is { } line)
+                    if (line.Contains(" t = ", StringComparison.Ordinal)) progressed.Set();
+            });
+            Assert.True(progressed.Wait(TimeSpan.FromSeconds(90)), "the run never reported its progress");
             Assert.True(OurNamespaces().Except(before).Count() == 3, "the run never made its three namespaces");
             Thread.Sleep(2000); // traffic flowing
             VethPair.Sh($"kill -INT {p.Id}");
